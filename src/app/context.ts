@@ -1,0 +1,224 @@
+/**
+ * Context: what a middleware or route handler gets for one request.
+ *
+ * Owns the per-request helpers: params, lazily parsed query/headers/cookies,
+ * response helpers (`text/html/json/redirect/stream/status/header`), cookie
+ * setting and signing, and the body readers bound to the App's limits.
+ * Must not: do work a request does not ask for (everything optional is lazy, so
+ * the hot path allocates one object), or write a response once one was sent
+ * (helpers throw instead, so double responses are bugs you see).
+ */
+import type { Request, ResponseWriter } from '../server/handler.js';
+import { readForm, readJson, readRaw, type FormFields, type FormOptions, type JsonOptions, type RawOptions } from './body.js';
+import { parseCookies, serializeCookie, signCookieValue, unsignCookieValue, type CookieOptions } from './cookies.js';
+import { readMultipart, type MultipartOptions, type MultipartResult } from './multipart.js';
+import { SafeHtml } from './views.js';
+
+/** App-wide settings a Context needs (built once by the App). */
+export interface ContextConfig {
+  /** Secrets for signed cookies: the first signs, all verify (rotation). */
+  keys: readonly (string | Buffer)[] | undefined;
+  json: JsonOptions;
+  form: FormOptions;
+  raw: RawOptions;
+  multipart: MultipartOptions;
+}
+
+/** Redirect statuses `ctx.redirect` accepts (RFC 9110 §15.4). */
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+// A Location must not carry CTLs (header injection; RFC 9110 §5.5).
+const CTL = /[\x00-\x1f\x7f]/;
+
+const TEXT = 'text/plain; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
+const JSON_TYPE = 'application/json';
+
+/**
+ * The per-request context.
+ *
+ * @example
+ * app.get('/users/:id', (ctx) => ctx.json({ id: ctx.params.id, q: ctx.query.get('q') }));
+ */
+export class Context<P extends object = Record<string, string>, S extends object = Record<string, unknown>> {
+  /** The request, as the server parsed it. */
+  readonly req: Request;
+  /** The response writer (use it directly for full control). */
+  readonly res: ResponseWriter;
+  /** Route params, percent-decoded. */
+  params: P;
+  /** The path being routed: `req.path`, minus the prefix inside a mounted app. */
+  path: string;
+  #config: ContextConfig;
+  #state: S | undefined;
+  #query: URLSearchParams | undefined;
+  #cookies: Record<string, string> | undefined;
+  #headers: Record<string, string> | undefined;
+
+  constructor(req: Request, res: ResponseWriter, config: ContextConfig, params: P) {
+    this.req = req;
+    this.res = res;
+    this.path = req.path;
+    this.params = params;
+    this.#config = config;
+    this.#state = undefined;
+    this.#query = undefined;
+    this.#cookies = undefined;
+    this.#headers = undefined;
+  }
+
+  /** Per-request storage for middleware to pass data along (created on first use). */
+  get state(): S {
+    return (this.#state ??= {} as S);
+  }
+  set state(value: S) {
+    this.#state = value;
+  }
+
+  /** The query string, parsed on first use (WHATWG URLSearchParams: `+` is a space). */
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.req.query));
+  }
+
+  /** Request headers as a plain object, lower-case names, repeats joined with ", " (built on first use). */
+  get headers(): Readonly<Record<string, string>> {
+    if (this.#headers === undefined) {
+      const out: Record<string, string> = Object.create(null) as Record<string, string>;
+      const raw = this.req.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) {
+        const n = raw[i]!.toLowerCase();
+        out[n] = n in out ? `${out[n]}, ${raw[i + 1]!}` : raw[i + 1]!;
+      }
+      this.#headers = out;
+    }
+    return this.#headers;
+  }
+
+  /** Request cookies by name (RFC 6265 §5.4), parsed on first use. Signed values still carry their signature. */
+  get cookies(): Readonly<Record<string, string>> {
+    // Several Cookie lines (allowed by HTTP/2 and some proxies) join with "; ", not ", ".
+    return (this.#cookies ??= parseCookies(this.req.headerAll('cookie').join('; ')));
+  }
+
+  /** One request cookie, or undefined. */
+  cookie(name: string): string | undefined {
+    return this.cookies[name];
+  }
+
+  /**
+   * A signed cookie's value when its HMAC verifies with one of the App `keys`;
+   * undefined when missing or tampered with.
+   */
+  signedCookie(name: string): string | undefined {
+    const v = this.cookies[name];
+    return v === undefined ? undefined : unsignCookieValue(name, v, this.#config.keys);
+  }
+
+  /**
+   * Adds a `Set-Cookie` (RFC 6265 §4.1). With `signed: true` the value is signed
+   * with the first App key.
+   *
+   * @example
+   * ctx.setCookie('sid', id, { signed: true, secure: true, maxAgeSeconds: 86400 });
+   */
+  setCookie(name: string, value: string, options: CookieOptions = {}): this {
+    const v = options.signed === true ? signCookieValue(name, value, this.#config.keys) : value;
+    this.res.headers.append('set-cookie', serializeCookie(name, v, options));
+    return this;
+  }
+
+  /** Expires a cookie now (same path and domain as when it was set). */
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain' | 'secure' | 'sameSite' | 'partitioned'> = {}): this {
+    this.res.headers.append('set-cookie', serializeCookie(name, '', { ...options, maxAgeSeconds: 0, expires: new Date(0) }));
+    return this;
+  }
+
+  /** Sets the response status; chainable. */
+  status(code: number): this {
+    this.res.status = code;
+    return this;
+  }
+
+  /** Sets a response header (replacing it); chainable. */
+  header(name: string, value: string | number | readonly string[]): this {
+    this.res.headers.set(name, value);
+    return this;
+  }
+
+  #send(type: string, body: string | Uint8Array, status: number | undefined): void {
+    const res = this.res;
+    if (res.headersSent) throw new Error('response already sent');
+    if (status !== undefined) res.status = status;
+    if (!res.headers.has('content-type')) res.headers.set('content-type', type);
+    res.end(body);
+  }
+
+  /** Sends a text/plain (UTF-8) response. */
+  text(body: string, status?: number): void {
+    this.#send(TEXT, body, status);
+  }
+
+  /** Sends an HTML response (a string, or a `SafeHtml` from the `html` template). */
+  html(body: string | SafeHtml, status?: number): void {
+    this.#send(HTML, body instanceof SafeHtml ? body.value : body, status);
+  }
+
+  /** Sends a JSON response. */
+  json(value: unknown, status?: number): void {
+    this.#send(JSON_TYPE, JSON.stringify(value) ?? 'null', status);
+  }
+
+  /** Sends bytes with a Content-Type (default application/octet-stream). */
+  send(bytes: Uint8Array | string, contentType = 'application/octet-stream', status?: number): void {
+    this.#send(contentType, bytes, status);
+  }
+
+  /**
+   * Redirects (default 302 Found; use 303 after a POST, RFC 9110 §15.4.4).
+   * Throws TypeError on a control character in the location or a non-redirect status.
+   */
+  redirect(location: string, status = 302): void {
+    if (!REDIRECT_STATUSES.has(status)) throw new TypeError(`not a redirect status: ${status}`);
+    if (CTL.test(location)) throw new TypeError('redirect location contains a control character');
+    this.res.headers.set('location', location);
+    this.#send(TEXT, `Redirecting to ${location}\n`, status);
+  }
+
+  /**
+   * Streams a body from an async iterable (or a WHATWG ReadableStream), waiting
+   * for `drain()` when the socket is full and stopping when the client leaves.
+   */
+  async stream(source: AsyncIterable<string | Uint8Array>, contentType = 'application/octet-stream'): Promise<void> {
+    const res = this.res;
+    if (!res.headers.has('content-type')) res.headers.set('content-type', contentType);
+    for await (const chunk of source) {
+      if (res.closed) break; // leaving the loop cancels the source
+      if (!res.write(chunk)) await res.drain();
+    }
+    res.end();
+  }
+
+  /** Reads the JSON body within the App's `maxJsonBytes` (415/413/400, see body.ts). */
+  readJson<T = unknown>(options?: JsonOptions): Promise<T> {
+    return readJson(this.req, options ?? this.#config.json) as Promise<T>;
+  }
+
+  /** Reads an urlencoded form body within the App's limits. */
+  readForm(options?: FormOptions): Promise<FormFields> {
+    return readForm(this.req, options ?? this.#config.form);
+  }
+
+  /** Reads the body as bytes within the App's `maxRawBytes`. */
+  readRaw(options?: RawOptions): Promise<Buffer> {
+    return readRaw(this.req, options ?? this.#config.raw);
+  }
+
+  /**
+   * Reads a multipart/form-data body. Disk uploads are deleted when the response
+   * completes: move (rename) the files you keep before that.
+   */
+  async readMultipart(options?: MultipartOptions): Promise<MultipartResult> {
+    const result = await readMultipart(this.req, options ?? this.#config.multipart);
+    this.res.onClose(() => void result.cleanup());
+    return result;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * HTTP errors of the app layer and the one function that turns any thrown value
+ * into a response.
+ *
+ * Owns: `HttpError` (status + stable `code` + whether the message may be shown),
+ * the app's error codes, and `sendError`, the single error-to-response mapping
+ * (Go `toHTTPError`, Hono `HTTPException`, Fastify `FST_ERR_*`).
+ * Must not: leak a stack trace or the text of a non-HttpError to the client unless
+ * the `dev` option is on, or echo request bytes (STYLE.md rule 5).
+ */
+import type { Request, ResponseWriter } from '../server/handler.js';
+
+/** Stable error codes the app layer produces (documented in docs/app.md). */
+export type AppErrorCode =
+  | 'ERR_NOT_FOUND'
+  | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_BAD_REQUEST'
+  | 'ERR_BAD_PARAM'
+  | 'ERR_INVALID_JSON'
+  | 'ERR_INVALID_MULTIPART'
+  | 'ERR_BODY_TOO_LARGE'
+  | 'ERR_TOO_MANY_FIELDS'
+  | 'ERR_TOO_MANY_FILES'
+  | 'ERR_FILE_TOO_LARGE'
+  | 'ERR_FIELD_TOO_LARGE'
+  | 'ERR_PART_HEADER_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_INTERNAL'
+  | 'ERR_HTTP';
+
+/** Reason phrases for the statuses the error mapping can produce (RFC 9110 §15). */
+const REASON: Readonly<Record<number, string>> = {
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
+  404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout',
+  409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
+  413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable', 417: 'Expectation Failed', 421: 'Misdirected Request',
+  422: 'Unprocessable Content', 426: 'Upgrade Required', 428: 'Precondition Required',
+  429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
+  503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+};
+
+/** The reason phrase of an error status, or a generic one for unlisted codes. */
+export function reasonPhrase(status: number): string {
+  return REASON[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
+/** Options of an {@link HttpError}. */
+export interface HttpErrorOptions {
+  /** Whether `message` may be sent to the client. Default: true below 500, false from 500 on. */
+  expose?: boolean;
+  /** A stable machine-readable code; default `ERR_HTTP`. */
+  code?: string;
+  /** Extra response headers (e.g. `Allow` on a 405, `WWW-Authenticate` on a 401). */
+  headers?: Record<string, string>;
+  /** The underlying error, kept for logs only; never sent. */
+  cause?: unknown;
+}
+
+/**
+ * An error that carries the HTTP status it should produce.
+ *
+ * @example
+ * app.get('/admin', (ctx) => { throw new HttpError(403, 'Admins only') });
+ */
+export class HttpError extends Error {
+  /** HTTP status code (400-599). */
+  readonly status: number;
+  /** Stable machine-readable code, e.g. `ERR_BODY_TOO_LARGE`. */
+  readonly code: string;
+  /** Whether `message` is safe to show to the client. */
+  readonly expose: boolean;
+  /** Extra headers for the error response. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+
+  constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
+    super(message ?? reasonPhrase(status), options.cause === undefined ? undefined : { cause: options.cause });
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`HttpError status must be 400-599, got ${status}`);
+    }
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = options.code ?? 'ERR_HTTP';
+    this.expose = options.expose ?? status < 500;
+    this.headers = options.headers;
+  }
+}
+
+/** Options of the error mapping, taken from the App options. */
+export interface ErrorMappingOptions {
+  /** Development mode: show messages of every error and their stack. Default false. */
+  dev?: boolean;
+}
+
+interface ErrorBody {
+  status: number;
+  code: string;
+  message: string;
+  stack: string | undefined;
+  headers: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Describes what the client may learn about an error. Errors that are not
+ * `HttpError` but carry a numeric `status` 400-599 (e.g. the server's
+ * `ProtocolError` 413 thrown by `req.body`) keep that status, but their message is
+ * replaced by the reason phrase: it may quote request bytes.
+ */
+function describe(err: unknown, dev: boolean): ErrorBody {
+  if (err instanceof HttpError) {
+    return {
+      status: err.status,
+      code: err.code,
+      message: err.expose || dev ? err.message : reasonPhrase(err.status),
+      stack: dev ? err.stack : undefined,
+      headers: err.headers,
+    };
+  }
+  const e = err as { status?: unknown; code?: unknown; message?: unknown; stack?: unknown } | null;
+  const s = e !== null && typeof e === 'object' ? e.status : undefined;
+  const status = typeof s === 'number' && Number.isInteger(s) && s >= 400 && s <= 599 ? s : 500;
+  const code = e !== null && typeof e === 'object' && typeof e.code === 'string' && status !== 500 ? e.code : 'ERR_INTERNAL';
+  return {
+    status,
+    code,
+    message: dev && e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : reasonPhrase(status),
+    stack: dev && e !== null && typeof e === 'object' && typeof e.stack === 'string' ? e.stack : undefined,
+    headers: undefined,
+  };
+}
+
+/** Escapes text for HTML element content and attribute values. */
+function escapeText(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+}
+
+/**
+ * True when the client prefers HTML to JSON (RFC 9110 §12.5.1, simplified: the
+ * first of `text/html` / `application/json` named in `Accept` wins, q=0 excluded).
+ * Without either, JSON is used: it is the safer default for API clients.
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  const iHtml = acceptIndex(accept, 'text/html');
+  if (iHtml < 0) return false;
+  const iJson = acceptIndex(accept, 'application/json');
+  return iJson < 0 || iHtml < iJson;
+}
+
+function acceptIndex(accept: string, type: string): number {
+  let from = 0;
+  for (;;) {
+    const i = accept.toLowerCase().indexOf(type, from);
+    if (i < 0) return -1;
+    const end = accept.indexOf(',', i);
+    const item = accept.slice(i, end < 0 ? undefined : end);
+    if (!/;\s*q\s*=\s*0(?:\.0{0,3})?\s*(?:;|$)/i.test(item)) return i;
+    from = i + type.length;
+  }
+}
+
+/**
+ * The one error-to-response mapping: writes `err` as a JSON or HTML error
+ * response, chosen by the request's `Accept`. If the head was already sent it can
+ * only end the response (the status line is gone).
+ */
+export function sendError(req: Request, res: ResponseWriter, err: unknown, options: ErrorMappingOptions = {}): void {
+  if (res.finished || res.closed) return;
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const d = describe(err, options.dev === true);
+  const h = res.headers;
+  // A fresh error response must not inherit headers meant for the success response.
+  for (const name of ['content-type', 'content-length', 'content-encoding', 'content-disposition', 'etag', 'last-modified']) h.delete(name);
+  if (d.headers !== undefined) for (const k of Object.keys(d.headers)) h.set(k, d.headers[k]!);
+  h.set('cache-control', 'no-store');
+  h.set('x-content-type-options', 'nosniff');
+  res.status = d.status;
+  if (prefersHtml(req.header('accept'))) {
+    h.set('content-type', 'text/html; charset=utf-8');
+    const title = `${d.status} ${escapeText(reasonPhrase(d.status))}`;
+    const stack = d.stack === undefined ? '' : `<pre>${escapeText(d.stack)}</pre>`;
+    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeText(d.message)}</p>${stack}</body></html>\n`);
+  } else {
+    h.set('content-type', 'application/json');
+    const body: Record<string, unknown> = { error: { status: d.status, code: d.code, message: d.message } };
+    if (d.stack !== undefined) (body.error as Record<string, unknown>).stack = d.stack;
+    res.end(JSON.stringify(body));
+  }
+}

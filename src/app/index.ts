@@ -1,0 +1,46 @@
+/**
+ * The public API of the app layer (issue #4): App, Context, routing, middleware,
+ * errors, body parsers, cookies, views and the fetch adapters.
+ *
+ * Owns the list of what is exported (everything here is maintained forever);
+ * must not export internals (in-memory writer classes stay reachable only for
+ * tests through their module).
+ */
+export { App, type AppOptions, type RouteHandler } from './app.js';
+export { Context, type ContextConfig } from './context.js';
+export { compose, NextCalledTwiceError, type Middleware, type Next } from './compose.js';
+export { HttpError, sendError, type AppErrorCode, type HttpErrorOptions, type ErrorMappingOptions } from './http-error.js';
+export { RadixRouter } from './router/radix.js';
+export { LinearRouter } from './router/linear.js';
+export type { Router, RouteMatch, PathParams } from './router/router.js';
+export {
+  readJson,
+  readForm,
+  readRaw,
+  parseMediaType,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_FORM_BYTES,
+  DEFAULT_MAX_FORM_FIELDS,
+  DEFAULT_MAX_RAW_BYTES,
+  type JsonOptions,
+  type FormOptions,
+  type RawOptions,
+  type FormFields,
+  type MediaType,
+} from './body.js';
+export {
+  readMultipart,
+  DEFAULT_MAX_MULTIPART_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_FILES,
+  DEFAULT_MAX_FIELDS,
+  DEFAULT_MAX_FIELD_BYTES,
+  DEFAULT_MAX_PART_HEADER_BYTES,
+  type MultipartOptions,
+  type MultipartResult,
+  type UploadedFile,
+} from './multipart.js';
+export { parseCookies, serializeCookie, signCookieValue, unsignCookieValue, type CookieOptions, type SameSite } from './cookies.js';
+export { html, raw, layout, escapeHtml, SafeHtml, type HtmlValue, type Layout } from './views.js';
+export { toHandler, serveFetch, toFetchRequest, writeFetchResponse, type FetchHandler, type ToHandlerOptions } from './fetch.js';
+export { DEFAULT_LISTEN_HOST, type ListenOptions, type RunningServer } from './listen.js';

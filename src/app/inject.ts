@@ -1,0 +1,396 @@
+/**
+ * In-memory implementations of the Handler contract, for running a request
+ * through any Handler without a socket (Go `httptest`, Fastify `inject`, Hono
+ * `app.request`).
+ *
+ * Owns `MemoryRequest`, `MemoryResponse`, `MemoryHeaderMap` and
+ * `runFetchRequest`, which turns a WHATWG `Request` into a WHATWG `Response` by
+ * way of a Handler. The `Response` resolves as soon as the head is sent, and
+ * its body streams what the handler writes (so `write()`/`drain()` backpressure
+ * is real: `write()` returns false while the reader has not pulled).
+ * Must not: open sockets or import anything from server/ but types; it models
+ * the contract, not the wire (no chunked framing, no Connection handling).
+ */
+import type { HeaderMapLike, Request, ResponseWriter, Handler } from '../server/handler.js';
+
+// RFC 9110 §5.1 field-name token and §5.5 field-value (no CR, LF or NUL).
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_FIELD_VALUE = /[\r\n\0]/;
+
+/** A response header map: case-insensitive names, insertion order kept. */
+export class MemoryHeaderMap implements HeaderMapLike {
+  #names: string[] = [];
+  #values: string[] = [];
+
+  #check(name: string, value: string): void {
+    if (!FIELD_NAME.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    if (BAD_FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
+  }
+
+  set(name: string, value: string | number | readonly string[]): this {
+    this.delete(name);
+    if (typeof value === 'object') for (const v of value) this.append(name, v);
+    else this.append(name, value);
+    return this;
+  }
+
+  append(name: string, value: string | number): this {
+    const v = String(value);
+    this.#check(name, v);
+    this.#names.push(name);
+    this.#values.push(v);
+    return this;
+  }
+
+  get(name: string): string | undefined {
+    const all = this.getAll(name);
+    return all.length === 0 ? undefined : all.join(', ');
+  }
+
+  getAll(name: string): string[] {
+    const lower = name.toLowerCase();
+    const out: string[] = [];
+    for (let i = 0; i < this.#names.length; i++) if (this.#names[i]!.toLowerCase() === lower) out.push(this.#values[i]!);
+    return out;
+  }
+
+  has(name: string): boolean {
+    const lower = name.toLowerCase();
+    return this.#names.some((n) => n.toLowerCase() === lower);
+  }
+
+  delete(name: string): boolean {
+    const lower = name.toLowerCase();
+    let found = false;
+    for (let i = this.#names.length - 1; i >= 0; i--) {
+      if (this.#names[i]!.toLowerCase() === lower) {
+        this.#names.splice(i, 1);
+        this.#values.splice(i, 1);
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.#names.length; i++) yield [this.#names[i]!, this.#values[i]!];
+  }
+}
+
+/** What a `MemoryRequest` is made of. */
+export interface MemoryRequestInit {
+  method?: string;
+  /** Origin-form target, e.g. `/users?id=1`. Default "/". */
+  target?: string;
+  /** Header field lines in order. */
+  headers?: ReadonlyArray<readonly [string, string]>;
+  /** The body: bytes, text, or a stream of chunks. */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array> | null;
+  remoteAddress?: string;
+  remotePort?: number;
+  isSecure?: boolean;
+  signal?: AbortSignal;
+}
+
+async function* once(buf: Buffer): AsyncGenerator<Buffer> {
+  if (buf.length > 0) yield buf;
+}
+
+async function* toBuffers(src: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of src) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** An in-memory `Request` (see handler.ts for the meaning of each member). */
+export class MemoryRequest implements Request {
+  readonly method: string;
+  readonly target: string;
+  readonly path: string;
+  readonly query: string;
+  readonly version = '1.1' as const;
+  readonly rawHeaders: readonly string[];
+  readonly hasBody: boolean;
+  readonly contentLength: number | undefined;
+  readonly trailers: readonly string[] = [];
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress = '127.0.0.1';
+  readonly localPort = 0;
+  readonly isSecure: boolean;
+  readonly signal: AbortSignal;
+  #body: AsyncIterable<Buffer> | undefined;
+  #isConsumed = false;
+
+  constructor(init: MemoryRequestInit = {}) {
+    this.method = init.method ?? 'GET';
+    this.target = init.target ?? '/';
+    const q = this.target.indexOf('?');
+    // handler.ts: the path is "/" for the asterisk form (RFC 9112 §3.2.4).
+    this.path = this.target === '*' ? '/' : q < 0 ? this.target : this.target.slice(0, q);
+    this.query = q < 0 ? '' : this.target.slice(q + 1);
+    const flat: string[] = [];
+    for (const [n, v] of init.headers ?? []) flat.push(n, v);
+    this.rawHeaders = flat;
+    const b = init.body;
+    let declared: number | undefined;
+    if (typeof b === 'string' || b instanceof Uint8Array) {
+      const buf = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      this.#body = once(buf);
+      declared = buf.length;
+    } else if (b !== null && b !== undefined) {
+      this.#body = toBuffers(b);
+      const cl = this.header('content-length');
+      declared = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
+    }
+    this.contentLength = declared;
+    this.hasBody = this.#body !== undefined && (declared === undefined || declared > 0);
+    this.remoteAddress = init.remoteAddress ?? '127.0.0.1';
+    this.remotePort = init.remotePort ?? 0;
+    this.isSecure = init.isSecure ?? false;
+    this.signal = init.signal ?? new AbortController().signal;
+  }
+
+  header(name: string): string | undefined {
+    const all = this.headerAll(name);
+    return all.length === 0 ? undefined : all.join(', ');
+  }
+
+  headerAll(name: string): string[] {
+    const lower = name.toLowerCase();
+    const out: string[] = [];
+    const h = this.rawHeaders;
+    for (let i = 0; i < h.length; i += 2) if (h[i]!.toLowerCase() === lower) out.push(h[i + 1]!);
+    return out;
+  }
+
+  get body(): AsyncIterable<Buffer> {
+    if (this.#isConsumed) throw new TypeError('request body already consumed');
+    this.#isConsumed = true;
+    return this.#body ?? once(Buffer.alloc(0));
+  }
+
+  async bytes(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of this.body) parts.push(c);
+    return Buffer.concat(parts);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+}
+
+/** Statuses whose response has no content (RFC 9110 §15.3.5, §15.4.5; 1xx). */
+function isNullBodyStatus(status: number): boolean {
+  return status === 204 || status === 205 || status === 304 || status < 200;
+}
+
+/**
+ * An in-memory `ResponseWriter` whose output is a WHATWG `Response`
+ * (`response`), resolved when the head is sent. For HEAD requests the body is
+ * dropped, as a server must (RFC 9110 §9.3.2).
+ */
+export class MemoryResponse implements ResponseWriter {
+  status = 200;
+  readonly headers = new MemoryHeaderMap();
+  /** Trailer fields set with setTrailer (not representable in a WHATWG Response). */
+  readonly trailers: Array<[string, string]> = [];
+  /** Resolves with the Response once the head is sent. */
+  readonly response: Promise<Response>;
+  #headersSent = false;
+  #finished = false;
+  #closed = false;
+  #isHead: boolean;
+  #resolve!: (r: Response) => void;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #waiters: Array<() => void> = [];
+  #closeFns: Array<() => void> = [];
+  #pending: Uint8Array[] = [];
+
+  constructor(options: { isHead?: boolean } = {}) {
+    this.#isHead = options.isHead === true;
+    this.response = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  get headersSent(): boolean {
+    return this.#headersSent;
+  }
+  get finished(): boolean {
+    return this.#finished;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  writeHead(status: number, headers?: Record<string, string | number | readonly string[]>): this {
+    if (this.#headersSent) throw new Error('writeHead: headers already sent');
+    this.status = status;
+    if (headers !== undefined) for (const k of Object.keys(headers)) this.headers.set(k, headers[k]!);
+    this.#sendHead(undefined);
+    return this;
+  }
+
+  #webHeaders(): Headers {
+    const h = new Headers();
+    for (const [n, v] of this.headers.entries()) h.append(n, v);
+    return h;
+  }
+
+  /** Sends the head; `whole` is the complete body when end() gave it in one piece. */
+  #sendHead(whole: Uint8Array | undefined): void {
+    const status = this.#checkStatus();
+    this.#headersSent = true;
+    const hasNoBody = this.#isHead || isNullBodyStatus(status);
+    let body: ReadableStream<Uint8Array> | Uint8Array | null = null;
+    if (!hasNoBody) {
+      if (whole !== undefined) body = whole;
+      else {
+        body = new ReadableStream<Uint8Array>(
+          {
+            start: (c) => {
+              this.#controller = c;
+            },
+            pull: () => this.#wake(),
+            cancel: () => this.#close(),
+          },
+          { highWaterMark: 1 },
+        );
+      }
+    }
+    this.#resolve(new Response(body as BodyInit | null, { status, headers: this.#webHeaders() }));
+  }
+
+  /** Checked before anything changes, so the caller's error path can still send a clean 500. */
+  #checkStatus(): number {
+    const status = this.status;
+    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`status out of range for a final response: ${status}`);
+    return status;
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const fn of w) fn();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake();
+    const fns = this.#closeFns;
+    this.#closeFns = [];
+    for (const fn of fns) fn();
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.#finished) throw new Error('write after end');
+    if (!this.#headersSent) this.#sendHead(undefined);
+    if (this.#closed) return false;
+    const c = this.#controller;
+    if (c === undefined) return true; // HEAD or a status without content: dropped
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (bytes.length > 0) c.enqueue(bytes);
+    return (c.desiredSize ?? 0) > 0;
+  }
+
+  drain(): Promise<void> {
+    const c = this.#controller;
+    if (this.#closed || c === undefined || (c.desiredSize ?? 0) > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.#finished) return;
+    if (!this.#headersSent) {
+      this.#checkStatus();
+      const bytes = chunk === undefined ? new Uint8Array(0) : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      // As the server does: a body given whole to end() gets a Content-Length.
+      if (!this.headers.has('content-length') && !isNullBodyStatus(this.status)) this.headers.set('content-length', bytes.length);
+      this.#sendHead(bytes);
+      this.#finished = true;
+      this.#close();
+      return;
+    }
+    if (chunk !== undefined) this.write(chunk);
+    this.#finished = true;
+    if (this.#controller !== undefined && !this.#closed) this.#controller.close();
+    this.#close();
+  }
+
+  /** Ends the body stream with an error (the in-memory analogue of a reset connection). */
+  abort(reason: unknown): void {
+    if (this.#controller !== undefined && !this.#closed) this.#controller.error(reason);
+    this.#finished = true;
+    this.#close();
+  }
+
+  setTrailer(name: string, value: string): void {
+    this.trailers.push([name, value]);
+  }
+
+  onClose(fn: () => void): void {
+    if (this.#closed) fn();
+    else this.#closeFns.push(fn);
+  }
+}
+
+/**
+ * Builds the in-memory Request for a WHATWG `Request`: origin-form target from
+ * its URL, a `Host` field if it has none (RFC 9112 §3.2 requires one), and its
+ * body as a stream.
+ */
+export function memoryRequestFrom(request: globalThis.Request, extra: Omit<MemoryRequestInit, 'method' | 'target' | 'headers' | 'body'> = {}): MemoryRequest {
+  const url = new URL(request.url);
+  const headers: Array<[string, string]> = [];
+  if (!request.headers.has('host')) headers.push(['host', url.host]);
+  request.headers.forEach((v, n) => {
+    if (n !== 'set-cookie') headers.push([n, v]);
+  });
+  return new MemoryRequest({
+    method: request.method,
+    target: url.pathname + url.search,
+    headers,
+    body: request.body === null ? undefined : (request.body as unknown as AsyncIterable<Uint8Array>),
+    isSecure: url.protocol === 'https:',
+    signal: request.signal,
+    ...extra,
+  });
+}
+
+/**
+ * Runs a WHATWG `Request` through a keel Handler in memory and returns the
+ * WHATWG `Response` (resolved when the handler sends the head). A handler that
+ * returns without ending gets its response ended; one that throws before the
+ * head gets a bare 500.
+ */
+export function runFetchRequest(handler: Handler, request: globalThis.Request): Promise<Response> {
+  const req = memoryRequestFrom(request);
+  const res = new MemoryResponse({ isHead: req.method === 'HEAD' });
+  let result: void | Promise<void>;
+  try {
+    result = handler(req, res);
+  } catch (err) {
+    failed(res, err);
+    return res.response;
+  }
+  if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+    (result as Promise<void>).then(
+      () => res.end(),
+      (err: unknown) => failed(res, err),
+    );
+  } else {
+    res.end();
+  }
+  return res.response;
+}
+
+function failed(res: MemoryResponse, err: unknown): void {
+  if (!res.headersSent) {
+    res.headers.set('content-type', 'text/plain; charset=utf-8');
+    res.status = 500;
+    res.end('Internal Server Error');
+  } else res.abort(err);
+}

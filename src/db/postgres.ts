@@ -1,0 +1,209 @@
+/**
+ * The PostgreSQL implementation of `Database`, on `pg` (a connection Pool).
+ *
+ * Owns the pool, the `?` -> `$n` placeholder rewrite, value conversion, and
+ * transactions on one checked-out connection. `pg` is loaded with a dynamic
+ * import on first use, so SQLite users never load it. Imports nothing from
+ * wire/, server/ or app/. Never puts the connection URL (it may hold a
+ * password) in an error message.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, PoolClient } from 'pg';
+import type { Database, Queryable, Row, RunResult, SqlValue } from './database.js';
+
+/** Options of `openPostgres()`; database.ts fills the defaults. */
+export interface PostgresOptions {
+  /** `postgres://user:password@host:port/db` (pg's connection string syntax). */
+  url: string;
+  /** Most connections in the pool. */
+  poolSize: number;
+  /** Time to wait for a connection before the statement fails. */
+  connectTimeoutMs: number;
+  /** Idle time after which a pooled connection is closed. */
+  idleTimeoutMs: number;
+}
+
+/** PostgreSQL type OID of int8/BIGINT (pg_type.dat). */
+const PG_INT8_OID = 20;
+
+/**
+ * Rewrites `?` placeholders to PostgreSQL's `$1..$n`, left to right.
+ * A `?` inside a 'string', a "quoted identifier", a $tag$dollar-quoted$tag$
+ * string, a -- line comment or a block comment is left alone. Every other `?`
+ * is a placeholder (so PostgreSQL's jsonb `?` operators cannot be used; write
+ * `jsonb_exists()` instead).
+ */
+export function toPgPlaceholders(sql: string): string {
+  if (!sql.includes('?')) return sql;
+  let out = '';
+  let n = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    let end = -1;
+    if (c === "'" || c === '"') {
+      // A doubled quote inside ('it''s') closes and reopens: scanning segment by segment is equivalent.
+      const close = sql.indexOf(c, i + 1);
+      end = close === -1 ? sql.length : close + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      end = nl === -1 ? sql.length : nl + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      end = close === -1 ? sql.length : close + 2;
+    } else if (c === '$') {
+      // A dollar-quote tag cannot start with a digit, so $1 is never mistaken for one.
+      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))?.[0];
+      if (tag !== undefined) {
+        const close = sql.indexOf(tag, i + tag.length);
+        end = close === -1 ? sql.length : close + tag.length;
+      }
+    } else if (c === '?') {
+      n += 1;
+      out += `$${n}`;
+      i += 1;
+      continue;
+    }
+    if (end === -1) end = i + 1;
+    out += sql.slice(i, end);
+    i = end;
+  }
+  return out;
+}
+
+/** Converts our bind values to what pg sends as text parameters. */
+function bindable(params: readonly SqlValue[]): unknown[] {
+  return params.map((v) =>
+    typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v,
+  );
+}
+
+/** int8 as a number when it fits exactly (COUNT(*), BIGINT ms timestamps), else the decimal string. */
+function parseInt8(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+/** Something that can run a query: the pool or one checked-out client. */
+type PgRunner = Pick<Pool, 'query'> | PoolClient;
+
+async function query(runner: PgRunner, sql: string, params: readonly SqlValue[]) {
+  return runner.query(toPgPlaceholders(sql), bindable(params));
+}
+
+class PostgresTransaction implements Queryable {
+  readonly dialect = 'postgres' as const;
+  readonly #client: PoolClient;
+  isDone = false;
+
+  constructor(client: PoolClient) {
+    this.#client = client;
+  }
+
+  #check(): PoolClient {
+    if (this.isDone) throw new Error('transaction handle used after its transaction ended');
+    return this.#client;
+  }
+
+  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await query(this.#check(), sql, params)).rows as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await query(this.#check(), sql, params)).rows[0] as T | undefined;
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return { changes: (await query(this.#check(), sql, params)).rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    // Without values pg uses the simple query protocol, which accepts several statements.
+    await this.#check().query(sql);
+  }
+}
+
+class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly #pool: Pool;
+  readonly #scope = new AsyncLocalStorage<PostgresDatabase>();
+  #isClosed = false;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  #check(): Pool {
+    if (this.#isClosed) throw new Error('database is closed');
+    // Same rule as SQLite, so code that works on one engine works on the other:
+    // a statement on the database inside transaction() would run outside it.
+    if (this.#scope.getStore() === this) throw new Error('inside transaction(), use the tx handle, not the database');
+    return this.#pool;
+  }
+
+  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await query(this.#check(), sql, params)).rows as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await query(this.#check(), sql, params)).rows[0] as T | undefined;
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return { changes: (await query(this.#check(), sql, params)).rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.#check().query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.#check().connect();
+    const tx = new PostgresTransaction(client);
+    let releaseError: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const result = await this.#scope.run(this, () => fn(tx));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          // The connection is in an unknown state: destroy it instead of returning it to the pool.
+          releaseError = rollbackErr as Error;
+        }
+        throw err;
+      }
+    } finally {
+      tx.isDone = true;
+      client.release(releaseError);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    await this.#pool.end();
+  }
+}
+
+/** Opens a pool to PostgreSQL and checks it with one round trip, so a bad URL fails at start. */
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: options.idleTimeoutMs,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === PG_INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle pooled connection that dies (server restart) emits 'error' on the pool;
+  // unhandled, that would crash the process. pg drops the client; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  return new PostgresDatabase(pool);
+}

@@ -1,0 +1,256 @@
+/**
+ * The SQLite implementation of `Database`, on better-sqlite3 (the embedded default).
+ *
+ * Owns opening the file (directory created, WAL journal, busy timeout), binding
+ * values, a small prepared-statement cache, and serialising transactions.
+ * Must not be imported eagerly by anything a PostgreSQL user loads: database.ts
+ * imports it on demand. Imports nothing from wire/, server/ or app/.
+ *
+ * Theory of operation: better-sqlite3 is synchronous and one connection has one
+ * transaction at a time. Our interface is async, so a transaction's callback
+ * can await between statements; meanwhile other requests of the same process
+ * must not slip their statements into it. A FIFO lock does that: while a
+ * transaction holds it, top-level statements queue behind it. The lock is
+ * shared by every connection this process has open on the same file: SQLite's
+ * busy handler waits synchronously, so a second connection in the same thread
+ * waiting for the first one's write lock would block the very event loop the
+ * first one needs to finish (a deadlock until busy_timeout). Other processes
+ * are kept apart by SQLite's own file locks (BEGIN IMMEDIATE + busy_timeout).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Database, Queryable, Row, RunResult, SqlValue } from './database.js';
+
+/** Options of `openSqlite()`; database.ts fills the defaults. */
+export interface SqliteOptions {
+  /** File path, or `:memory:`. Its directory is created when missing. */
+  file: string;
+  /** SQLite `busy_timeout`: how long to wait for another process's lock. */
+  busyTimeoutMs: number;
+}
+
+/** Prepared statements kept per connection; past this the oldest is dropped. Enough for an app's fixed SQL. */
+export const SQLITE_STATEMENT_CACHE_SIZE = 200;
+
+/** Converts our bind values to what better-sqlite3 accepts (it rejects booleans). */
+function bindable(params: readonly SqlValue[]): unknown[] {
+  return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v));
+}
+
+/** A FIFO async mutex: one holder, waiters served in arrival order. */
+class FifoLock {
+  isLocked = false;
+  /** Open connections sharing this lock; the registry entry goes when it drops to 0. */
+  refs = 0;
+  readonly #waiters: Array<() => void> = [];
+
+  acquire(): Promise<void> {
+    if (!this.isLocked) {
+      this.isLocked = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next !== undefined) next();
+    else this.isLocked = false;
+  }
+}
+
+/** One lock per database file open in this process (key: real path). */
+const fileLocks = new Map<string, FifoLock>();
+
+/** Statements on one better-sqlite3 connection, shared by the database and its transactions. */
+class Statements {
+  readonly #db: BetterSqlite3.Database;
+  readonly #cache = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+  }
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let stmt = this.#cache.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql);
+      if (this.#cache.size >= SQLITE_STATEMENT_CACHE_SIZE) {
+        const oldest = this.#cache.keys().next().value as string;
+        this.#cache.delete(oldest);
+      }
+      this.#cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  all<T>(sql: string, params: readonly SqlValue[]): T[] {
+    const stmt = this.#prepare(sql);
+    // A statement without result columns (plain INSERT) returns no rows rather than throwing.
+    if (!stmt.reader) {
+      stmt.run(...bindable(params));
+      return [];
+    }
+    return stmt.all(...bindable(params)) as T[];
+  }
+
+  get<T>(sql: string, params: readonly SqlValue[]): T | undefined {
+    const stmt = this.#prepare(sql);
+    if (!stmt.reader) {
+      stmt.run(...bindable(params));
+      return undefined;
+    }
+    return stmt.get(...bindable(params)) as T | undefined;
+  }
+
+  run(sql: string, params: readonly SqlValue[]): RunResult {
+    const info = this.#prepare(sql).run(...bindable(params));
+    return { changes: info.changes };
+  }
+
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+}
+
+/** The handle a transaction callback gets; it stops working once the transaction ends. */
+class SqliteTransaction implements Queryable {
+  readonly dialect = 'sqlite' as const;
+  readonly #statements: Statements;
+  isDone = false;
+
+  constructor(statements: Statements) {
+    this.#statements = statements;
+  }
+
+  #check(): Statements {
+    if (this.isDone) throw new Error('transaction handle used after its transaction ended');
+    return this.#statements;
+  }
+
+  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.#check().all<T>(sql, params);
+  }
+  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return this.#check().get<T>(sql, params);
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return this.#check().run(sql, params);
+  }
+  async exec(sql: string): Promise<void> {
+    this.#check().exec(sql);
+  }
+}
+
+class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: BetterSqlite3.Database;
+  readonly #statements: Statements;
+  /** Which database's transaction the current async context runs in: catches a deadlock by misuse. */
+  readonly #scope = new AsyncLocalStorage<SqliteDatabase>();
+  readonly #lock: FifoLock;
+  readonly #lockKey: string | undefined;
+  #isClosed = false;
+
+  constructor(db: BetterSqlite3.Database, lockKey: string | undefined) {
+    this.#db = db;
+    this.#statements = new Statements(db);
+    this.#lockKey = lockKey;
+    let lock = lockKey === undefined ? undefined : fileLocks.get(lockKey);
+    if (lock === undefined) {
+      lock = new FifoLock();
+      if (lockKey !== undefined) fileLocks.set(lockKey, lock);
+    }
+    lock.refs += 1;
+    this.#lock = lock;
+  }
+
+  /** Runs a top-level statement now, or after the running transaction when there is one. */
+  async #top<T>(op: () => T): Promise<T> {
+    if (this.#isClosed) throw new Error('database is closed');
+    if (this.#scope.getStore() === this) {
+      // Waiting here would wait for our own transaction: fail loudly instead of hanging.
+      throw new Error('inside transaction(), use the tx handle, not the database');
+    }
+    if (!this.#lock.isLocked) return op();
+    await this.#lock.acquire();
+    try {
+      if (this.#isClosed) throw new Error('database is closed');
+      return op();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.#top(() => this.#statements.all<T>(sql, params));
+  }
+  get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return this.#top(() => this.#statements.get<T>(sql, params));
+  }
+  run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return this.#top(() => this.#statements.run(sql, params));
+  }
+  exec(sql: string): Promise<void> {
+    return this.#top(() => this.#statements.exec(sql));
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (this.#isClosed) throw new Error('database is closed');
+    if (this.#scope.getStore() === this) throw new Error('nested transaction() is not supported; use the tx handle');
+    await this.#lock.acquire();
+    const tx = new SqliteTransaction(this.#statements);
+    try {
+      if (this.#isClosed) throw new Error('database is closed');
+      // IMMEDIATE takes the write lock now, so two processes cannot both read and
+      // then deadlock upgrading to a write (SQLite docs, "BEGIN IMMEDIATE").
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await this.#scope.run(this, () => fn(tx));
+        this.#db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      tx.isDone = true;
+      this.#lock.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    await this.#lock.acquire();
+    try {
+      this.#isClosed = true;
+      this.#db.close();
+    } finally {
+      this.#lock.release();
+      this.#lock.refs -= 1;
+      if (this.#lock.refs === 0 && this.#lockKey !== undefined) fileLocks.delete(this.#lockKey);
+    }
+  }
+}
+
+/** Opens (creating when missing) an SQLite database file with WAL and a busy timeout. */
+export async function openSqlite(options: SqliteOptions): Promise<Database> {
+  const { default: Sqlite } = await import('better-sqlite3');
+  const isMemory = options.file === ':memory:' || options.file === '';
+  if (!isMemory) mkdirSync(dirname(options.file), { recursive: true });
+  const db = new Sqlite(options.file, { timeout: options.busyTimeoutMs });
+  try {
+    // WAL lets readers run while one writer writes, across processes (--workers).
+    if (!isMemory) db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash or
+    // power loss may lose the last commits (SQLite docs, "synchronous").
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteDatabase(db, isMemory ? undefined : realpathSync(options.file));
+}

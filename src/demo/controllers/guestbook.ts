@@ -1,0 +1,92 @@
+/**
+ * Guestbook controller: the routes that connect the form, the model and the views.
+ *
+ * Owns `GET /guestbook` (a page of entries and the form) and `POST /guestbook`
+ * (check the CSRF token, validate, store, redirect: Post/Redirect/Get, so a
+ * reload never posts twice). Bad input re-renders the form with its errors and
+ * the visitor's text kept (422; 403 for a bad CSRF token); it is never a 500.
+ * Must not trust any field: the model validates, the view escapes.
+ */
+import type { App, Context, FormFields } from '../../app/index.js';
+import { CSRF_COOKIE, CSRF_COOKIE_MAX_AGE_SECONDS, CSRF_FIELD, csrfToken, isCsrfNonce, isValidCsrfToken, newCsrfNonce } from '../csrf.js';
+import { MAX_PAGE, validateEntry } from '../models/guestbook.js';
+import { guestbookView, type FormState } from '../views/guestbook.js';
+import type { DemoDeps } from './deps.js';
+
+/** Largest guestbook form body: the two fields at their limits fit with room to spare. */
+export const GUESTBOOK_MAX_FORM_BYTES = 16 * 1024;
+/** Most fields in a guestbook form body (it has three). */
+export const GUESTBOOK_MAX_FORM_FIELDS = 10;
+
+/** The visitor's CSRF nonce, issuing a new cookie when there is none (or a malformed one). */
+function ensureNonce(ctx: Context): string {
+  const existing = ctx.cookie(CSRF_COOKIE);
+  if (isCsrfNonce(existing)) return existing;
+  const nonce = newCsrfNonce();
+  ctx.setCookie(CSRF_COOKIE, nonce, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: ctx.req.isSecure,
+    maxAgeSeconds: CSRF_COOKIE_MAX_AGE_SECONDS,
+  });
+  return nonce;
+}
+
+/** One string from a form field: the first when repeated, '' when absent. */
+function field(fields: FormFields, name: string): string {
+  const v = fields[name];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+/** Parses `?page=N`: a positive integer up to MAX_PAGE, else 1. */
+function pageNumber(raw: string | null): number {
+  if (raw === null || !/^\d{1,9}$/.test(raw)) return 1;
+  return Math.min(Math.max(1, Number(raw)), MAX_PAGE);
+}
+
+/** Registers `GET /guestbook` and `POST /guestbook`. */
+export function guestbookRoutes(app: App, deps: DemoDeps): void {
+  const render = async (ctx: Context, form: FormState, status: number, page = 1, notice?: string) => {
+    ctx.header('Cache-Control', 'no-store');
+    const entries = await deps.guestbook.page(page);
+    ctx.html(guestbookView({ entries, form, notice, dialect: deps.db.dialect }), status);
+  };
+
+  app.get('/guestbook', async (ctx) => {
+    const nonce = ensureNonce(ctx);
+    const notice = ctx.query.get('added') === '1' ? 'Thank you! Your entry is in the guestbook.' : undefined;
+    const form: FormState = { values: { name: '', message: '' }, errors: {}, csrfToken: csrfToken(deps.csrfSecret, nonce) };
+    await render(ctx, form, 200, pageNumber(ctx.query.get('page')), notice);
+  });
+
+  app.post('/guestbook', async (ctx) => {
+    // 415 for another Content-Type, 413 over the limits: mapped to error pages by the App.
+    const fields = await ctx.readForm({ maxFormBytes: GUESTBOOK_MAX_FORM_BYTES, maxFormFields: GUESTBOOK_MAX_FORM_FIELDS });
+    const cookieNonce = ctx.cookie(CSRF_COOKIE);
+    const isTokenValid = isValidCsrfToken(deps.csrfSecret, cookieNonce, field(fields, CSRF_FIELD));
+    const nonce = ensureNonce(ctx);
+    const token = csrfToken(deps.csrfSecret, nonce);
+    const input = { name: field(fields, 'name'), message: field(fields, 'message') };
+    if (!isTokenValid) {
+      // Keep what was typed: an expired cookie should cost one more click, not the message.
+      const form: FormState = {
+        values: { name: input.name, message: input.message },
+        errors: { form: 'This form has expired or was sent from another site. Please check it and send it again.' },
+        csrfToken: token,
+      };
+      await render(ctx, form, 403);
+      return;
+    }
+    const result = validateEntry(input);
+    if (!result.ok) {
+      // 422: the request was well-formed but its content is not acceptable (RFC 9110 §15.5.21).
+      await render(ctx, { values: result.value, errors: result.errors, csrfToken: token }, 422);
+      return;
+    }
+    const entry = await deps.guestbook.add(result.value, deps.now());
+    deps.log(`guestbook: entry ${entry.id} added`);
+    // 303 See Other: the browser follows with a GET (RFC 9110 §15.4.4).
+    ctx.redirect('/guestbook?added=1', 303);
+  });
+}

@@ -1,0 +1,491 @@
+/**
+ * Connection: drives the sans-IO parser over one socket and runs the handler.
+ *
+ * Owns one client connection's life: reading, dispatching requests one at a
+ * time (which keeps pipelined responses in request order, RFC 9112 §9.3.2),
+ * body reads with backpressure, 100-continue, persistence, timeouts, error
+ * responses and the lingering close. States and their legal moves are in
+ * state.ts; this file only calls `transition()`.
+ *
+ * Theory of operation
+ * -------------------
+ * Bytes go into the parser as they arrive. When no request is in progress,
+ * `#process()` pulls events: a complete head creates an IncomingRequest and an
+ * OutgoingResponse and calls the handler. While a request is in progress the
+ * parser is left alone, except by the request's body reader, which pulls body
+ * events and waits for data when it needs more. When the response ends, the
+ * rest of an unread body is discarded (or the connection closed), the parser is
+ * resumed and the loop goes on with the next request already buffered. The
+ * socket is corked while a batch of pipelined requests is answered, so their
+ * responses leave in one write.
+ *
+ * Timeouts are deadlines (a number), checked by the server's single sweep.
+ */
+import type { Socket } from 'node:net';
+import { ProtocolError } from '../wire/errors.js';
+import { NEED_DATA, PAUSED, RequestParser, type RequestEvent } from '../wire/parser.js';
+import { reasonPhrase } from '../wire/status.js';
+import { dateLine } from './date.js';
+import type { Handler } from './handler.js';
+import type { ResolvedOptions } from './options.js';
+import { IncomingRequest, type BodySource, type ConnectionInfo } from './request.js';
+import { OutgoingResponse, type ResponseSink } from './response.js';
+import { transition, type ConnState } from './state.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly options: ResolvedOptions;
+  readonly handler: Handler;
+  /** True once the server is shutting down: finish the current exchange, then close. */
+  readonly isShuttingDown: boolean;
+  connectionClosed(conn: Connection): void;
+}
+
+/** 408 for a request whose head or body did not arrive in time (RFC 9110 §15.5.9). */
+export class RequestTimeoutError extends ProtocolError {
+  constructor(what: string) {
+    super(`${what} timed out`, 'ERR_REQUEST_TIMEOUT', 408);
+  }
+}
+
+/** The client went away while its request was being read. */
+export class RequestAbortedError extends Error {
+  readonly code = 'ERR_REQUEST_ABORTED';
+  constructor() {
+    super('client disconnected');
+  }
+}
+
+type Deadline = 'none' | 'headers' | 'body' | 'idle' | 'linger';
+
+const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/** One client connection. */
+export class Connection implements BodySource, ResponseSink, ConnectionInfo {
+  state: ConnState = 'new';
+  /** When the pending deadline expires (server clock, ms), or 0. Read by the server's sweep. */
+  deadline = 0;
+  readonly socket: Socket;
+  readonly isSecure: boolean;
+  readonly #host: ConnectionHost;
+  readonly #opts: ResolvedOptions;
+  readonly #parser: RequestParser;
+  #deadlineKind: Deadline = 'none';
+  #req: IncomingRequest | null = null;
+  #res: OutgoingResponse | null = null;
+  #head: RequestEvent | null = null;
+  #bodyDone = true;
+  #discarding = false;
+  #continueSent = false;
+  #mustClose = false;
+  #requests = 0;
+  #inLoop = false;
+  #paused = false;
+  #bodyWaiter: (() => void) | null = null;
+  #bodyError: Error | null = null;
+  #remote: { address: string; port: number } | undefined;
+
+  constructor(socket: Socket, host: ConnectionHost, isSecure: boolean) {
+    this.socket = socket;
+    this.isSecure = isSecure;
+    this.#host = host;
+    this.#opts = host.options;
+    this.#parser = new RequestParser(host.options);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => {
+      // A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer.
+    });
+    socket.on('close', () => this.#onClose());
+    // A client that connects and says nothing gets the head timeout, not the longer idle one.
+    this.#setDeadline('headers', this.#opts.headersTimeoutMs);
+  }
+
+  // ---- ConnectionInfo (read lazily: each getter is a syscall in libuv) ----
+
+  get remoteAddress(): string {
+    return this.#remoteInfo().address;
+  }
+  get remotePort(): number {
+    return this.#remoteInfo().port;
+  }
+  get localAddress(): string {
+    return this.socket.localAddress ?? '';
+  }
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+  #remoteInfo(): { address: string; port: number } {
+    return (this.#remote ??= { address: this.socket.remoteAddress ?? '', port: this.socket.remotePort ?? 0 });
+  }
+
+  /** Number of requests dispatched on this connection. */
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  // ---- input --------------------------------------------------------------
+
+  #onData(chunk: Buffer): void {
+    if (this.state === 'closing' || this.state === 'closed') return; // lingering: discard
+    this.#parser.receive(chunk);
+    if (this.#req !== null) {
+      const waiter = this.#bodyWaiter;
+      if (waiter !== null) {
+        this.#bodyWaiter = null;
+        waiter();
+      } else if (this.#discarding) {
+        this.#discard();
+      }
+      if (this.#req !== null && this.#parser.bufferedBytes > this.#opts.maxBufferedBytes) this.#pause();
+      return;
+    }
+    this.#process();
+  }
+
+  #pause(): void {
+    if (!this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  }
+
+  #resume(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Pulls requests from the parser while no request is in progress. */
+  #process(): void {
+    if (this.#inLoop) return;
+    this.#inLoop = true;
+    const socket = this.socket;
+    socket.cork();
+    try {
+      while (this.#req === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
+        let ev;
+        try {
+          ev = this.#parser.nextEvent();
+        } catch (err) {
+          this.#failBeforeDispatch(err);
+          break;
+        }
+        if (ev === NEED_DATA) {
+          if (!this.#parser.isIdle && this.#deadlineKind !== 'headers') {
+            if (this.state !== 'active') this.state = transition(this.state, 'active');
+            this.#setDeadline('headers', this.#opts.headersTimeoutMs);
+          }
+          break;
+        }
+        if (ev === PAUSED || ev.type !== 'request') throw new Error('parser out of step with connection');
+        this.#dispatch(ev);
+      }
+    } finally {
+      this.#inLoop = false;
+      socket.uncork();
+    }
+  }
+
+  #dispatch(head: RequestEvent): void {
+    if (this.state !== 'active') this.state = transition(this.state, 'active');
+    this.#clearDeadline();
+    this.#requests++;
+    const max = this.#opts.maxRequestsPerConnection;
+    if ((max !== 0 && this.#requests >= max) || this.#host.isShuttingDown) this.#mustClose = true;
+    this.#head = head;
+    this.#continueSent = false;
+    this.#discarding = false;
+    this.#bodyError = null;
+    const req = new IncomingRequest(head, this, this);
+    const res = new OutgoingResponse(this, head.method, head.version);
+    this.#req = req;
+    this.#res = res;
+    if (head.bodyKind === 'none') {
+      this.#parser.nextEvent(); // the request's `end` event; the parser is now paused
+      this.#bodyDone = true;
+    } else {
+      this.#bodyDone = false;
+    }
+    let result;
+    try {
+      result = this.#host.handler(req, res);
+    } catch (err) {
+      this.#handlerFailed(res, err);
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(
+        () => this.#handlerReturned(res),
+        (err: unknown) => this.#handlerFailed(res, err),
+      );
+    } else {
+      this.#handlerReturned(res);
+    }
+  }
+
+  /** Go's rule: a handler that returns without starting a response gets an empty one. */
+  #handlerReturned(res: OutgoingResponse): void {
+    if (!res.headersSent && !res.finished && !this.isClosed) res.end();
+  }
+
+  #handlerFailed(res: OutgoingResponse, err: unknown): void {
+    const isProtocol = err instanceof ProtocolError;
+    if (!isProtocol && !(err instanceof RequestAbortedError)) this.#opts.onError(err, 'handler failed');
+    if (this.isClosed || res.finished) return;
+    if (res.headersSent) {
+      // The status is on the wire already; only an abort tells the client something broke.
+      this.socket.destroy();
+      return;
+    }
+    const status = isProtocol ? err.status : 500;
+    if (isProtocol || this.#bodyError !== null) this.#mustClose = true;
+    res.reset();
+    res.status = status;
+    res.headers.set('Content-Type', 'text/plain; charset=utf-8');
+    res.end(`${reasonPhrase(status) || 'Error'}\n`);
+  }
+
+  /** A protocol error before any handler ran: answer it (never echoing input) and close. */
+  #failBeforeDispatch(err: unknown): void {
+    let status = 400;
+    if (err instanceof ProtocolError) status = err.status;
+    else this.#opts.onError(err, 'parser failed');
+    this.#writeErrorAndClose(status);
+  }
+
+  #writeErrorAndClose(status: number): void {
+    if (this.isClosed) return;
+    const body = `${reasonPhrase(status)}\n`;
+    this.socket.write(
+      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n${dateLine(this.now())}\r\n${body}`,
+      'latin1',
+    );
+    this.#startClosing();
+  }
+
+  // ---- BodySource ---------------------------------------------------------
+
+  async readBody(): Promise<Buffer | null> {
+    for (;;) {
+      if (this.#bodyError !== null) throw this.#bodyError;
+      if (this.#bodyDone) return null;
+      if (this.isClosed) throw (this.#bodyError = new RequestAbortedError());
+      const head = this.#head!;
+      // RFC 9110 §10.1.1: send 100 only once the body is wanted, never to HTTP/1.0 clients
+      // (the parser only flags expectContinue on 1.1), and not after a final status.
+      if (head.expectContinue && !this.#continueSent && !this.#res!.headersSent) {
+        this.#continueSent = true;
+        this.socket.write(CONTINUE_100, 'latin1');
+      }
+      let ev;
+      try {
+        ev = this.#parser.nextEvent();
+      } catch (err) {
+        this.#mustClose = true;
+        this.#clearDeadline();
+        throw (this.#bodyError = err as Error);
+      }
+      if (ev === NEED_DATA) {
+        this.#resume();
+        this.#setDeadline('body', this.#opts.bodyTimeoutMs);
+        await new Promise<void>((resolve) => {
+          this.#bodyWaiter = resolve;
+        });
+        continue;
+      }
+      if (ev === PAUSED) return null;
+      if (ev.type === 'data') return ev.data;
+      if (ev.type === 'end') {
+        this.#bodyDone = true;
+        this.#req!.trailers = ev.trailers;
+        this.#clearDeadline();
+        return null;
+      }
+      throw new Error('parser out of step with body reader');
+    }
+  }
+
+  /** Reads and drops the rest of a body the handler did not read, so the next request can be found. */
+  #discard(): void {
+    for (;;) {
+      let ev;
+      try {
+        ev = this.#parser.nextEvent();
+      } catch {
+        this.#startClosing();
+        return;
+      }
+      if (ev === NEED_DATA) {
+        this.#resume();
+        this.#setDeadline('body', this.#opts.bodyTimeoutMs);
+        return;
+      }
+      if (ev === PAUSED || ev.type === 'end') {
+        this.#bodyDone = true;
+        this.#discarding = false;
+        this.#nextRequest();
+        return;
+      }
+    }
+  }
+
+  // ---- ResponseSink -------------------------------------------------------
+
+  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    if (this.isClosed) return false;
+    return encoding === undefined ? this.socket.write(data) : this.socket.write(data, encoding);
+  }
+
+  drain(): Promise<void> {
+    const socket = this.socket;
+    if (this.isClosed || !socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed' || this.socket.destroyed;
+  }
+
+  canKeepAlive(): boolean {
+    if (this.#mustClose || !this.#head!.keepAlive || this.#host.isShuttingDown) return false;
+    // An unread body after a 100-continue we never sent: the client may not send it at all,
+    // so the body cannot be skipped to find the next request (RFC 9110 §10.1.1).
+    if (!this.#bodyDone && this.#head!.expectContinue && !this.#continueSent) return false;
+    return true;
+  }
+
+  responseDone(keepAlive: boolean): void {
+    if (!keepAlive) {
+      this.#startClosing();
+      return;
+    }
+    if (this.#bodyDone) {
+      this.#nextRequest();
+      return;
+    }
+    if (this.#bodyWaiter !== null || this.#bodyError !== null) {
+      // The handler is still reading (or failed reading) its body: no safe point to go on from.
+      this.#startClosing();
+      return;
+    }
+    this.#discarding = true;
+    this.#discard();
+  }
+
+  now(): number {
+    return this.#opts.clock();
+  }
+
+  #nextRequest(): void {
+    if (this.isClosed || this.state === 'closing') return;
+    this.#req = null;
+    this.#res = null;
+    this.#head = null;
+    this.#parser.startNextRequest();
+    this.state = transition(this.state, 'idle');
+    if (this.#host.isShuttingDown) {
+      this.#startClosing();
+      return;
+    }
+    this.#resume();
+    this.#setDeadline('idle', this.#opts.idleTimeoutMs);
+    if (this.#parser.bufferedBytes > 0) this.#process();
+  }
+
+  // ---- closing ------------------------------------------------------------
+
+  /**
+   * Lingering close (RFC 9112 §9.6): send FIN after what is queued, keep reading and
+   * dropping input for `lingerMs` so the peer sees our last response, not a reset.
+   */
+  #startClosing(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = transition(this.state, 'closing');
+    const waiter = this.#bodyWaiter;
+    this.#bodyWaiter = null;
+    this.#bodyError ??= new RequestAbortedError();
+    waiter?.();
+    this.#resume();
+    this.socket.end();
+    this.#setDeadline('linger', this.#opts.lingerMs);
+  }
+
+  #onClose(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.deadline = 0;
+    const req = this.#req;
+    const res = this.#res;
+    if (req !== null && res !== null && !res.finished) req.abort();
+    res?.fireClose();
+    const waiter = this.#bodyWaiter;
+    this.#bodyWaiter = null;
+    waiter?.();
+    this.#host.connectionClosed(this);
+  }
+
+  /** Server shutdown: close now when idle, else after the response in progress. */
+  shutdown(): void {
+    if (this.state === 'new' || (this.state === 'idle' && this.#parser.isIdle)) this.#startClosing();
+    else this.#mustClose = true;
+  }
+
+  /** Destroys the socket at once (shutdown deadline). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ---- deadlines ----------------------------------------------------------
+
+  #setDeadline(kind: Deadline, ms: number): void {
+    this.#deadlineKind = kind;
+    this.deadline = ms > 0 ? this.#opts.clock() + ms : 0;
+  }
+
+  #clearDeadline(): void {
+    this.#deadlineKind = 'none';
+    this.deadline = 0;
+  }
+
+  /** Called by the server's sweep when `deadline` has passed. */
+  onDeadline(): void {
+    const kind = this.#deadlineKind;
+    this.#clearDeadline();
+    switch (kind) {
+      case 'idle':
+        this.#startClosing();
+        return;
+      case 'headers':
+        // Nothing received at all: just close. A partial head: tell the client (RFC 9110 §15.5.9).
+        if (this.#parser.isIdle) this.#startClosing();
+        else this.#writeErrorAndClose(408);
+        return;
+      case 'body': {
+        const err = new RequestTimeoutError('request body');
+        this.#bodyError = err;
+        this.#mustClose = true;
+        const waiter = this.#bodyWaiter;
+        this.#bodyWaiter = null;
+        if (waiter !== null) waiter(); // the handler's read rejects; its error becomes the 408
+        else this.#startClosing(); // discarding an unread body: nobody to tell
+        return;
+      }
+      case 'linger':
+        this.socket.destroy();
+        return;
+      case 'none':
+        return;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The Date header (RFC 9110 §6.6.1), formatted once per second.
+ *
+ * Owns the cached IMF-fixdate line. Formatting a date costs more than the rest
+ * of a small response head, and the value only changes once a second.
+ */
+
+let cachedSecond = -1;
+let cachedLine = '';
+
+/** "Date: <IMF-fixdate>\r\n" for the given time in ms. */
+export function dateLine(nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+  }
+  return cachedLine;
+}

@@ -1,0 +1,125 @@
+/**
+ * Server options: every timeout and limit of the server core, with its default and why.
+ *
+ * Owns `ServerOptions`, the defaults and `resolveOptions()`. Parser limits
+ * (request line, headers, chunk extensions, body) come from wire/limits.ts and
+ * are options of the same name here. docs/limits.md lists them all.
+ */
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../wire/limits.js';
+
+/** Options of `new Server(handler, options)`. Every field is optional. */
+export interface ServerOptions extends Partial<ParserLimits> {
+  /**
+   * Longest time from the first byte of a request head to its end (slowloris).
+   * On expiry: 408 and close. Default 20 s, Apache mod_reqtimeout's `header=20`.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Longest wait for the next bytes of a request body the handler is reading.
+   * On expiry: 408 (or a reset if the response has started). Default 30 s.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection is kept between requests. Default 65 s:
+   * longer than the 60 s idle timeout of common load balancers (AWS ALB, nginx
+   * upstream pools), so the proxy closes first. A server that closes first races
+   * the proxy's next request on that connection and the proxy answers 502: the
+   * classic failure of node:http's 5 s default behind an ALB. nginx uses 75 s.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * After the last response on a closing connection, how long to keep reading
+   * (and discarding) so the peer receives our response before the close, instead
+   * of a reset (lingering close, RFC 9112 §9.6). Default 2 s.
+   */
+  lingerMs?: number;
+  /** Requests served on one connection before it is closed (Connection: close). Default 10,000 (nginx: 1,000). 0 = unlimited. */
+  maxRequestsPerConnection?: number;
+  /** Open connections accepted at once; more are refused by the listener. Default 10,000. 0 = unlimited. */
+  maxConnections?: number;
+  /**
+   * Unparsed bytes buffered per connection while a request is in progress (pipelined
+   * requests, a body not read yet). Above it the socket is paused: backpressure, not
+   * an error. Default 64 KiB.
+   */
+  maxBufferedBytes?: number;
+  /** Default deadline of `server.close()` before remaining connections are destroyed. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** How often timeouts are checked (one sweep for all connections, not one timer each). Default 250 ms. */
+  timerResolutionMs?: number;
+  /** The clock, in ms (injected by tests). Default `Date.now`. */
+  clock?: () => number;
+  /** TLS: when set, the listener speaks HTTPS through node:tls with these options (key, cert...). */
+  tls?: TlsOptions & SecureContextOptions;
+  /** Called with handler errors and connection errors (never sent to clients). Default: console.error. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions extends ParserLimits {
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  idleTimeoutMs: number;
+  lingerMs: number;
+  maxRequestsPerConnection: number;
+  maxConnections: number;
+  maxBufferedBytes: number;
+  shutdownTimeoutMs: number;
+  timerResolutionMs: number;
+  clock: () => number;
+  tls: (TlsOptions & SecureContextOptions) | undefined;
+  onError: (err: unknown, context: string) => void;
+}
+
+/** Default of `headersTimeoutMs`. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+/** Default of `bodyTimeoutMs`. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Default of `idleTimeoutMs`. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 65_000;
+/** Default of `lingerMs`. */
+export const DEFAULT_LINGER_MS = 2_000;
+/** Default of `maxRequestsPerConnection`. */
+export const DEFAULT_MAX_REQUESTS_PER_CONNECTION = 10_000;
+/** Default of `maxConnections`. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Default of `maxBufferedBytes`. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024;
+/** Default of `shutdownTimeoutMs`. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Default of `timerResolutionMs`. */
+export const DEFAULT_TIMER_RESOLUTION_MS = 250;
+
+function defaultOnError(err: unknown, context: string): void {
+  console.error(`keel: ${context}:`, err);
+}
+
+/** Fills in defaults and checks that every number is a non-negative finite number. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  const o: ResolvedOptions = {
+    ...DEFAULT_PARSER_LIMITS,
+    headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
+    idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+    lingerMs: DEFAULT_LINGER_MS,
+    maxRequestsPerConnection: DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+    shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    timerResolutionMs: DEFAULT_TIMER_RESOLUTION_MS,
+    clock: Date.now,
+    tls: undefined,
+    onError: defaultOnError,
+  };
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!(key in o)) throw new TypeError(`unknown server option: ${key}`);
+    const current = (o as unknown as Record<string, unknown>)[key];
+    if (typeof current === 'number' && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))) {
+      throw new TypeError(`server option ${key} must be a non-negative number`);
+    }
+    (o as unknown as Record<string, unknown>)[key] = value;
+  }
+  return o;
+}

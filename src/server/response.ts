@@ -1,0 +1,241 @@
+/**
+ * OutgoingResponse: the `ResponseWriter` of the Handler contract.
+ *
+ * Owns response framing (RFC 9112 §6): Content-Length when the whole body is
+ * known at the first write, chunked on HTTP/1.1 otherwise, close-delimited on
+ * HTTP/1.0; no body for HEAD, 1xx, 204 and 304 (RFC 9110 §6.4.1, §9.3.2); the
+ * Date header; trailers. It writes through a `ResponseSink` (the Connection),
+ * which decides persistence and owns the socket.
+ *
+ * Life of a write: the first write()/end() builds the head. end(body) with no
+ * earlier write sends head and body in one buffer (one syscall); write() sends
+ * the head, then each chunk as-is, chunk-framed or counted against the declared
+ * Content-Length. A body longer than its Content-Length throws; a shorter one
+ * closes the connection, since the framing can no longer be trusted.
+ */
+import { CHUNK_END, chunkHeader, lastChunk } from '../wire/chunked.js';
+import { HeaderMap } from '../wire/header-map.js';
+import { isBodylessStatus } from '../wire/status.js';
+import { statusLine } from '../wire/serializer.js';
+import { dateLine } from './date.js';
+import type { ResponseWriter } from './handler.js';
+
+/** What a response writes through (the Connection). */
+export interface ResponseSink {
+  /** Writes bytes to the socket; false when its buffer is full. */
+  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean;
+  /** Resolves when the socket drains or closes. */
+  drain(): Promise<void>;
+  /** True once the socket is gone. */
+  readonly isClosed: boolean;
+  /** Whether the connection may persist after this response (asked once, when the head is built). */
+  canKeepAlive(): boolean;
+  /** The response is complete; `keepAlive` says whether its head promised persistence. */
+  responseDone(keepAlive: boolean): void;
+  /** The current time in ms (the server's clock). */
+  now(): number;
+}
+
+type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+/** Bodies up to this size are copied next to the head to leave in one write; larger ones go as a second buffer. */
+const COALESCE_MAX_BYTES = 16 * 1024;
+
+/** The server's implementation of `ResponseWriter`. */
+export class OutgoingResponse implements ResponseWriter {
+  status = 200;
+  #headers: HeaderMap | undefined;
+  #headersSent = false;
+  #finished = false;
+  #framing: Framing = 'none';
+  #keepAlive = true;
+  /** Declared Content-Length left to write, when framing is 'length'. */
+  #left = 0;
+  #trailers: Array<[string, string]> | undefined;
+  #onClose: Array<() => void> | undefined;
+  #closeFired = false;
+  readonly #sink: ResponseSink;
+  readonly #isHead: boolean;
+  readonly #version: '1.0' | '1.1';
+
+  constructor(sink: ResponseSink, method: string, version: '1.0' | '1.1') {
+    this.#sink = sink;
+    this.#isHead = method === 'HEAD';
+    this.#version = version;
+  }
+
+  get headers(): HeaderMap {
+    return (this.#headers ??= new HeaderMap());
+  }
+  get headersSent(): boolean {
+    return this.#headersSent;
+  }
+  get finished(): boolean {
+    return this.#finished;
+  }
+  get closed(): boolean {
+    return this.#sink.isClosed;
+  }
+  /** Whether the head sent promised a persistent connection. */
+  get keepAlive(): boolean {
+    return this.#keepAlive;
+  }
+
+  writeHead(status: number, headers?: Record<string, string | number | readonly string[]>): this {
+    if (this.#headersSent) throw new Error('headers already sent');
+    this.status = status;
+    if (headers) for (const name of Object.keys(headers)) this.headers.set(name, headers[name]);
+    this.#sendHead(-1, null);
+    return this;
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.#finished) throw new Error('write after end');
+    if (!this.#headersSent) this.#sendHead(-1, null);
+    return this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  }
+
+  drain(): Promise<void> {
+    return this.#sink.drain();
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.#finished) return;
+    if (!this.#headersSent) {
+      const body = chunk === undefined ? null : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      this.#sendHead(body === null ? 0 : body.length, body);
+    } else {
+      if (chunk !== undefined && chunk.length > 0) this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+      if (this.#framing === 'chunked' && !this.#isHead && !this.#sink.isClosed) {
+        this.#sink.write(lastChunk(this.#trailers), 'latin1');
+      } else if (this.#framing === 'length' && this.#left > 0) {
+        // Fewer bytes than declared: the peer would wait for the rest; only a close ends it.
+        this.#keepAlive = false;
+      }
+    }
+    this.#finished = true;
+    this.#sink.responseDone(this.#keepAlive);
+    this.fireClose();
+  }
+
+  setTrailer(name: string, value: string): void {
+    if (this.#finished) throw new Error('trailer after end');
+    (this.#trailers ??= []).push([name, value]);
+  }
+
+  onClose(fn: () => void): void {
+    if (this.#closeFired) {
+      queueMicrotask(fn);
+      return;
+    }
+    (this.#onClose ??= []).push(fn);
+  }
+
+  /** Runs the onClose callbacks once (response complete or connection gone). */
+  fireClose(): void {
+    if (this.#closeFired) return;
+    this.#closeFired = true;
+    const fns = this.#onClose;
+    if (fns) for (const fn of fns) fn();
+  }
+
+  /** Drops what the handler set, for an error response built by the server. */
+  reset(): void {
+    if (this.#headersSent) throw new Error('headers already sent');
+    this.#headers = undefined;
+    this.#trailers = undefined;
+  }
+
+  /**
+   * Builds and sends the head. `length` is the whole body's size when known (end()
+   * before any write), else -1. When `body` is given it leaves in the same write.
+   */
+  #sendHead(length: number, body: Uint8Array | null): void {
+    const status = this.status;
+    const h = this.headers;
+    let extra = h.has('date') ? '' : dateLine(this.#sink.now());
+    const noBody = isBodylessStatus(status);
+    let keepAlive = this.#sink.canKeepAlive();
+    const conn = h.get('connection');
+    if (conn !== undefined) {
+      // The server owns persistence; a handler may only ask for close (RFC 9112 §9.6).
+      if (/(^|[\s,])close([\s,]|$)/i.test(conn)) keepAlive = false;
+      h.delete('connection');
+    }
+    let framing: Framing;
+    if (noBody) {
+      framing = 'none';
+      // RFC 9110 §8.6: no Content-Length in 1xx and 204 responses; §6.1: no Transfer-Encoding either.
+      if (status !== 304) h.delete('content-length');
+      h.delete('transfer-encoding');
+    } else {
+      const declared = h.get('content-length');
+      h.delete('transfer-encoding');
+      if (declared !== undefined) {
+        const n = /^\d+$/.test(declared) ? Number(declared) : NaN;
+        if (!Number.isSafeInteger(n)) throw new TypeError('invalid Content-Length header');
+        framing = 'length';
+        this.#left = n;
+      } else if (length >= 0 && this.#trailers === undefined) {
+        framing = 'length';
+        this.#left = length;
+        extra += `Content-Length: ${length}\r\n`;
+      } else if (this.#version === '1.1') {
+        framing = 'chunked';
+        extra += 'Transfer-Encoding: chunked\r\n';
+      } else {
+        // RFC 9112 §6.3 ¶8: an HTTP/1.0 client reads until close.
+        framing = 'close';
+        keepAlive = false;
+      }
+    }
+    if (!keepAlive) extra += 'Connection: close\r\n';
+    else if (this.#version === '1.0') extra += 'Connection: keep-alive\r\n';
+    this.#framing = framing;
+    this.#keepAlive = keepAlive;
+    this.#headersSent = true;
+
+    const head = `${h.serializeInto(statusLine(status))}${extra}\r\n`;
+    const sink = this.#sink;
+    if (sink.isClosed) return;
+    const sendBody = body !== null && body.length > 0 && !this.#isHead && framing !== 'none';
+    if (!sendBody) {
+      sink.write(head, 'latin1');
+      return;
+    }
+    if (framing === 'chunked') {
+      sink.write(head, 'latin1');
+      this.#writeBody(body);
+      return;
+    }
+    if (framing === 'length' && body.length > this.#left) throw new RangeError('body longer than Content-Length');
+    this.#left -= body.length;
+    if (body.length <= COALESCE_MAX_BYTES) {
+      const out = Buffer.allocUnsafe(head.length + body.length);
+      out.write(head, 0, 'latin1');
+      out.set(body, head.length);
+      sink.write(out);
+    } else {
+      sink.write(head, 'latin1');
+      sink.write(body);
+    }
+  }
+
+  #writeBody(data: Uint8Array): boolean {
+    const sink = this.#sink;
+    if (sink.isClosed) return false;
+    if (data.length === 0 || this.#isHead || this.#framing === 'none') return true;
+    switch (this.#framing) {
+      case 'chunked':
+        sink.write(chunkHeader(data.length), 'latin1');
+        sink.write(data);
+        return sink.write(CHUNK_END, 'latin1');
+      case 'length':
+        if (data.length > this.#left) throw new RangeError('body longer than Content-Length');
+        this.#left -= data.length;
+        return sink.write(data);
+      default:
+        return sink.write(data);
+    }
+  }
+}

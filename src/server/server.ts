@@ -1,0 +1,151 @@
+/**
+ * Server: the listener on node:net (or node:tls), connection bookkeeping, the
+ * timeout sweep and graceful shutdown.
+ *
+ * Owns accepting sockets, the set of live connections, and `close()`. Plain
+ * TCP and TLS share one code path: a TLSSocket is handed to the same
+ * Connection as a net.Socket. It never imports node:http.
+ */
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { Connection, type ConnectionHost } from './connection.js';
+import type { Handler } from './handler.js';
+import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import type { ConnState } from './state.js';
+
+/** An HTTP/1.1 server running a Handler. */
+export class Server implements ConnectionHost {
+  readonly handler: Handler;
+  readonly options: ResolvedOptions;
+  readonly #listener: net.Server;
+  readonly #connections = new Set<Connection>();
+  #sweep: NodeJS.Timeout | undefined;
+  #shuttingDown = false;
+  #drained: (() => void) | null = null;
+
+  /**
+   * @example
+   * const server = new Server((req, res) => res.end('Hello, World!'));
+   * await server.listen(8000, '127.0.0.1');
+   */
+  constructor(handler: Handler, options: ServerOptions = {}) {
+    this.handler = handler;
+    this.options = resolveOptions(options);
+    const secure = this.options.tls !== undefined;
+    const onSocket = (socket: Socket): void => this.#accept(socket, secure);
+    this.#listener = secure
+      ? tls.createServer(this.options.tls!).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
+      : net.createServer({ noDelay: true }, onSocket);
+    if (this.options.maxConnections > 0) this.#listener.maxConnections = this.options.maxConnections;
+    this.#listener.on('error', (err) => this.options.onError(err, 'listener error'));
+  }
+
+  /** Starts listening; resolves with the bound address. Port 0 picks a free port. */
+  listen(port = 0, host = '127.0.0.1', backlog = 511): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.#listener.once('error', onError);
+      this.#listener.listen(port, host, backlog, () => {
+        this.#listener.off('error', onError);
+        this.#startSweep();
+        resolve(this.#listener.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The bound port (after listen). */
+  get port(): number {
+    return (this.#listener.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** The bound address (after listen). */
+  address(): AddressInfo | null {
+    return this.#listener.address() as AddressInfo | null;
+  }
+
+  /** True once close() was called. */
+  get isShuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /** Live connections counted by state (for metrics and shutdown tests). */
+  connectionStates(): Record<ConnState, number> {
+    const out: Record<ConnState, number> = { new: 0, active: 0, idle: 0, closing: 0, closed: 0 };
+    for (const c of this.#connections) out[c.state]++;
+    return out;
+  }
+
+  /** Serves an already-connected socket (e.g. one handed over by a PROXY-protocol reader). */
+  serveSocket(socket: Socket, isSecure = false): void {
+    this.#accept(socket, isSecure);
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close idle connections at once, let requests in
+   * flight finish (their responses carry Connection: close), and destroy whatever is
+   * left after `deadlineMs` (default `shutdownTimeoutMs`).
+   */
+  close(deadlineMs = this.options.shutdownTimeoutMs): Promise<void> {
+    this.#shuttingDown = true;
+    const closed = new Promise<void>((resolve) => {
+      if (this.#listener.listening) this.#listener.close(() => resolve());
+      else resolve();
+    });
+    for (const c of this.#connections) c.shutdown();
+    const drained = new Promise<void>((resolve) => {
+      if (this.#connections.size === 0) resolve();
+      else this.#drained = resolve;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        for (const c of this.#connections) c.destroy();
+        resolve();
+      }, deadlineMs);
+      timer.unref();
+    });
+    return Promise.race([drained, deadline])
+      .then(() => closed)
+      .finally(() => {
+        clearTimeout(timer);
+        this.#stopSweep();
+      });
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.#connections.delete(conn);
+    if (this.#connections.size === 0 && this.#drained !== null) {
+      const resolve = this.#drained;
+      this.#drained = null;
+      resolve();
+    }
+  }
+
+  #accept(socket: Socket, secure: boolean): void {
+    if (this.#shuttingDown) {
+      socket.destroy();
+      return;
+    }
+    this.#connections.add(new Connection(socket, this, secure));
+  }
+
+  /** One timer for every connection's deadline, instead of a timer per socket. */
+  #startSweep(): void {
+    if (this.#sweep !== undefined) return;
+    this.#sweep = setInterval(() => {
+      const now = this.options.clock();
+      for (const c of this.#connections) if (c.deadline !== 0 && now >= c.deadline) c.onDeadline();
+    }, this.options.timerResolutionMs || 1);
+    this.#sweep.unref();
+  }
+
+  #stopSweep(): void {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+  }
+}
+
+/** Creates a Server (same as `new Server(handler, options)`). */
+export function createServer(handler: Handler, options?: ServerOptions): Server {
+  return new Server(handler, options);
+}

@@ -1,0 +1,89 @@
+/**
+ * Typed protocol errors of the wire layer.
+ *
+ * Owns every error the parser can raise and the status each one maps to
+ * (h11's `error_status_hint`, Go's `statusError`). The server turns any
+ * `ProtocolError` into a response in one place, using `status` and never
+ * echoing request bytes back: `message` is for logs, `publicMessage` is safe
+ * to send. Must not import anything outside wire/.
+ */
+
+/** Base class: a request the server must refuse, with the status to answer and a stable code. */
+export class ProtocolError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_INVALID_HEADER_NAME`. */
+  readonly code: string;
+  /** The status code to answer with (4xx/5xx). */
+  readonly status: number;
+
+  constructor(message: string, code = 'ERR_BAD_REQUEST', status = 400) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+
+  /** A short text safe to send to the client: never contains request bytes. */
+  get publicMessage(): string {
+    return PUBLIC_MESSAGES[this.status] ?? 'Bad Request';
+  }
+}
+
+const PUBLIC_MESSAGES: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  505: 'HTTP Version Not Supported',
+};
+
+/** 400: the message is malformed (bad syntax, bad framing, smuggling shapes). */
+export class BadRequestError extends ProtocolError {
+  constructor(message: string, code = 'ERR_BAD_REQUEST') {
+    super(message, code, 400);
+  }
+}
+
+/** 414: the request line is longer than `maxRequestLineBytes` (RFC 9110 §15.5.15). */
+export class UriTooLongError extends ProtocolError {
+  constructor(limit: number) {
+    super(`request line exceeds ${limit} bytes`, 'ERR_URI_TOO_LONG', 414);
+  }
+}
+
+/** 431: the header section is over `maxHeaderBytes` or `maxHeaderCount` (RFC 6585 §5). */
+export class HeaderTooLargeError extends ProtocolError {
+  constructor(message: string) {
+    super(message, 'ERR_HEADER_TOO_LARGE', 431);
+  }
+}
+
+/** 413: the body is larger than `maxBodyBytes` (RFC 9110 §15.5.14). */
+export class PayloadTooLargeError extends ProtocolError {
+  constructor(limit: number) {
+    super(`body exceeds ${limit} bytes`, 'ERR_BODY_TOO_LARGE', 413);
+  }
+}
+
+/** 501: a transfer coding or method the server does not implement (RFC 9112 §6.1, RFC 9110 §15.6.2). */
+export class NotImplementedError extends ProtocolError {
+  constructor(message: string, code = 'ERR_NOT_IMPLEMENTED') {
+    super(message, code, 501);
+  }
+}
+
+/** 505: a major HTTP version other than 1 (RFC 9110 §15.6.6). */
+export class VersionNotSupportedError extends ProtocolError {
+  constructor() {
+    super('HTTP version not supported', 'ERR_VERSION_NOT_SUPPORTED', 505);
+  }
+}
+
+/** 417: an Expect value other than 100-continue (RFC 9110 §10.1.1). */
+export class ExpectationFailedError extends ProtocolError {
+  constructor() {
+    super('unsupported expectation', 'ERR_EXPECTATION_FAILED', 417);
+  }
+}

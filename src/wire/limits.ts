@@ -1,0 +1,49 @@
+/**
+ * Parser limits: every bound the wire layer enforces, with its default and the reason for it.
+ *
+ * Owns the `ParserLimits` type and `DEFAULT_PARSER_LIMITS`. The server exposes
+ * each one as an option of the same name (docs/limits.md lists them all).
+ */
+
+/** Limits the request parser enforces while reading a message. */
+export interface ParserLimits {
+  /**
+   * Longest request line, CRLF excluded. Over it: 414. Default 16 KiB: above the
+   * 8,000 octets RFC 9112 §3 recommends supporting, twice nginx's 8 KiB buffer.
+   */
+  maxRequestLineBytes: number;
+  /**
+   * Largest header section (every field line with its CRLF, request line excluded).
+   * Over it: 431. Default 32 KiB, nginx's 4 x 8 KiB; node:http allows 16 KiB.
+   */
+  maxHeaderBytes: number;
+  /** Most field lines in the header section (and in trailers). Over it: 431. Default 100, as Apache and Tomcat. */
+  maxHeaderCount: number;
+  /**
+   * Longest chunk-extension on one chunk-size line (RFC 9112 §7.1.1 lets a server
+   * bound it). Over it: 400. Default 1 KiB; llhttp had CVE-2023-30589-era issues with unbounded ones.
+   */
+  maxChunkExtensionBytes: number;
+  /** Largest body after transfer decoding. Over it: 413. Default 1 MiB (nginx client_max_body_size). */
+  maxBodyBytes: number;
+}
+
+/** Request-line limit default (see `ParserLimits.maxRequestLineBytes`). */
+export const DEFAULT_MAX_REQUEST_LINE_BYTES = 16 * 1024;
+/** Header-section limit default (see `ParserLimits.maxHeaderBytes`). */
+export const DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+/** Field-line count default (see `ParserLimits.maxHeaderCount`). */
+export const DEFAULT_MAX_HEADER_COUNT = 100;
+/** Chunk-extension limit default (see `ParserLimits.maxChunkExtensionBytes`). */
+export const DEFAULT_MAX_CHUNK_EXTENSION_BYTES = 1024;
+/** Body limit default (see `ParserLimits.maxBodyBytes`). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Every parser limit at its default. */
+export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
+  maxRequestLineBytes: DEFAULT_MAX_REQUEST_LINE_BYTES,
+  maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
+  maxHeaderCount: DEFAULT_MAX_HEADER_COUNT,
+  maxChunkExtensionBytes: DEFAULT_MAX_CHUNK_EXTENSION_BYTES,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+});

@@ -1,0 +1,683 @@
+/**
+ * The sans-IO HTTP/1.1 request parser.
+ *
+ * Owns request framing (RFC 9112): request line, header section, the body's
+ * length (Content-Length or chunked) and every rule that keeps two parsers
+ * from disagreeing about where a message ends (request smuggling). It never
+ * touches sockets, timers, files or the clock (h11's model).
+ *
+ * Theory of operation
+ * -------------------
+ * `receive(bytes)` appends input; `nextEvent()` returns the next event, or
+ * `NEED_DATA` when more bytes are needed, or `PAUSED` after a request's `end`
+ * event until the caller calls `startNextRequest()`. Pausing is what keeps
+ * pipelined responses in order and stops a bad request that follows a good one
+ * from being answered (400) before the good one got its response.
+ *
+ *   request ─► data* ─► end ─► PAUSED ──startNextRequest()──► request ...
+ *
+ * Any protocol violation throws a `ProtocolError` carrying the status to send;
+ * the parser is then dead (every later call throws the same error), since the
+ * framing of anything after it cannot be trusted (RFC 9112 §11.2).
+ *
+ * The head is parsed once complete: lines are located with `indexOf(LF)`
+ * (native memchr) and then validated byte by byte against the tables of
+ * chars.ts. Body bytes are handed out as zero-copy views of the input.
+ */
+import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TARGET, TOKEN } from './chars.js';
+import {
+  BadRequestError,
+  ExpectationFailedError,
+  HeaderTooLargeError,
+  NotImplementedError,
+  PayloadTooLargeError,
+  ProtocolError,
+  UriTooLongError,
+  VersionNotSupportedError,
+} from './errors.js';
+import { DEFAULT_PARSER_LIMITS, type ParserLimits } from './limits.js';
+
+/** Returned by `nextEvent()` when the parser needs more bytes. */
+export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
+/** Returned by `nextEvent()` after a request ended, until `startNextRequest()`. */
+export const PAUSED: unique symbol = Symbol('PAUSED');
+
+/** How the request body is delimited (RFC 9112 §6.3). */
+export type BodyKind = 'none' | 'length' | 'chunked';
+
+/** The request line and header section, validated. */
+export interface RequestEvent {
+  readonly type: 'request';
+  /** Method token as received (case-sensitive, RFC 9110 §9.1). */
+  readonly method: string;
+  /** Request-target as received. */
+  readonly target: string;
+  /** '1.0', or '1.1' for HTTP/1.1 and any higher 1.x minor (RFC 9110 §6.2). */
+  readonly version: '1.0' | '1.1';
+  /** Field lines: [name0, value0, name1, value1, ...], latin1, values without OWS. */
+  readonly rawHeaders: string[];
+  readonly bodyKind: BodyKind;
+  /** Content-Length when bodyKind is 'length' or 'none' with a CL of 0; -1 for chunked. */
+  readonly contentLength: number;
+  /** Whether the connection may persist after this exchange (RFC 9112 §9.3). */
+  readonly keepAlive: boolean;
+  /** Expect: 100-continue on an HTTP/1.1 request (RFC 9110 §10.1.1). */
+  readonly expectContinue: boolean;
+  /** Host field value ('' when absent, as on HTTP/1.0). */
+  readonly host: string;
+}
+
+/** A piece of the body, transfer coding removed. A view of the input: do not mutate. */
+export interface DataEvent {
+  readonly type: 'data';
+  readonly data: Buffer;
+}
+
+/** The end of a request; trailers (flat name/value list) of a chunked body. */
+export interface EndEvent {
+  readonly type: 'end';
+  readonly trailers: readonly string[];
+}
+
+export type ParserEvent = RequestEvent | DataEvent | EndEvent;
+
+type State = 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'end' | 'paused' | 'error';
+
+const END_NO_TRAILERS: EndEvent = Object.freeze({ type: 'end', trailers: Object.freeze([]) as readonly string[] });
+const EMPTY = Buffer.alloc(0);
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+/** Hex digits of a chunk size beyond which it cannot fit in 2^53 (RFC 9112 §7.1: guard against overflow). */
+const MAX_CHUNK_SIZE_DIGITS = 13;
+/** Decimal digits of a Content-Length beyond which it cannot fit in 2^53. */
+const MAX_CONTENT_LENGTH_DIGITS = 15;
+/** Bytes of storage a parser starts with when it must keep a partial message. */
+const INITIAL_STORE_BYTES = 4096;
+
+type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** Incremental HTTP/1.1 request parser: bytes in, events out. */
+export class RequestParser {
+  readonly #limits: ParserLimits;
+  /** Unconsumed input is #buf[#pos, #buf.length). */
+  #buf: Buffer = EMPTY;
+  #pos = 0;
+  /** Growable storage that owns #buf when a partial message had to be kept. */
+  #store: Buffer | null = null;
+  #state: State = 'head';
+  #error: ProtocolError | null = null;
+  /** Head scan progress, relative to #pos (the head's first byte). */
+  #scanRel = 0;
+  #lines: number[] = [];
+  /** Body bytes left in the Content-Length body or the current chunk. */
+  #remaining = 0;
+  #bodyBytes = 0;
+  #trailers: string[] = [];
+  #trailerBytes = 0;
+
+  constructor(limits?: Partial<ParserLimits>) {
+    this.#limits = limits ? { ...DEFAULT_PARSER_LIMITS, ...limits } : DEFAULT_PARSER_LIMITS;
+  }
+
+  /** The parser's state: 'head' while waiting for a request, 'paused' after one ended, 'error' once dead. */
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Bytes received but not yet consumed (a caller bounds memory with this while paused). */
+  get bufferedBytes(): number {
+    return this.#buf.length - this.#pos;
+  }
+
+  /** True when no byte of a next request has arrived (used to tell idle from mid-request). */
+  get isIdle(): boolean {
+    return this.#state === 'head' && this.#buf.length === this.#pos;
+  }
+
+  /** Appends bytes to the input. */
+  receive(data: Uint8Array): void {
+    if (data.length === 0 || this.#state === 'error') return;
+    const len = this.#buf.length;
+    if (len === this.#pos) {
+      this.#buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+      this.#pos = 0;
+      this.#store = null;
+      return;
+    }
+    const store = this.#store;
+    if (store !== null && len + data.length <= store.length) {
+      // Append in place, after the end: bytes already handed out as views stay untouched.
+      store.set(data, len);
+      this.#buf = store.subarray(0, len + data.length);
+      return;
+    }
+    // Never compact in place: views of old bytes given to the caller must stay valid.
+    const left = len - this.#pos;
+    const need = left + data.length;
+    const grown = Buffer.allocUnsafe(Math.max(need * 2, INITIAL_STORE_BYTES));
+    this.#buf.copy(grown, 0, this.#pos);
+    grown.set(data, left);
+    this.#store = grown;
+    this.#buf = grown.subarray(0, need);
+    this.#pos = 0;
+  }
+
+  /** Resumes parsing after a request's `end` event: the caller is ready for the next request. */
+  startNextRequest(): void {
+    if (this.#state === 'error') throw this.#error!;
+    if (this.#state !== 'paused') throw new Error(`startNextRequest() in state ${this.#state}`);
+    this.#state = 'head';
+  }
+
+  /** The next event, NEED_DATA or PAUSED. Throws ProtocolError on invalid input. */
+  nextEvent(): ParserEvent | typeof NEED_DATA | typeof PAUSED {
+    try {
+      switch (this.#state) {
+        case 'head':
+          return this.#head();
+        case 'body':
+          return this.#lengthBody();
+        case 'chunk-size':
+        case 'chunk-data':
+        case 'chunk-crlf':
+        case 'trailers':
+          return this.#chunked();
+        case 'end':
+          this.#state = 'paused';
+          return END_NO_TRAILERS;
+        case 'paused':
+          return PAUSED;
+        case 'error':
+          throw this.#error!;
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.#state = 'error';
+        this.#error = err;
+      }
+      throw err;
+    }
+  }
+
+  // ---- head -------------------------------------------------------------
+
+  /** Locates the head's lines (positions relative to #pos, the head's first byte), then parses it. */
+  #head(): RequestEvent | typeof NEED_DATA {
+    const buf = this.#buf;
+    const limits = this.#limits;
+    const lines = this.#lines;
+    let ls = this.#pos + this.#scanRel;
+    for (;;) {
+      const nl = buf.indexOf(LF, ls);
+      if (nl === -1) {
+        this.#scanRel = ls - this.#pos;
+        this.#checkPartialHead(buf.length - ls);
+        return NEED_DATA;
+      }
+      // Limits before syntax, on the bytes before the LF as #checkPartialHead counts them: a line
+      // that is both too long and badly ended gets the same status however it was split (STYLE.md rule 7).
+      if (nl - ls > 1) {
+        if (lines.length === 0) {
+          // "+ 1": the CR, which maxRequestLineBytes excludes.
+          if (nl - ls > limits.maxRequestLineBytes + 1) throw new UriTooLongError(limits.maxRequestLineBytes);
+        } else {
+          if (lines.length / 2 > limits.maxHeaderCount) {
+            throw new HeaderTooLargeError(`more than ${limits.maxHeaderCount} header fields`);
+          }
+          if (nl + 1 - this.#pos - (lines[1] + 2) > limits.maxHeaderBytes) {
+            throw new HeaderTooLargeError(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+          }
+        }
+      }
+      // RFC 9112 §2.2: a bare LF line terminator is refused, not guessed at.
+      if (nl === ls || buf[nl - 1] !== CR) throw new BadRequestError('bare LF line terminator', 'ERR_BARE_LF');
+      const lineEnd = nl - 1;
+      if (lineEnd === ls) {
+        if (lines.length === 0) {
+          // RFC 9112 §2.2: ignore empty lines received before the request line.
+          this.#pos = ls = nl + 1;
+          continue;
+        }
+        const head = this.#parseHead(buf, this.#pos, lines);
+        this.#pos = nl + 1;
+        this.#scanRel = 0;
+        lines.length = 0;
+        return head;
+      }
+      lines.push(ls - this.#pos, lineEnd - this.#pos);
+      ls = nl + 1;
+    }
+  }
+
+  /** Fails early when a head still without its end already breaks a limit. */
+  #checkPartialHead(pendingLineBytes: number): void {
+    const limits = this.#limits;
+    const lines = this.#lines;
+    if (lines.length === 0) {
+      if (pendingLineBytes > limits.maxRequestLineBytes + 1) throw new UriTooLongError(limits.maxRequestLineBytes);
+    } else if (this.#buf.length - this.#pos - (lines[1] + 2) > limits.maxHeaderBytes + 1) {
+      // "+ 1": a pending CR may be the start of the empty line that ends the head, which the
+      // complete-line check does not count; without it, an exact-limit head split before its
+      // final LF would get 431 while the same bytes in one piece pass (STYLE.md rule 7).
+      throw new HeaderTooLargeError(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+    }
+  }
+
+  #parseHead(buf: Buffer, base: number, lines: number[]): RequestEvent {
+    const b = buf as Latin1;
+    // ---- request line (RFC 9112 §3): method SP request-target SP HTTP-version
+    const rs = base + lines[0];
+    const re = base + lines[1];
+    let i = rs;
+    while (i < re && TOKEN[buf[i]] === 1) i++;
+    if (i === rs || i === re || buf[i] !== SP) throw new BadRequestError('invalid method or separator', 'ERR_INVALID_REQUEST_LINE');
+    const method = b.latin1Slice(rs, i);
+    const ts = ++i;
+    while (i < re && TARGET[buf[i]] === 1) i++;
+    if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+    const target = b.latin1Slice(ts, i);
+    const version = parseVersion(buf, i + 1, re);
+    checkTargetForm(method, target);
+
+    // ---- header section (RFC 9112 §5)
+    const rawHeaders: string[] = [];
+    let host = '';
+    let hostCount = 0;
+    let contentLength = -1;
+    let codings: string[] | null = null;
+    let connClose = false;
+    let connKeepAlive = false;
+    let expectContinue = false;
+    for (let k = 2; k < lines.length; k += 2) {
+      const s = base + lines[k];
+      const e = base + lines[k + 1];
+      const colon = scanFieldLine(buf, s, e);
+      const name = b.latin1Slice(s, colon);
+      const value = fieldValue(b, colon + 1, e);
+      rawHeaders.push(name, value);
+      switch (name.length) {
+        case 4:
+          if (name.toLowerCase() === 'host') {
+            // RFC 9112 §3.2: more than one Host, or an invalid one, gets 400.
+            if (++hostCount > 1) throw new BadRequestError('duplicate Host', 'ERR_DUPLICATE_HOST');
+            if (!isValidHost(value)) throw new BadRequestError('invalid Host', 'ERR_INVALID_HOST');
+            host = value;
+          }
+          break;
+        case 6:
+          if (name.toLowerCase() === 'expect') {
+            // RFC 9110 §10.1.1: the only expectation defined is 100-continue; 1.0 clients' one is ignored.
+            if (value.toLowerCase() !== '100-continue') throw new ExpectationFailedError();
+            if (version === '1.1') expectContinue = true;
+          }
+          break;
+        case 10:
+          if (name.toLowerCase() === 'connection') {
+            for (const opt of splitList(value)) {
+              if (opt === 'close') connClose = true;
+              else if (opt === 'keep-alive') connKeepAlive = true;
+            }
+          }
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') {
+            // RFC 9112 §6.3 ¶5 and RFC 9110 §8.6: a second Content-Length, even an equal one, or
+            // a value that is not 1*DIGIT, is an unrecoverable framing error.
+            if (contentLength !== -1) throw new BadRequestError('duplicate Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
+            contentLength = parseContentLength(value);
+          }
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') {
+            codings ??= [];
+            const before = codings.length;
+            for (const c of splitList(value)) {
+              // RFC 9110 §10.1.4: transfer-coding = token *( OWS ";" OWS transfer-parameter ).
+              // "chunked" takes no parameters; a quoted or parameterised coding is refused.
+              if (!isTokenString(c)) throw new BadRequestError('invalid transfer coding', 'ERR_INVALID_TRANSFER_ENCODING');
+              codings.push(c);
+            }
+            if (codings.length === before) throw new BadRequestError('empty Transfer-Encoding', 'ERR_INVALID_TRANSFER_ENCODING');
+          }
+          break;
+      }
+    }
+    // RFC 9112 §3.2: a 1.1 request without Host gets 400.
+    if (version === '1.1' && hostCount === 0) throw new BadRequestError('missing Host', 'ERR_MISSING_HOST');
+
+    let bodyKind: BodyKind = 'none';
+    if (codings !== null) {
+      // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
+      if (version === '1.0') throw new BadRequestError('Transfer-Encoding in HTTP/1.0', 'ERR_INVALID_TRANSFER_ENCODING');
+      // RFC 9112 §6.3 ¶3: TE with CL is a smuggling shape; we refuse it instead of letting TE win.
+      if (contentLength !== -1) throw new BadRequestError('both Content-Length and Transfer-Encoding', 'ERR_CONFLICTING_FRAMING');
+      // RFC 9112 §6.3 ¶4: in a request, chunked must be the final coding, else 400.
+      if (codings[codings.length - 1] !== 'chunked') throw new BadRequestError('chunked is not the final coding', 'ERR_INVALID_TRANSFER_ENCODING');
+      // RFC 9112 §6.1: chunked must not be applied more than once.
+      if (codings.indexOf('chunked') !== codings.length - 1) throw new BadRequestError('chunked applied twice', 'ERR_INVALID_TRANSFER_ENCODING');
+      // RFC 9112 §6.1: a transfer coding we do not implement gets 501.
+      if (codings.length > 1) throw new NotImplementedError('unsupported transfer coding', 'ERR_UNSUPPORTED_TRANSFER_CODING');
+      bodyKind = 'chunked';
+      this.#state = 'chunk-size';
+      this.#bodyBytes = 0;
+      this.#trailers = [];
+      this.#trailerBytes = 0;
+    } else if (contentLength > 0) {
+      if (contentLength > this.#limits.maxBodyBytes) throw new PayloadTooLargeError(this.#limits.maxBodyBytes);
+      bodyKind = 'length';
+      this.#remaining = contentLength;
+      this.#state = 'body';
+    } else {
+      // RFC 9112 §6.3 ¶7: a request with neither CL nor TE has no body.
+      this.#state = 'end';
+    }
+    const keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
+    return {
+      type: 'request',
+      method,
+      target,
+      version,
+      rawHeaders,
+      bodyKind,
+      contentLength: bodyKind === 'chunked' ? -1 : Math.max(contentLength, 0),
+      keepAlive,
+      expectContinue: expectContinue && bodyKind !== 'none',
+      host,
+    };
+  }
+
+  // ---- bodies -----------------------------------------------------------
+
+  #lengthBody(): DataEvent | EndEvent | typeof NEED_DATA {
+    const avail = this.#buf.length - this.#pos;
+    if (avail === 0) return NEED_DATA;
+    const n = avail < this.#remaining ? avail : this.#remaining;
+    const data = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    this.#remaining -= n;
+    if (this.#remaining === 0) this.#state = 'end';
+    return { type: 'data', data };
+  }
+
+  #chunked(): DataEvent | EndEvent | typeof NEED_DATA {
+    const buf = this.#buf;
+    for (;;) {
+      switch (this.#state) {
+        case 'chunk-size': {
+          const nl = buf.indexOf(LF, this.#pos);
+          // RFC 9112 §7.1.1: the size line is bounded by the same count whether or not its LF
+          // has arrived, so leading zeros cannot pass in one piece and fail when split.
+          if ((nl === -1 ? buf.length : nl) - this.#pos > MAX_CHUNK_SIZE_DIGITS + 3 + this.#limits.maxChunkExtensionBytes) {
+            throw new BadRequestError('chunk-size line too long', 'ERR_CHUNK_EXTENSION_TOO_LONG');
+          }
+          if (nl === -1) return NEED_DATA;
+          if (nl === this.#pos || buf[nl - 1] !== CR) throw new BadRequestError('bare LF in chunked body', 'ERR_BARE_LF');
+          const size = this.#parseChunkSizeLine(buf, this.#pos, nl - 1);
+          this.#pos = nl + 1;
+          if (size === 0) {
+            this.#state = 'trailers';
+            break;
+          }
+          this.#bodyBytes += size;
+          if (this.#bodyBytes > this.#limits.maxBodyBytes) throw new PayloadTooLargeError(this.#limits.maxBodyBytes);
+          this.#remaining = size;
+          this.#state = 'chunk-data';
+          break;
+        }
+        case 'chunk-data': {
+          const avail = buf.length - this.#pos;
+          if (avail === 0) return NEED_DATA;
+          const n = avail < this.#remaining ? avail : this.#remaining;
+          const data = buf.subarray(this.#pos, this.#pos + n);
+          this.#pos += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#state = 'chunk-crlf';
+          return { type: 'data', data };
+        }
+        case 'chunk-crlf': {
+          if (buf.length - this.#pos < 2) {
+            if (buf.length > this.#pos && buf[this.#pos] !== CR) throw new BadRequestError('chunk data not followed by CRLF', 'ERR_INVALID_CHUNK');
+            return NEED_DATA;
+          }
+          // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF.
+          if (buf[this.#pos] !== CR || buf[this.#pos + 1] !== LF) throw new BadRequestError('chunk data not followed by CRLF', 'ERR_INVALID_CHUNK');
+          this.#pos += 2;
+          this.#state = 'chunk-size';
+          break;
+        }
+        case 'trailers': {
+          const nl = buf.indexOf(LF, this.#pos);
+          if (nl === -1) {
+            // "+ 1": a pending CR may start the final empty line, which is not counted (see #checkPartialHead).
+            if (this.#trailerBytes + buf.length - this.#pos > this.#limits.maxHeaderBytes + 1) {
+              throw new HeaderTooLargeError(`trailer section exceeds ${this.#limits.maxHeaderBytes} bytes`);
+            }
+            return NEED_DATA;
+          }
+          const s = this.#pos;
+          // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF ), same syntax and limits as headers.
+          // Limits before syntax, as in #head, so the status does not depend on how bytes were split.
+          if (nl - s > 1) {
+            if (this.#trailerBytes + nl + 1 - s > this.#limits.maxHeaderBytes) {
+              throw new HeaderTooLargeError(`trailer section exceeds ${this.#limits.maxHeaderBytes} bytes`);
+            }
+            if (this.#trailers.length / 2 >= this.#limits.maxHeaderCount) {
+              throw new HeaderTooLargeError(`more than ${this.#limits.maxHeaderCount} trailer fields`);
+            }
+          }
+          if (nl === s || buf[nl - 1] !== CR) throw new BadRequestError('bare LF in trailers', 'ERR_BARE_LF');
+          const e = nl - 1;
+          this.#pos = nl + 1;
+          if (s === e) {
+            this.#state = 'paused';
+            const trailers = this.#trailers;
+            return trailers.length === 0 ? END_NO_TRAILERS : { type: 'end', trailers };
+          }
+          this.#trailerBytes += nl + 1 - s;
+          const colon = scanFieldLine(buf, s, e);
+          const b = buf as Latin1;
+          this.#trailers.push(b.latin1Slice(s, colon), fieldValue(b, colon + 1, e));
+          break;
+        }
+        default:
+          throw new Error(`unreachable chunked state ${this.#state}`);
+      }
+    }
+  }
+
+  /**
+   * chunk-size [ chunk-ext ] (RFC 9112 §7.1.1):
+   *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+   * Extensions are validated and ignored; their total length is bounded.
+   */
+  #parseChunkSizeLine(buf: Buffer, s: number, e: number): number {
+    let i = s;
+    let size = 0;
+    while (i < e && buf[i] === 0x30) i++; // leading zeros carry no value
+    const digitsStart = i;
+    while (i < e && HEX[buf[i]] !== 255) {
+      size = size * 16 + HEX[buf[i]];
+      i++;
+    }
+    if (i === s) throw new BadRequestError('invalid chunk size', 'ERR_INVALID_CHUNK');
+    if (i - digitsStart > MAX_CHUNK_SIZE_DIGITS) throw new BadRequestError('chunk size overflow', 'ERR_INVALID_CHUNK');
+    if (e - i > this.#limits.maxChunkExtensionBytes) throw new BadRequestError('chunk extension too long', 'ERR_CHUNK_EXTENSION_TOO_LONG');
+    while (i < e) {
+      i = skipWs(buf, i, e);
+      if (i === e) break;
+      if (buf[i] !== 0x3b) throw new BadRequestError('invalid chunk extension', 'ERR_INVALID_CHUNK');
+      i = skipWs(buf, i + 1, e);
+      const ns = i;
+      while (i < e && TOKEN[buf[i]] === 1) i++;
+      if (i === ns) throw new BadRequestError('invalid chunk extension name', 'ERR_INVALID_CHUNK');
+      const afterName = skipWs(buf, i, e);
+      if (afterName < e && buf[afterName] === 0x3d) {
+        i = skipWs(buf, afterName + 1, e);
+        if (i < e && buf[i] === 0x22) i = skipQuotedString(buf, i, e);
+        else {
+          const vs = i;
+          while (i < e && TOKEN[buf[i]] === 1) i++;
+          if (i === vs) throw new BadRequestError('invalid chunk extension value', 'ERR_INVALID_CHUNK');
+        }
+      }
+    }
+    return size;
+  }
+}
+
+// ---- helpers (pure functions on byte ranges) ------------------------------
+
+/** HTTP-version = "HTTP" "/" DIGIT "." DIGIT (RFC 9112 §2.3), exactly. */
+function parseVersion(buf: Buffer, s: number, e: number): '1.0' | '1.1' {
+  if (
+    e - s !== 8 || buf[s] !== 0x48 || buf[s + 1] !== 0x54 || buf[s + 2] !== 0x54 || buf[s + 3] !== 0x50 ||
+    buf[s + 4] !== 0x2f || buf[s + 6] !== 0x2e || !isDigit(buf[s + 5]) || !isDigit(buf[s + 7])
+  ) {
+    throw new BadRequestError('invalid HTTP version', 'ERR_INVALID_VERSION');
+  }
+  // RFC 9110 §6.2: only major version 1 is ours; a higher 1.x minor is handled as 1.1.
+  if (buf[s + 5] !== 0x31) throw new VersionNotSupportedError();
+  return buf[s + 7] === 0x30 ? '1.0' : '1.1';
+}
+
+/**
+ * RFC 9112 §3.2: origin-form for most methods, absolute-form for any, asterisk-form
+ * only with OPTIONS, authority-form only with CONNECT, which we do not implement
+ * (no tunnels): 501 (RFC 9110 §9.3.6).
+ */
+function checkTargetForm(method: string, target: string): void {
+  if (method === 'CONNECT') throw new NotImplementedError('CONNECT is not supported', 'ERR_CONNECT_NOT_SUPPORTED');
+  const c = target.charCodeAt(0);
+  if (c === 0x2f) return;
+  if (target === '*') {
+    if (method === 'OPTIONS') return;
+    throw new BadRequestError('asterisk-form needs OPTIONS', 'ERR_INVALID_TARGET');
+  }
+  // absolute-form: scheme ":" hier-part (RFC 3986 §3.1): ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  const colon = target.indexOf(':');
+  if (colon > 0 && isAlpha(c)) {
+    for (let i = 1; i < colon; i++) {
+      const ch = target.charCodeAt(i);
+      if (!isAlpha(ch) && !isDigit(ch) && ch !== 0x2b && ch !== 0x2d && ch !== 0x2e) {
+        throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+      }
+    }
+    if (target.startsWith('//', colon + 1)) return;
+  }
+  throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+}
+
+/**
+ * Validates `field-name ":"` of a field line and returns the colon's index.
+ * RFC 9112 §5.1: no whitespace between name and colon; §5.2: a line starting
+ * with SP/HTAB is obs-fold, which we refuse (400) rather than unfold.
+ */
+function scanFieldLine(buf: Buffer, s: number, e: number): number {
+  const c0 = buf[s];
+  if (c0 === SP || c0 === HTAB) throw new BadRequestError('obsolete line folding', 'ERR_OBS_FOLD');
+  let i = s;
+  while (i < e && TOKEN[buf[i]] === 1) i++;
+  if (i === s || i === e || buf[i] !== 0x3a) throw new BadRequestError('invalid header field name', 'ERR_INVALID_HEADER_NAME');
+  return i;
+}
+
+/** field-value between OWS (RFC 9112 §5.1), validated against RFC 9110 §5.5 (no CR, LF, NUL, CTL). */
+function fieldValue(b: Latin1, s: number, e: number): string {
+  while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
+  while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
+  for (let i = s; i < e; i++) {
+    if (FIELD_VALUE[b[i]] === 0) throw new BadRequestError('invalid header field value', 'ERR_INVALID_HEADER_VALUE');
+  }
+  return b.latin1Slice(s, e);
+}
+
+/** Content-Length = 1*DIGIT (RFC 9110 §8.6); anything else (sign, space, list) is 400. */
+function parseContentLength(value: string): number {
+  const n = value.length;
+  if (n === 0 || n > MAX_CONTENT_LENGTH_DIGITS) throw new BadRequestError('invalid Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) throw new BadRequestError('invalid Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}
+
+/**
+ * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2). Empty is allowed
+ * (RFC 9112 §3.2: authority without host). A list, spaces or NUL are refused.
+ */
+export function isValidHost(value: string): boolean {
+  const n = value.length;
+  let i = 0;
+  if (n > 0 && value.charCodeAt(0) === 0x5b) {
+    const close = value.indexOf(']');
+    if (close < 2) return false;
+    for (i = 1; i < close; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0xff || HOST_IP_LITERAL[c] === 0) return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < n) {
+      const c = value.charCodeAt(i);
+      if (c === 0x3a) break;
+      if (c > 0xff || HOST_NAME[c] === 0) return false;
+      i++;
+    }
+  }
+  if (i === n) return true;
+  if (value.charCodeAt(i) !== 0x3a) return false;
+  for (i++; i < n; i++) if (!isDigit(value.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Splits a #list field value (RFC 9110 §5.6.1): comma-separated, OWS trimmed, empty elements dropped, lower-cased. */
+function splitList(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    let a = 0;
+    let b = part.length;
+    while (a < b && (part.charCodeAt(a) === SP || part.charCodeAt(a) === HTAB)) a++;
+    while (b > a && (part.charCodeAt(b - 1) === SP || part.charCodeAt(b - 1) === HTAB)) b--;
+    if (b > a) out.push(part.slice(a, b).toLowerCase());
+  }
+  return out;
+}
+
+function isTokenString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TOKEN[c] === 0) return false;
+  }
+  return s.length > 0;
+}
+
+function skipWs(buf: Buffer, i: number, e: number): number {
+  while (i < e && (buf[i] === SP || buf[i] === HTAB)) i++;
+  return i;
+}
+
+/** quoted-string (RFC 9110 §5.6.4); returns the index after the closing quote. */
+function skipQuotedString(buf: Buffer, i: number, e: number): number {
+  for (i++; i < e; i++) {
+    const c = buf[i];
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) {
+      i++;
+      if (i >= e || FIELD_VALUE[buf[i]] === 0) break;
+    } else if (FIELD_VALUE[c] === 0) break;
+  }
+  throw new BadRequestError('invalid quoted-string in chunk extension', 'ERR_INVALID_CHUNK');
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}

@@ -1,0 +1,113 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryHeaderMap, MemoryRequest, MemoryResponse, runFetchRequest } from '../../src/app/inject.js';
+
+describe('MemoryHeaderMap', () => {
+  test('case-insensitive, order kept, names keep their case', () => {
+    const h = new MemoryHeaderMap();
+    h.set('Content-Type', 'text/plain').append('Set-Cookie', 'a=1').append('set-cookie', 'b=2').set('X-N', 5);
+    assert.equal(h.get('content-type'), 'text/plain');
+    assert.deepEqual(h.getAll('SET-COOKIE'), ['a=1', 'b=2']);
+    assert.equal(h.get('x-n'), '5');
+    assert.deepEqual([...h.entries()].map(([n]) => n), ['Content-Type', 'Set-Cookie', 'set-cookie', 'X-N']);
+    assert.equal(h.delete('set-cookie'), true);
+    assert.equal(h.has('Set-Cookie'), false);
+    h.set('v', ['1', '2']);
+    assert.deepEqual(h.getAll('v'), ['1', '2']);
+  });
+  const bad = [
+    { name: 'CRLF in value (response splitting)', input: ['x', 'a\r\nInjected: 1'] },
+    { name: 'space in name', input: ['x y', 'v'] },
+    { name: 'colon in name', input: ['x:', 'v'] },
+  ];
+  for (const b of bad) test(`rejects ${b.name}`, () => assert.throws(() => new MemoryHeaderMap().set(b.input[0]!, b.input[1]!), TypeError));
+});
+
+describe('MemoryRequest', () => {
+  test('splits target, finds headers, reads body once', async () => {
+    const r = new MemoryRequest({ method: 'POST', target: '/a/b?x=1&y', headers: [['Host', 'h'], ['X', '1'], ['x', '2']], body: 'hello' });
+    assert.equal(r.path, '/a/b');
+    assert.equal(r.query, 'x=1&y');
+    assert.equal(r.header('x'), '1, 2');
+    assert.deepEqual(r.headerAll('X'), ['1', '2']);
+    assert.equal(r.contentLength, 5);
+    assert.equal(r.hasBody, true);
+    assert.equal(await r.text(), 'hello');
+    assert.throws(() => r.body, TypeError);
+  });
+  test('no body', () => {
+    const r = new MemoryRequest({});
+    assert.equal(r.hasBody, false);
+    assert.equal(r.path, '/');
+    assert.equal(r.query, '');
+  });
+});
+
+describe('MemoryResponse', () => {
+  test('end(body) adds Content-Length; onClose runs once', async () => {
+    const res = new MemoryResponse();
+    let closes = 0;
+    res.onClose(() => closes++);
+    res.status = 201;
+    res.end('abc');
+    res.end('ignored');
+    const r = await res.response;
+    assert.equal(r.status, 201);
+    assert.equal(r.headers.get('content-length'), '3');
+    assert.equal(await r.text(), 'abc');
+    assert.equal(closes, 1);
+    assert.equal(res.finished, true);
+  });
+
+  test('write() returns false until the reader pulls; drain() waits for it', async () => {
+    const res = new MemoryResponse();
+    assert.equal(res.write('a'), false, 'highWaterMark 1: the first chunk fills the queue');
+    let drained = false;
+    const d = res.drain().then(() => (drained = true));
+    const r = await res.response;
+    assert.equal(drained, false);
+    const reader = r.body!.getReader();
+    assert.equal(Buffer.from((await reader.read()).value!).toString(), 'a');
+    await d;
+    assert.equal(drained, true);
+    res.end('b');
+    assert.equal(Buffer.from((await reader.read()).value!).toString(), 'b');
+    assert.equal((await reader.read()).done, true);
+  });
+
+  test('204 and HEAD have no body; writeHead sends the head', async () => {
+    const a = new MemoryResponse();
+    a.writeHead(204, { 'x-a': '1' });
+    assert.equal(a.headersSent, true);
+    assert.throws(() => a.writeHead(200));
+    a.end();
+    const ra = await a.response;
+    assert.equal(ra.body, null);
+    assert.equal(ra.headers.get('x-a'), '1');
+    const h = new MemoryResponse({ isHead: true });
+    h.end('body');
+    const rh = await h.response;
+    assert.equal(rh.body, null);
+    assert.equal(rh.headers.get('content-length'), '4');
+  });
+
+  test('a bad status throws before anything is sent, so a 500 can still go out', async () => {
+    const r = await runFetchRequest((_req, res) => {
+      res.status = 999;
+      res.end('x');
+    }, new Request('http://h/'));
+    assert.equal(r.status, 500);
+    assert.equal(r.headers.get('content-length'), String((await r.clone().arrayBuffer()).byteLength));
+  });
+
+  test('runFetchRequest ends a handler that forgot to, and maps a throw to 500', async () => {
+    const r1 = await runFetchRequest((_req, res) => {
+      res.status = 202;
+    }, new Request('http://h/'));
+    assert.equal(r1.status, 202);
+    const r2 = await runFetchRequest(async () => {
+      throw new Error('x');
+    }, new Request('http://h/'));
+    assert.equal(r2.status, 500);
+  });
+});

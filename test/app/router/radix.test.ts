@@ -1,0 +1,4 @@
+import { runRouterConformance } from './conformance.js';
+import { RadixRouter } from '../../../src/app/router/radix.js';
+
+runRouterConformance('RadixRouter', () => new RadixRouter<string>());

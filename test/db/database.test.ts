@@ -1,0 +1,208 @@
+// The Database contract, run unchanged against SQLite and (when KEEL_TEST_PG_URL is set) PostgreSQL.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isPostgresUrl, isUniqueViolation, openDatabase } from '../../src/db/database.js';
+import { backends, blobType, idColumn, type Fresh } from './backends.js';
+
+describe('isPostgresUrl', () => {
+  const rows = [
+    { name: 'postgres scheme', input: 'postgres://u@h/db', want: true },
+    { name: 'postgresql scheme', input: 'postgresql://u@h:5432/db', want: true },
+    { name: 'upper case', input: 'POSTGRES://h/db', want: true },
+    { name: 'sqlite url', input: 'sqlite:data/x.db', want: false },
+    { name: 'empty', input: '', want: false },
+    { name: 'undefined', input: undefined, want: false },
+    { name: 'mysql', input: 'mysql://h/db', want: false },
+  ];
+  for (const { name, input, want } of rows) test(name, () => assert.equal(isPostgresUrl(input), want));
+});
+
+test('openDatabase rejects an unknown URL scheme without echoing the URL', async () => {
+  await assert.rejects(openDatabase({ url: 'mysql://user:secret@h/db' }), (err: Error) => {
+    assert.doesNotMatch(err.message, /secret/);
+    return true;
+  });
+});
+
+for (const backend of backends) {
+  describe(`Database on ${backend.dialect}`, { skip: backend.skip }, () => {
+    async function withFresh(fn: (f: Fresh) => Promise<void>): Promise<void> {
+      const f = await backend.fresh();
+      try {
+        await fn(f);
+      } finally {
+        await f.cleanup();
+      }
+    }
+
+    async function makeItems(f: Fresh): Promise<void> {
+      await f.db.exec(`CREATE TABLE items (${idColumn(f.db.dialect)}, name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL, at BIGINT)`);
+    }
+
+    test('dialect names the engine', () =>
+      withFresh(async ({ db }) => {
+        assert.equal(db.dialect, backend.dialect);
+      }));
+
+    test('run, all and get with ? placeholders', () =>
+      withFresh(async (f) => {
+        const { db } = f;
+        await makeItems(f);
+        const r1 = await db.run('INSERT INTO items (name, qty, at) VALUES (?, ?, ?)', ['apple', 3, 1_700_000_000_123]);
+        assert.deepEqual(r1, { changes: 1 });
+        const inserted = await db.get<{ id: number }>('INSERT INTO items (name, qty) VALUES (?, ?) RETURNING id', ['pear', 5]);
+        assert.equal(typeof inserted?.id, 'number');
+        const rows = await db.all('SELECT name, qty, at FROM items WHERE qty > ? ORDER BY name', [0]);
+        // BIGINT millisecond times come back as numbers on both engines.
+        assert.deepEqual(rows, [
+          { name: 'apple', qty: 3, at: 1_700_000_000_123 },
+          { name: 'pear', qty: 5, at: null },
+        ]);
+        assert.deepEqual(await db.get('SELECT COUNT(*) AS n FROM items'), { n: 2 });
+        assert.equal(await db.get('SELECT name FROM items WHERE name = ?', ['none']), undefined);
+        const upd = await db.run('UPDATE items SET qty = qty + ? WHERE qty < ?', [1, 100]);
+        assert.equal(upd.changes, 2);
+        assert.deepEqual(await db.all('INSERT INTO items (name, qty) VALUES (?, ?)', ['fig', 1]), []);
+      }));
+
+    test('a ? inside a string literal is not a placeholder', () =>
+      withFresh(async ({ db }) => {
+        assert.deepEqual(await db.get("SELECT 'why?' AS q, ? AS p", ['x']), { q: 'why?', p: 'x' });
+      }));
+
+    test('user input is bound, never spliced into SQL', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        const hostile = "x'); DROP TABLE items; --";
+        await f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', [hostile, 1]);
+        assert.deepEqual(await f.db.all('SELECT name FROM items'), [{ name: hostile }]);
+      }));
+
+    test('booleans, bytes and unicode round-trip', () =>
+      withFresh(async ({ db }) => {
+        await db.exec(`CREATE TABLE v (flag INTEGER, data ${blobType(db.dialect)}, txt TEXT)`);
+        const bytes = new Uint8Array([0, 1, 2, 255]);
+        await db.run('INSERT INTO v (flag, data, txt) VALUES (?, ?, ?)', [db.dialect === 'sqlite' ? true : 1, bytes, 'Grüße ⛵']);
+        const row = await db.get<{ flag: number; data: Buffer; txt: string }>('SELECT flag, data, txt FROM v');
+        assert.equal(row?.flag, 1);
+        assert.deepEqual([...row!.data], [0, 1, 2, 255]);
+        assert.equal(row?.txt, 'Grüße ⛵');
+      }));
+
+    test('isUniqueViolation recognises the engine error', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        await f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+        await assert.rejects(f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 2]), (err) => isUniqueViolation(err));
+        assert.equal(isUniqueViolation(new Error('other')), false);
+      }));
+
+    test('transaction commits when fn resolves', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        const result = await f.db.transaction(async (tx) => {
+          await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+          await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['b', 2]);
+          return (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM items'))?.n;
+        });
+        assert.equal(result, 2);
+        const other = await f.openAnother();
+        assert.deepEqual(await other.get('SELECT COUNT(*) AS n FROM items'), { n: 2 });
+      }));
+
+    test('transaction rolls back and rethrows when fn rejects', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        const boom = new Error('boom');
+        await assert.rejects(
+          f.db.transaction(async (tx) => {
+            await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+            throw boom;
+          }),
+          (err) => err === boom,
+        );
+        assert.deepEqual(await f.db.get('SELECT COUNT(*) AS n FROM items'), { n: 0 });
+      }));
+
+    test('a failing statement inside a transaction rolls the whole transaction back', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        await assert.rejects(
+          f.db.transaction(async (tx) => {
+            await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+            await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+          }),
+          (err) => isUniqueViolation(err),
+        );
+        assert.deepEqual(await f.db.get('SELECT COUNT(*) AS n FROM items'), { n: 0 });
+        // The database is still usable afterwards.
+        await f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+      }));
+
+    test('statements issued during a transaction never see its uncommitted writes', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        let markInserted!: () => void;
+        const inserted = new Promise<void>((resolve) => (markInserted = resolve));
+        let openGate!: () => void;
+        const gate = new Promise<void>((resolve) => (openGate = resolve));
+        const txDone = f.db.transaction(async (tx) => {
+          await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['ghost', 1]);
+          markInserted();
+          await gate;
+          throw new Error('roll back');
+        });
+        await inserted;
+        // Another request of the same process asks while the transaction is open:
+        // SQLite queues it behind the transaction, PostgreSQL runs it on another connection.
+        const outside = f.db.get('SELECT COUNT(*) AS n FROM items');
+        openGate();
+        await assert.rejects(txDone, /roll back/);
+        assert.deepEqual(await outside, { n: 0 });
+      }));
+
+    test('using the database instead of the tx handle inside a transaction fails fast', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        await assert.rejects(
+          f.db.transaction(async () => {
+            await f.db.get('SELECT 1 AS one');
+          }),
+          /use the tx handle/,
+        );
+      }));
+
+    test('a tx handle used after its transaction ends fails', () =>
+      withFresh(async (f) => {
+        let saved: { get: (s: string) => Promise<unknown> } | undefined;
+        await f.db.transaction(async (tx) => {
+          saved = tx;
+        });
+        await assert.rejects(saved!.get('SELECT 1 AS one'), /after its transaction ended/);
+      }));
+
+    test('concurrent transactions from two connections both commit', () =>
+      withFresh(async (f) => {
+        await makeItems(f);
+        const other = await f.openAnother();
+        const work = (db: typeof other, prefix: string) =>
+          Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              db.transaction(async (tx) => {
+                await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', [`${prefix}${i}`, i]);
+              }),
+            ),
+          );
+        await Promise.all([work(f.db, 'a'), work(other, 'b')]);
+        assert.deepEqual(await f.db.get('SELECT COUNT(*) AS n FROM items'), { n: 20 });
+      }));
+
+    test('close() makes further statements reject', () =>
+      withFresh(async (f) => {
+        const db = await f.openAnother();
+        await db.close();
+        await assert.rejects(db.get('SELECT 1 AS one'));
+        await db.close(); // idempotent
+      }));
+  });
+}

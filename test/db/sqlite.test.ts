@@ -1,0 +1,92 @@
+// SQLite specifics: the file, its directory, WAL and the busy timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/database.js';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'keel-sqlite-'));
+}
+
+test('creates the missing directory and the file, in WAL mode with the busy timeout', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'a', 'b', 'x.db');
+    const db = await openDatabase({ file, busyTimeoutMs: 1234 });
+    try {
+      assert.equal(existsSync(file), true);
+      assert.deepEqual(await db.get('PRAGMA journal_mode'), { journal_mode: 'wal' });
+      assert.deepEqual(await db.get('PRAGMA busy_timeout'), { timeout: 1234 });
+      assert.deepEqual(await db.get('PRAGMA foreign_keys'), { foreign_keys: 1 });
+    } finally {
+      await db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite:PATH URLs select SQLite at PATH', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'u.db');
+    const db = await openDatabase({ url: `sqlite:${file}`, file: join(dir, 'ignored.db') });
+    await db.close();
+    assert.equal(existsSync(file), true);
+    assert.equal(existsSync(join(dir, 'ignored.db')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('data survives closing and reopening the file', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'p.db');
+    const a = await openDatabase({ file });
+    await a.exec('CREATE TABLE t (v TEXT)');
+    await a.run('INSERT INTO t (v) VALUES (?)', ['kept']);
+    await a.close();
+    const b = await openDatabase({ file });
+    assert.deepEqual(await b.all('SELECT v FROM t'), [{ v: 'kept' }]);
+    await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(':memory: databases are private to their connection', async () => {
+  const a = await openDatabase({ file: ':memory:' });
+  const b = await openDatabase({ file: ':memory:' });
+  await a.exec('CREATE TABLE t (v TEXT)');
+  await assert.rejects(b.get('SELECT v FROM t'), /no such table/);
+  await a.close();
+  await b.close();
+});
+
+test('a write from another process waits for the lock instead of failing', async () => {
+  // A child process holds the write lock briefly; our insert must wait (busy_timeout) and succeed.
+  const dir = tempDir();
+  const { spawn } = await import('node:child_process');
+  try {
+    const file = join(dir, 'w.db');
+    const db = await openDatabase({ file });
+    await db.exec('CREATE TABLE t (v TEXT)');
+    const script = `
+      const D = require('better-sqlite3'); const d = new D(process.argv[1]);
+      d.exec('BEGIN IMMEDIATE'); d.prepare('INSERT INTO t (v) VALUES (?)').run('child');
+      process.stdout.write('locked\\n');
+      setTimeout(() => { d.exec('COMMIT'); d.close(); }, 200);`;
+    const child = spawn(process.execPath, ['-e', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await db.run('INSERT INTO t (v) VALUES (?)', ['parent']);
+    assert.equal(await exited, 0);
+    assert.deepEqual(await db.all('SELECT v FROM t ORDER BY rowid'), [{ v: 'child' }, { v: 'parent' }]);
+    await db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,466 @@
+// The demo site: every part, in memory (app.request) and over real sockets, on SQLite and
+// (when KEEL_TEST_PG_URL is set) PostgreSQL.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { createDemo, DEMO_CSP, printable, type Demo, type DemoOptions } from '../../src/demo/app.js';
+import { NAV } from '../../src/demo/views/layout.js';
+import { CSRF_COOKIE } from '../../src/demo/csrf.js';
+import { backends, type Fresh } from '../db/backends.js';
+
+const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
+const FIXED_NOW = 1_700_000_000_000;
+
+/** Undoes the html template's escaping (the five characters it escapes, plus backquote). */
+function unescapeHtml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#96;/g, '`')
+    .replace(/&amp;/g, '&');
+}
+
+/** The visitor's cookie jar for one test: keeps the CSRF cookie between requests. */
+function cookieOf(res: Response): string | undefined {
+  const c = res.headers.getSetCookie().find((v) => v.startsWith(`${CSRF_COOKIE}=`));
+  return c?.split(';')[0];
+}
+
+function tokenOf(html: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(html);
+  assert.ok(m, 'the form carries a CSRF token');
+  return m[1]!;
+}
+
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+describe('printable (request lines on the terminal)', () => {
+  const rows = [
+    { name: 'plain line unchanged', input: 'GET /a?b=c HTTP/1.1', want: 'GET /a?b=c HTTP/1.1' },
+    { name: 'escape sequence neutralised', input: 'GET /\x1b[2J HTTP/1.1', want: 'GET /\\x1b[2J HTTP/1.1' },
+    { name: 'obs-text shown as hex', input: 'GET /caf\xe9 HTTP/1.1', want: 'GET /caf\\xe9 HTTP/1.1' },
+  ];
+  for (const { name, input, want } of rows) test(name, () => assert.equal(printable(input), want));
+});
+
+for (const backend of backends) {
+  describe(`demo site on ${backend.dialect}`, { skip: backend.skip }, () => {
+    async function withDemo(fn: (demo: Demo, logs: string[], f: Fresh) => Promise<void>, options: Partial<DemoOptions> = {}): Promise<void> {
+      const f = await backend.fresh();
+      const logs: string[] = [];
+      try {
+        const demo = await createDemo({ db: f.db, log: (l) => logs.push(l), now: () => FIXED_NOW, ...options });
+        try {
+          await fn(demo, logs, f);
+        } finally {
+          demo.stopStreams();
+        }
+      } finally {
+        await f.cleanup();
+      }
+    }
+
+    /** GET /guestbook, returning the cookie and token a browser would keep. */
+    async function visit(demo: Demo, cookie?: string): Promise<{ cookie: string; token: string; html: string }> {
+      const res = await demo.app.request('/guestbook', { headers: cookie ? { cookie } : {} });
+      assert.equal(res.status, 200);
+      const html = await res.text();
+      return { cookie: cookie ?? cookieOf(res)!, token: tokenOf(html), html };
+    }
+
+    function post(demo: Demo, body: string, headers: Record<string, string> = {}): Promise<Response> {
+      return demo.app.request('/guestbook', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+        redirect: 'manual',
+      });
+    }
+
+    test('/ is the tutorial page: "Wow", the picture, links to every part, security headers', () =>
+      withDemo(async (demo, logs) => {
+        const res = await demo.app.request('/');
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.equal(res.headers.get('content-security-policy'), DEMO_CSP);
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+        const html = await res.text();
+        assert.match(html, /<h1>Wow, a keel Server!<\/h1>/);
+        assert.match(html, /<img id="boat" src="test\.jpg"/);
+        for (const [href] of NAV) assert.ok(html.includes(`href="${href}"`), `links to ${href}`);
+        assert.doesNotMatch(html, /<script>|style=/, 'no inline script or style (CSP)');
+        assert.deepEqual(logs, ['GET / HTTP/1.1']);
+      }));
+
+    test('/test.jpg is the JPEG, as image/jpeg, with validators', () =>
+      withDemo(async (demo) => {
+        const res = await demo.app.request('/test.jpg');
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('content-type'), 'image/jpeg');
+        assert.ok(res.headers.get('etag'));
+        assert.deepEqual(Buffer.from(await res.arrayBuffer()), JPEG);
+        const again = await demo.app.request('/test.jpg', { headers: { 'if-none-match': res.headers.get('etag')! } });
+        assert.equal(again.status, 304);
+      }));
+
+    describe('public files', () => {
+      const rows = [
+        { name: 'stylesheet', input: '/style.css', want: /^text\/css/ },
+        { name: 'clock script', input: '/clock.js', want: /^(text|application)\/javascript/ },
+        { name: 'icon', input: '/favicon.svg', want: /^image\/svg\+xml/ },
+      ];
+      for (const { name, input, want } of rows) {
+        test(`${name} ${input}`, () =>
+          withDemo(async (demo) => {
+            const res = await demo.app.request(input);
+            assert.equal(res.status, 200);
+            assert.match(res.headers.get('content-type') ?? '', want);
+            assert.ok((await res.arrayBuffer()).byteLength > 0);
+          }));
+      }
+      test('/favicon.ico redirects to the SVG icon', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/favicon.ico', { redirect: 'manual' });
+          assert.equal(res.status, 301);
+          assert.equal(res.headers.get('location'), '/favicon.svg');
+        }));
+    });
+
+    describe('/time', () => {
+      const rows = [
+        { name: 'no Accept', input: undefined, want: 'text/html; charset=utf-8' },
+        { name: 'browser Accept', input: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', want: 'text/html; charset=utf-8' },
+        { name: 'JSON', input: 'application/json', want: 'application/json' },
+        { name: 'JSON preferred by q', input: 'text/html;q=0.5, application/json;q=0.9', want: 'application/json' },
+        { name: 'any type', input: '*/*', want: 'text/html; charset=utf-8' },
+        { name: 'application/*', input: 'application/*', want: 'application/json' },
+        { name: 'html refused', input: 'text/html;q=0, */*', want: 'application/json' },
+      ];
+      for (const { name, input, want } of rows) {
+        test(`${name} -> ${want}`, () =>
+          withDemo(async (demo) => {
+            const res = await demo.app.request('/time', { headers: input === undefined ? {} : { accept: input } });
+            assert.equal(res.status, 200);
+            assert.equal(res.headers.get('content-type'), want);
+            assert.equal(res.headers.get('vary'), 'Accept');
+            const body = await res.text();
+            if (want === 'application/json') assert.deepEqual(JSON.parse(body), { iso: '2023-11-14T22:13:20.000Z', epochMs: FIXED_NOW });
+            else assert.match(body, /<time id="server-time" datetime="2023-11-14T22:13:20.000Z">/);
+          }));
+      }
+      test('HEAD /time/stream answers the head and ends (no stream is left open)', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/time/stream', { method: 'HEAD' });
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+          assert.equal(await res.text(), '');
+        }));
+      test('an Accept that allows neither is 406', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/time', { headers: { accept: 'image/png' } });
+          assert.equal(res.status, 406);
+        }));
+    });
+
+    describe('guestbook', () => {
+      test('a visit sets an HttpOnly SameSite CSRF cookie and puts a token in the form', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/guestbook');
+          const setCookie = res.headers.getSetCookie().find((v) => v.startsWith(`${CSRF_COOKIE}=`));
+          assert.ok(setCookie);
+          assert.match(setCookie, /HttpOnly/i);
+          assert.match(setCookie, /SameSite=Lax/i);
+          assert.equal(res.headers.get('cache-control'), 'no-store');
+          tokenOf(await res.text());
+          // A returning visitor keeps the cookie: no new Set-Cookie.
+          const again = await demo.app.request('/guestbook', { headers: { cookie: cookieOf(res)! } });
+          assert.deepEqual(again.headers.getSetCookie(), []);
+        }));
+
+      test('a valid post is stored, redirects 303, and is shown escaped', () =>
+        withDemo(async (demo, logs) => {
+          const { cookie, token } = await visit(demo);
+          const res = await post(demo, form({ csrf: token, name: 'Ada <b>', message: '<script>alert(1)</script>\r\nline 2' }), { cookie });
+          assert.equal(res.status, 303);
+          assert.equal(res.headers.get('location'), '/guestbook?added=1');
+          const page = await (await demo.app.request('/guestbook?added=1', { headers: { cookie } })).text();
+          assert.match(page, /Thank you! Your entry is in the guestbook\./);
+          assert.match(page, /<strong>Ada &lt;b&gt;<\/strong>/);
+          assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;\nline 2/);
+          assert.doesNotMatch(page, /<script>alert/);
+          assert.match(page, /<h2>1 entry<\/h2>/);
+          assert.ok(logs.some((l) => /^guestbook: entry \d+ added$/.test(l)));
+        }));
+
+      const invalid: Array<{ name: string; input: Record<string, string>; want: string[] }> = [
+        { name: 'empty fields', input: { name: '', message: '' }, want: ['Please give a name.', 'Please write a message.'] },
+        { name: 'name too long', input: { name: 'x'.repeat(61), message: 'hi' }, want: ['A name has at most 60 characters.'] },
+        { name: 'missing message field', input: { name: 'Bob' }, want: ['Please write a message.'] },
+      ];
+      for (const { name, input, want } of invalid) {
+        test(`bad input (${name}) re-renders the form with errors and the text kept: 422, nothing stored`, () =>
+          withDemo(async (demo) => {
+            const { cookie, token } = await visit(demo);
+            const res = await post(demo, form({ csrf: token, ...input }), { cookie });
+            assert.equal(res.status, 422);
+            const html = await res.text();
+            for (const message of want) assert.ok(html.includes(message), message);
+            if (input.name) assert.ok(html.includes(`value="${input.name}"`), 'name kept');
+            assert.match(html, /<h2>0 entries<\/h2>/);
+          }));
+      }
+
+      test('markup in rejected input is escaped when the form is re-rendered', () =>
+        withDemo(async (demo) => {
+          const { cookie, token } = await visit(demo);
+          const res = await post(demo, form({ csrf: token, name: '"><script>x</script>', message: '' }), { cookie });
+          assert.equal(res.status, 422);
+          const html = await res.text();
+          assert.ok(html.includes('value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"'));
+          assert.doesNotMatch(html, /<script>x/);
+        }));
+
+      const forged = [
+        { name: 'no token', input: (t: string, c: string) => ({ body: form({ name: 'a', message: 'b' }), cookie: c }) },
+        { name: 'wrong token', input: (t: string, c: string) => ({ body: form({ csrf: `${t.slice(0, -2)}AA`, name: 'a', message: 'b' }), cookie: c }) },
+        { name: 'no cookie', input: (t: string) => ({ body: form({ csrf: t, name: 'a', message: 'b' }), cookie: '' }) },
+        { name: "another visitor's cookie", input: (t: string) => ({ body: form({ csrf: t, name: 'a', message: 'b' }), cookie: `${CSRF_COOKIE}=AAAAAAAAAAAAAAAAAAAAAA` }) },
+      ];
+      for (const { name, input } of forged) {
+        test(`a post with ${name} is refused with 403, the text kept, nothing stored`, () =>
+          withDemo(async (demo) => {
+            const { cookie, token } = await visit(demo);
+            const { body, cookie: sent } = input(token, cookie);
+            const res = await post(demo, body, sent ? { cookie: sent } : {});
+            assert.equal(res.status, 403);
+            const html = await res.text();
+            assert.match(html, /This form has expired or was sent from another site/);
+            assert.ok(html.includes('value="a"'));
+            assert.match(html, /<h2>0 entries<\/h2>/);
+          }));
+      }
+
+      test('the wrong body type is 415 and an oversized form 413, never 500', () =>
+        withDemo(async (demo) => {
+          const { cookie } = await visit(demo);
+          const json = await post(demo, '{"name":"a"}', { cookie, 'content-type': 'application/json' });
+          assert.equal(json.status, 415);
+          const huge = await post(demo, `name=${'x'.repeat(20_000)}`, { cookie });
+          assert.equal(huge.status, 413);
+        }));
+
+      test('paginates newest first; bad page numbers fall back, never 500', () =>
+        withDemo(
+          async (demo) => {
+            const { cookie, token } = await visit(demo);
+            for (let i = 1; i <= 5; i++) assert.equal((await post(demo, form({ csrf: token, name: `n${i}`, message: `m${i}` }), { cookie })).status, 303);
+            const names = async (q: string) => {
+              const html = await (await demo.app.request(`/guestbook${q}`, { headers: { cookie } })).text();
+              return [...html.matchAll(/<strong>(n\d)<\/strong>/g)].map((m) => m[1]);
+            };
+            const rows = [
+              { name: 'first page', input: '', want: ['n5', 'n4'] },
+              { name: 'page 2', input: '?page=2', want: ['n3', 'n2'] },
+              { name: 'last page', input: '?page=3', want: ['n1'] },
+              { name: 'past the end', input: '?page=999', want: ['n1'] },
+              { name: 'not a number', input: '?page=abc', want: ['n5', 'n4'] },
+              { name: 'negative', input: '?page=-1', want: ['n5', 'n4'] },
+              { name: 'huge', input: `?page=${'9'.repeat(40)}`, want: ['n5', 'n4'] },
+            ];
+            for (const { name, input, want } of rows) assert.deepEqual(await names(input), want, name);
+            const html = await (await demo.app.request('/guestbook?page=2', { headers: { cookie } })).text();
+            assert.match(html, /<a rel="prev" href="\/guestbook\?page=1">/);
+            assert.match(html, /<a rel="next" href="\/guestbook\?page=3">/);
+            assert.match(html, /page 2 of 3/);
+          },
+          { pageSize: 2 },
+        ));
+
+      test('a second instance on the same database accepts the first one\'s token and shows its entries', () =>
+        withDemo(async (demo, _logs, f) => {
+          const { cookie, token } = await visit(demo);
+          const other = await createDemo({ db: await f.openAnother(), log: () => {} });
+          assert.deepEqual(other.migrated, [], 'the schema was already current');
+          const res = await post(other, form({ csrf: token, name: 'Grace', message: 'from instance 2' }), { cookie });
+          assert.equal(res.status, 303);
+          const html = await (await demo.app.request('/guestbook', { headers: { cookie } })).text();
+          assert.match(html, /<strong>Grace<\/strong>/);
+        }));
+    });
+
+    test('/files/ lists the directory and serves its files', () =>
+      withDemo(async (demo) => {
+        const list = await demo.app.request('/files/');
+        assert.equal(list.status, 200);
+        const html = await list.text();
+        for (const name of ['README.txt', 'sailboat.jpg', 'tutorial/']) assert.ok(html.includes(name), name);
+        const readme = await demo.app.request('/files/README.txt');
+        assert.equal(readme.status, 200);
+        assert.match(readme.headers.get('content-type') ?? '', /^text\/plain/);
+        assert.match(await readme.text(), /static file handler/);
+        assert.equal((await demo.app.request('/files/../package.json')).status === 200, false);
+        const redirect = await demo.app.request('/files', { redirect: 'manual' });
+        assert.equal(redirect.status, 301);
+      }));
+
+    describe('/cgi-bin/', () => {
+      test('the index lists both scripts', () =>
+        withDemo(async (demo) => {
+          const html = await (await demo.app.request('/cgi-bin/')).text();
+          assert.match(html, /href="\/cgi-bin\/env\.py"/);
+          assert.match(html, /href="\/cgi-bin\/form\.sh"/);
+        }));
+      for (const script of ['env.py', 'form.sh']) {
+        test(`${script} prints its environment and the GET fields`, () =>
+          withDemo(async (demo) => {
+            const res = await demo.app.request(`/cgi-bin/${script}?q=a%20%3Cb%3E`);
+            assert.equal(res.status, 200);
+            const html = await res.text();
+            assert.match(html, /<li><code>q<\/code> = a &lt;b&gt;<\/li>/);
+            assert.match(html, /REQUEST_METHOD/);
+            assert.match(html, /GATEWAY_INTERFACE/);
+            assert.doesNotMatch(html, /DATABASE_URL|KEEL_TEST_PG_URL/, 'server secrets stay out of the CGI environment');
+          }));
+        test(`${script} handles a POSTed form`, () =>
+          withDemo(async (demo) => {
+            const res = await demo.app.request(`/cgi-bin/${script}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: form({ message: 'héllo & <bye>' }),
+            });
+            assert.equal(res.status, 200);
+            assert.match(await res.text(), /<li><code>message<\/code> = héllo &amp; &lt;bye&gt;<\/li>/);
+          }));
+      }
+    });
+
+    describe('over real sockets', () => {
+      async function listen(demo: Demo) {
+        return demo.app.listen(0, '127.0.0.1');
+      }
+
+      /** Sends raw bytes and reads until the server closes. */
+      async function exchange(port: number, request: string): Promise<Buffer> {
+        const socket = connect(port, '127.0.0.1');
+        await once(socket, 'connect');
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.write(request);
+        await once(socket, 'close');
+        return Buffer.concat(chunks);
+      }
+
+      test('/inspect shows the exact request bytes and the exact response head sent', () =>
+        withDemo(async (demo) => {
+          const server = await listen(demo);
+          try {
+            const request = 'GET /inspect?x=1 HTTP/1.1\r\nHost: example.test\r\nUser-Agent: keel-test/1\r\nX-Odd-Case: A  b\r\nAccept: */*\r\n\r\n';
+            const bytes = await exchange(server.port, request);
+            const split = bytes.indexOf('\r\n\r\n') + 4;
+            const sentHead = bytes.subarray(0, split).toString('latin1');
+            const body = bytes.subarray(split).toString('utf8');
+            const shown = (id: string) => {
+              const m = new RegExp(`<pre id="${id}" class="wire">([\\s\\S]*?)</pre>`).exec(body);
+              assert.ok(m, id);
+              return unescapeHtml(m[1]!.replace(/<span class="crlf">\\r\\n<\/span><\/span>\n/g, '\r\n').replace(/<span class="line">/g, ''));
+            };
+            assert.equal(shown('request-head'), request);
+            assert.equal(shown('response-head'), sentHead);
+            assert.match(sentHead, /\r\nConnection: close\r\n\r\n$/);
+            assert.equal(Number(/\r\nContent-Length: (\d+)\r\n/.exec(sentHead)?.[1]), Buffer.byteLength(body));
+          } finally {
+            await server.close();
+          }
+        }));
+
+      test('/inspect hides cookie values and credentials', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/inspect', { headers: { cookie: 'keel_csrf=SECRETNONCE; theme=dark', authorization: 'Basic c2VjcmV0' } });
+          const html = await res.text();
+          assert.doesNotMatch(html, /SECRETNONCE|c2VjcmV0/);
+          assert.match(html, /keel_csrf=\(hidden\); theme=\(hidden\)/);
+        }));
+
+      test('/time/stream sends SSE ticks until the client leaves', () =>
+        withDemo(
+          async (demo) => {
+            const server = await listen(demo);
+            try {
+              const socket = connect(server.port, '127.0.0.1');
+              await once(socket, 'connect');
+              socket.write('GET /time/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+              let text = '';
+              socket.setEncoding('latin1');
+              await new Promise<void>((resolve) => {
+                socket.on('data', (t: string) => {
+                  text += t;
+                  if ((text.match(/event: tick/g) ?? []).length >= 2) resolve();
+                });
+              });
+              assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+              assert.match(text, /\r\nContent-Type: text\/event-stream; charset=utf-8\r\n/);
+              assert.match(text, /\r\nTransfer-Encoding: chunked\r\n/);
+              assert.match(text, /retry: 3000\n\n/);
+              assert.ok(text.includes(`event: tick\ndata: {"iso":"2023-11-14T22:13:20.000Z","epochMs":${FIXED_NOW}}\n\n`));
+              socket.destroy();
+              // The stream stopped when the client left: the server closes without waiting for it.
+              await server.close();
+            } finally {
+              await server.close();
+            }
+          },
+          { clockIntervalMs: 5 },
+        ));
+
+      test('stopStreams() ends open live clocks with a complete chunked body', () =>
+        withDemo(async (demo) => {
+          const server = await listen(demo);
+          try {
+            const socket = connect(server.port, '127.0.0.1');
+            await once(socket, 'connect');
+            socket.write('GET /time/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+            socket.setEncoding('latin1');
+            let text = '';
+            await new Promise<void>((resolve) => {
+              socket.on('data', (t: string) => {
+                const first = text === '';
+                text += t;
+                if (first) demo.stopStreams();
+                if (text.endsWith('0\r\n\r\n')) resolve();
+              });
+            });
+            socket.destroy();
+          } finally {
+            await server.close();
+          }
+        }));
+
+      test('past maxClockStreams a new live clock gets 503', () =>
+        withDemo(
+          async (demo) => {
+            const server = await listen(demo);
+            try {
+              const first = connect(server.port, '127.0.0.1');
+              await once(first, 'connect');
+              first.write('GET /time/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+              await once(first, 'data');
+              const second = (await exchange(server.port, 'GET /time/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toString('latin1');
+              assert.match(second, /^HTTP\/1\.1 503 /);
+              assert.match(second, /\r\nretry-after: 5\r\n/i);
+              first.destroy();
+            } finally {
+              demo.stopStreams();
+              await server.close();
+            }
+          },
+          { maxClockStreams: 1 },
+        ));
+    });
+  });
+}

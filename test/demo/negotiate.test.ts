@@ -1,0 +1,27 @@
+// Accept negotiation (RFC 9110 §12.5.1) for the demo's HTML/JSON resources.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { preferredType } from '../../src/demo/negotiate.js';
+
+const OFFERED = ['text/html', 'application/json'];
+
+describe('preferredType', () => {
+  const rows = [
+    { name: 'missing Accept: first offer', input: undefined, want: 'text/html' },
+    { name: 'empty Accept: first offer', input: '', want: 'text/html' },
+    { name: 'exact JSON', input: 'application/json', want: 'application/json' },
+    { name: 'case-insensitive', input: 'Application/JSON', want: 'application/json' },
+    { name: 'q-values decide', input: 'text/html;q=0.2, application/json;q=0.8', want: 'application/json' },
+    { name: 'equal q: server order', input: 'application/json, text/html', want: 'text/html' },
+    { name: 'wildcard', input: '*/*', want: 'text/html' },
+    { name: 'type wildcard', input: 'application/*', want: 'application/json' },
+    { name: 'more specific range wins over wildcard', input: '*/*;q=0.9, text/html;q=0.1', want: 'application/json' },
+    { name: 'q=0 refuses', input: 'text/html;q=0, application/json;q=0', want: undefined },
+    { name: 'nothing acceptable', input: 'image/png', want: undefined },
+    { name: 'browser default', input: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8', want: 'text/html' },
+    { name: 'junk ranges ignored, none left: first offer', input: 'garbage, ;;;', want: 'text/html' },
+    { name: 'invalid q ignored (treated as 1)', input: 'application/json;q=2', want: 'application/json' },
+    { name: 'params besides q', input: 'application/json;charset=utf-8;q=0.9, text/html;q=0.1', want: 'application/json' },
+  ];
+  for (const { name, input, want } of rows) test(name, () => assert.equal(preferredType(input, OFFERED), want));
+});

@@ -1,0 +1,256 @@
+// The tutorial's examples/, each started as a real process on a free port and checked over real sockets.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { parseResponse, rawExchange, startProgram, type Started } from './helpers.js';
+
+const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
+
+describe('examples/01-tcp-echo', () => {
+  let server: Started;
+  before(async () => {
+    server = await startProgram('examples/01-tcp-echo/server.ts', ['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const rows = [
+    { name: 'text', input: ['hello\r\n', 'world'], want: Buffer.from('hello\r\nworld') },
+    { name: 'every byte value', input: [Buffer.from(Array.from({ length: 256 }, (_, i) => i))], want: Buffer.from(Array.from({ length: 256 }, (_, i) => i)) },
+    { name: 'nothing', input: [], want: Buffer.alloc(0) },
+  ];
+  for (const { name, input, want } of rows) {
+    test(`echoes ${name} byte for byte`, async () => {
+      assert.deepEqual(await rawExchange(server.port, input, { halfClose: true }), want);
+    });
+  }
+
+  test('the client prints what the server echoed', async () => {
+    const client = spawn(process.execPath, ['--import', 'tsx', 'examples/01-tcp-echo/client.ts', '--port', String(server.port), 'ahoy', 'keel'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    client.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    const [code] = await once(client, 'exit');
+    assert.equal(code, 0);
+    assert.equal(out, 'ahoy keel\n');
+  });
+
+  test('the server logs each connection', async () => {
+    await rawExchange(server.port, ['x'], { halfClose: true });
+    await server.waitForLine(/^connection from 127\.0\.0\.1:\d+$/);
+  });
+});
+
+describe('examples/02-raw-server', () => {
+  let server: Started;
+  before(async () => {
+    server = await startProgram('examples/02-raw-server/server.ts', ['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('GET / serves the tutorial page that embeds test.jpg', async () => {
+    const res = parseResponse(await rawExchange(server.port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n']));
+    assert.equal(res.statusLine, 'HTTP/1.1 200 OK');
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(res.headers.get('connection'), 'close');
+    assert.equal(Number(res.headers.get('content-length')), res.body.length);
+    const html = res.body.toString('utf8');
+    assert.match(html, /<h1>Wow, a Raw Socket Server!<\/h1>/);
+    assert.match(html, /<img src="test\.jpg"/);
+    await server.waitForLine(/^GET \/ HTTP\/1\.1$/);
+  });
+
+  test('GET /test.jpg serves the JPEG bytes as image/jpeg', async () => {
+    const res = parseResponse(await rawExchange(server.port, ['GET /test.jpg HTTP/1.1\r\nHost: x\r\n\r\n']));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    assert.deepEqual(res.body, JPEG);
+    await server.waitForLine(/^GET \/test\.jpg HTTP\/1\.1$/);
+  });
+
+  test('POST / shows the form fields back, HTML-escaped, even when the request arrives in pieces', async () => {
+    const body = 'message=%3Cb%3Ehi%3C%2Fb%3E+%26+bye&n=1';
+    const request = `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const pieces = [request.slice(0, 7), request.slice(7, 40), request.slice(40, request.length - 5), request.slice(request.length - 5)];
+    const res = parseResponse(await rawExchange(server.port, pieces));
+    assert.equal(res.status, 200);
+    const html = res.body.toString('utf8');
+    assert.match(html, /<li>message = &lt;b&gt;hi&lt;\/b&gt; &amp; bye<\/li><li>n = 1<\/li>/);
+    assert.doesNotMatch(html, /<b>hi/);
+    await server.waitForLine(/^POST \/ HTTP\/1\.1$/);
+  });
+
+  const errors = [
+    { name: 'unknown path', input: 'GET /nope HTTP/1.1\r\n\r\n', want: 'HTTP/1.1 404 Not Found' },
+    { name: 'wrong method', input: 'DELETE / HTTP/1.1\r\n\r\n', want: 'HTTP/1.1 405 Method Not Allowed' },
+    { name: 'garbage request line', input: 'hello\r\n\r\n', want: 'HTTP/1.1 400 Bad Request' },
+    { name: 'unknown version', input: 'GET / HTTP/2.0\r\n\r\n', want: 'HTTP/1.1 400 Bad Request' },
+    { name: 'oversized body', input: 'POST / HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n', want: 'HTTP/1.1 413 Content Too Large' },
+  ];
+  for (const { name, input, want } of errors) {
+    test(`answers ${name} with ${want.slice(9)}`, async () => {
+      assert.equal(parseResponse(await rawExchange(server.port, [input])).statusLine, want);
+    });
+  }
+
+  test('answers 431 when the head never ends', async () => {
+    const res = await rawExchange(server.port, [`GET / HTTP/1.1\r\nX: ${'a'.repeat(20 * 1024)}`]);
+    assert.equal(parseResponse(res).statusLine, 'HTTP/1.1 431 Request Header Fields Too Large');
+  });
+
+  test('405 names the allowed methods', async () => {
+    const res = parseResponse(await rawExchange(server.port, ['PUT /test.jpg HTTP/1.1\r\n\r\n']));
+    assert.equal(res.headers.get('allow'), 'GET');
+  });
+});
+
+describe('examples/03-keel-hello', () => {
+  let server: Started;
+  before(async () => {
+    server = await startProgram('examples/03-keel-hello/server.ts', ['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('serves the same page and picture as the raw server, over keep-alive', async () => {
+    // Two requests on one connection: keel keeps it open, unlike step 2.
+    const bytes = await rawExchange(server.port, [
+      'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /test.jpg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ]);
+    const first = parseResponse(bytes);
+    assert.equal(first.statusLine, 'HTTP/1.1 200 OK');
+    const pageLength = Number(first.headers.get('content-length'));
+    assert.match(first.body.subarray(0, pageLength).toString('utf8'), /<h1>Wow, a keel Server!<\/h1>[\s\S]*<img src="test\.jpg"/);
+    const second = parseResponse(first.body.subarray(pageLength));
+    assert.equal(second.headers.get('content-type'), 'image/jpeg');
+    assert.deepEqual(second.body, JPEG);
+    await server.waitForLine(/^GET \/test\.jpg HTTP\/1\.1$/);
+  });
+
+  test('POST shows the fields, escaped', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'message=%3Ci%3Ehi%3C%2Fi%3E',
+    });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<li>message = &lt;i&gt;hi&lt;\/i&gt;<\/li>/);
+  });
+
+  test('keel answers what step 2 had to hand-write: 404, 405 with Allow, 400', async () => {
+    assert.equal((await fetch(`http://127.0.0.1:${server.port}/nope`)).status, 404);
+    const put = await fetch(`http://127.0.0.1:${server.port}/test.jpg`, { method: 'PUT', body: 'x' });
+    assert.equal(put.status, 405);
+    assert.match(put.headers.get('allow') ?? '', /GET/);
+    const bad = parseResponse(await rawExchange(server.port, ['GET / HTTP/1.1\r\nHost x\r\n\r\n']));
+    assert.equal(bad.status, 400);
+  });
+});
+
+describe('examples/04-time-server', () => {
+  let server: Started;
+  before(async () => {
+    server = await startProgram('examples/04-time-server/server.ts', ['--port', '0', '--interval-ms', '10']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const rows: Array<{ name: string; input: Record<string, string>; want: string }> = [
+    { name: 'HTML by default', input: {}, want: 'text/html; charset=utf-8' },
+    { name: 'JSON when asked', input: { accept: 'application/json' }, want: 'application/json' },
+  ];
+  for (const { name, input, want } of rows) {
+    test(name, async () => {
+      const before = Date.now();
+      const res = await fetch(`http://127.0.0.1:${server.port}/`, { headers: input });
+      assert.equal(res.headers.get('content-type'), want);
+      assert.equal(res.headers.get('vary'), 'Accept');
+      const body = await res.text();
+      if (want === 'application/json') {
+        const t = JSON.parse(body) as { epochMs: number; iso: string };
+        assert.ok(t.epochMs >= before && t.epochMs <= Date.now());
+        assert.equal(new Date(t.epochMs).toISOString(), t.iso);
+      } else assert.match(body, /The time is <time datetime="\d{4}-/);
+    });
+  }
+
+  test('/stream pushes Server-Sent Events', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.setEncoding('latin1');
+    let text = '';
+    await new Promise<void>((resolve) => {
+      socket.on('data', (t: string) => {
+        text += t;
+        if ((text.match(/data: \{"iso":"[^"]+","epochMs":\d+\}\n\n/g) ?? []).length >= 3) resolve();
+      });
+    });
+    socket.destroy();
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Type: text\/event-stream; charset=utf-8\r\n/);
+  });
+});
+
+describe('examples/05-guestbook', () => {
+  let server: Started;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keel-ex5-'));
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    server = await startProgram('examples/05-guestbook/server.ts', ['--port', '0', '--db', join(dir, 'g.db')], env);
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function visit(): Promise<{ cookie: string; csrf: string }> {
+    const res = await fetch(`http://127.0.0.1:${server.port}/`);
+    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await res.text())![1]!;
+    return { cookie, csrf };
+  }
+  function post(fields: Record<string, string>, cookie: string): Promise<Response> {
+    return fetch(`http://127.0.0.1:${server.port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+  }
+
+  test('a post is stored, redirected (303) and shown escaped', async () => {
+    const { cookie, csrf } = await visit();
+    const res = await post({ csrf, name: 'Linus <b>', message: '<script>x()</script>' }, cookie);
+    assert.equal(res.status, 303);
+    const html = await (await fetch(`http://127.0.0.1:${server.port}/`, { headers: { cookie } })).text();
+    assert.match(html, /<li><b>Linus &lt;b&gt;<\/b> \(\d{4}-[^)]+\): &lt;script&gt;x\(\)&lt;\/script&gt;<\/li>/);
+  });
+
+  const bad = [
+    { name: 'empty name', input: { name: '', message: 'hi' }, want: 'A name has 1 to 60 characters.' },
+    { name: 'empty message', input: { name: 'a', message: '  ' }, want: 'A message has 1 to 500 characters.' },
+    { name: 'forged token', input: { name: 'a', message: 'b', csrf: 'AAAAAAAAAAAAAAAAAAAAAA' }, want: 'The form expired; please send it again.' },
+  ];
+  for (const { name, input, want } of bad) {
+    test(`bad input (${name}) re-renders the form with 422`, async () => {
+      const { cookie, csrf } = await visit();
+      const res = await post({ csrf, ...input }, cookie);
+      assert.equal(res.status, 422);
+      assert.ok((await res.text()).includes(`<li>${want}</li>`));
+    });
+  }
+});
