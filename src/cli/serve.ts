@@ -46,6 +46,8 @@ export interface ServeConfig {
   /** Directory of CGI scripts; CGI is off when undefined. */
   readonly cgiDir: string | undefined;
   readonly cgiPrefix: string;
+  /** No access log (`-q/--quiet`). */
+  readonly quiet: boolean;
 }
 
 /** A command-line mistake: the message is for the user, followed by the usage text. */
@@ -71,6 +73,7 @@ Options:
       --cgi             run CGI scripts from DIR/cgi-bin at /cgi-bin (like python --cgi)
       --cgi-dir DIR     run CGI scripts from DIR
       --cgi-prefix PATH URL prefix of the CGI scripts (default ${DEFAULT_CGI_PREFIX})
+  -q, --quiet           no access log
   -h, --help            show this help
 
 A bare number as the only argument is taken as the port, as in python -m http.server 8080.`;
@@ -98,6 +101,7 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig | undefined
   let cgiDir: string | undefined;
   let isCgi = false;
   let cgiPrefix = DEFAULT_CGI_PREFIX;
+  let quiet = false;
 
   const args = [...argv];
   while (args.length > 0) {
@@ -163,6 +167,10 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig | undefined
       case '--cgi-prefix':
         cgiPrefix = value();
         break;
+      case '-q':
+      case '--quiet':
+        quiet = true;
+        break;
       default:
         if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option: ${arg}`);
         if (dir !== undefined) throw new UsageError(`unexpected argument: ${arg}`);
@@ -190,6 +198,7 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig | undefined
     dotfiles,
     cgiDir,
     cgiPrefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
+    quiet,
   };
 }
 
@@ -298,7 +307,8 @@ export async function startServe(
   out: (line: string) => void = (l) => process.stdout.write(l + '\n'),
   log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
 ): Promise<RunningServe> {
-  const server = new Server(withAccessLog(buildServeHandler(config, log), log));
+  const handler = buildServeHandler(config, log);
+  const server = new Server(config.quiet ? handler : withAccessLog(handler, log));
   await server.listen(config.port, config.host);
   const url = serveUrl(config.host, server.port);
   out(`Serving HTTP on ${config.host} port ${server.port} (${url}) from ${path.resolve(config.dir)} ...`);

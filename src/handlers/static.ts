@@ -33,6 +33,7 @@ import { reasonPhrase } from '../wire/status.js';
 import { acceptableEncodings, type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { evaluatePreconditions, formatHttpDate, ifRangeAllows, type Validators } from './conditional.js';
 import { type ListingEntry, renderListing } from './listing.js';
+import { LruCache } from './file-cache.js';
 import { extensionOf, isCompressible, mimeType } from './mime.js';
 import { type ByteRange, contentRange, DEFAULT_MAX_RANGES, multipartLayout, parseRange, unsatisfiedContentRange } from './range.js';
 
@@ -114,6 +115,23 @@ export interface StaticOptions {
   readonly maxRanges?: number;
   /** A listing shows at most this many entries. Default `DEFAULT_MAX_LISTING_ENTRIES`. */
   readonly maxListingEntries?: number;
+  /**
+   * How long a resolved path (realpath + stat) is reused before the disk is asked
+   * again, like nginx's `open_file_cache valid=`. A change on disk (a new version of a
+   * file, a swapped symlink) shows up within this time; missing paths are never
+   * cached, so new files show up at once. 0 disables. Default `DEFAULT_CACHE_TTL_MS`.
+   */
+  readonly cacheTtlMs?: number;
+  /** Most resolved paths (and cached contents) kept. Default `DEFAULT_CACHE_MAX_ENTRIES`. */
+  readonly cacheMaxEntries?: number;
+  /**
+   * Memory budget for the contents of small files (up to `smallFileBytes`) and their
+   * compressed forms. Keyed by inode, size and mtime, so a changed file is never
+   * answered with old bytes. 0 disables. Default `DEFAULT_CACHE_MAX_BYTES`.
+   */
+  readonly cacheMaxBytes?: number;
+  /** The clock in ms for cache ages (injected by tests). Default `performance.now`. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -126,6 +144,16 @@ export const DEFAULT_SMALL_FILE_BYTES = 64 * 1024;
 export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** Default `compressMinBytes`: 1 KiB; smaller bodies gain little and a gzip header costs ~20 bytes. */
 export const DEFAULT_COMPRESS_MIN_BYTES = 1024;
+/**
+ * Default `cacheTtlMs`: 1 s. Long enough to turn a hot file into zero system calls
+ * per request under load, short enough that an edit shows up on the next reload
+ * (nginx's `open_file_cache valid=` default is 60 s).
+ */
+export const DEFAULT_CACHE_TTL_MS = 1000;
+/** Default `cacheMaxEntries`: 10 000 paths, a few MiB of metadata at most. */
+export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
+/** Default `cacheMaxBytes`: 32 MiB of small-file contents. */
+export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 /** Default `maxListingEntries`: 10 000 rows is already a multi-megabyte page. */
 export const DEFAULT_MAX_LISTING_ENTRIES = 10_000;
 /**
@@ -261,6 +289,13 @@ export function staticHandler(options: StaticOptions): Handler {
       ? `public, max-age=${Math.max(0, Math.floor(options.maxAgeSeconds))}${options.immutable === true ? ', immutable' : ''}`
       : 'no-cache');
 
+  const cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+  const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
+  const cacheMaxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+  const pathCache = new LruCache<Promise<Resolved>>({ ttlMs: cacheTtlMs, maxEntries: cacheMaxEntries, clock: options.clock });
+  // Contents are keyed by file identity, so they need no age limit: only the budget.
+  const contentCache = new LruCache<Promise<Buffer>>({ ttlMs: Infinity, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes });
+
   let spaSegments: string[] | undefined;
   if (spaFile !== undefined) {
     const p = normalizePath('/' + spaFile.replace(/^\/+/, ''));
@@ -296,6 +331,54 @@ export function staticHandler(options: StaticOptions): Handler {
     if (stat.isDirectory()) return { kind: 'dir', realPath: real, stat };
     // FIFOs, sockets and devices: reading them could block forever or leak data.
     return { kind: 'missing' };
+  }
+
+  /** `resolve()` through the path cache; concurrent misses share one lookup. */
+  function resolveCached(fsPath: string): Promise<Resolved> {
+    if (cacheTtlMs <= 0) return resolve(fsPath);
+    let p = pathCache.get(fsPath);
+    if (p === undefined) {
+      const loading = resolve(fsPath);
+      p = loading;
+      pathCache.set(fsPath, loading);
+      // Only hits are kept: a missing file that appears must be served at once, and an
+      // I/O error must be retried, not remembered.
+      const forget = (): void => {
+        if (pathCache.get(fsPath) === loading) pathCache.delete(fsPath);
+      };
+      loading.then((r) => {
+        if (r.kind === 'missing') forget();
+      }, forget);
+    }
+    return p;
+  }
+
+  /**
+   * The bytes of a small file, through the content cache. The key includes inode,
+   * size and mtime: a file that changed since is a different key, never old bytes.
+   */
+  function cachedContent(rep: Representation, variant: string, load: () => Promise<Buffer>): Promise<Buffer> {
+    if (cacheMaxBytes <= 0) return load();
+    const key = `${rep.realPath}\0${fileEtag(rep.stat)}\0${variant}`;
+    let p = contentCache.get(key);
+    if (p === undefined) {
+      const loading = load();
+      p = loading;
+      contentCache.set(key, loading, rep.stat.size);
+      loading.catch(() => {
+        if (contentCache.get(key) === loading) contentCache.delete(key);
+      });
+    }
+    return p;
+  }
+
+  function readWhole(realPath: string, size: number): Promise<Buffer> {
+    return withFileResult(realPath, async (fd) => {
+      const buf = Buffer.allocUnsafe(size);
+      const n = size === 0 ? 0 : await readAsync(fd, buf, size, 0);
+      // If the file shrank meanwhile we keep what we read; the next stat re-keys it.
+      return n === size ? buf : buf.subarray(0, n);
+    });
   }
 
   function setCommonHeaders(res: ResponseWriter): void {
@@ -368,7 +451,7 @@ export function staticHandler(options: StaticOptions): Handler {
     if (req.method === 'GET' && req.header('range') !== undefined) return { rep: identity, isNegotiable };
     const acceptEncoding = req.header('accept-encoding');
     for (const coding of acceptableEncodings(acceptEncoding, precompressed)) {
-      const sibling = await resolve(fsPath + CODING_SUFFIX[coding]);
+      const sibling = await resolveCached(fsPath + CODING_SUFFIX[coding]);
       if (sibling.kind === 'file') {
         return {
           rep: { realPath: sibling.realPath, stat: sibling.stat, coding, isOnTheFly: false, etag: useEtag ? fileEtag(sibling.stat) : undefined },
@@ -440,7 +523,7 @@ export function staticHandler(options: StaticOptions): Handler {
       return;
     }
     if (ranges === undefined) {
-      await sendWhole(req, res, rep.realPath, size);
+      await sendWhole(req, res, rep);
       return;
     }
     res.status = 206;
@@ -499,7 +582,9 @@ export function staticHandler(options: StaticOptions): Handler {
     return !res.closed;
   }
 
-  async function sendWhole(req: Request, res: ResponseWriter, realPath: string, size: number): Promise<void> {
+  async function sendWhole(req: Request, res: ResponseWriter, rep: Representation): Promise<void> {
+    const { realPath } = rep;
+    const size = rep.stat.size;
     res.status = 200;
     if (req.method === 'HEAD') {
       res.headers.set('Content-Length', size);
@@ -507,13 +592,10 @@ export function staticHandler(options: StaticOptions): Handler {
       return;
     }
     if (size <= smallFileBytes) {
-      // One read and one end(): the core frames it with Content-Length and can send
-      // head and body together. If the file shrank meanwhile we send what we read.
-      await withFile(realPath, async (fd) => {
-        const buf = Buffer.allocUnsafe(size);
-        const n = size === 0 ? 0 : await readAsync(fd, buf, size, 0);
-        res.end(n === size ? buf : buf.subarray(0, n));
-      });
+      // One end(buffer): the core frames it with Content-Length and sends head and body
+      // in one write. The buffer may be shared with other responses: never mutated.
+      const body = await cachedContent(rep, 'identity', () => readWhole(realPath, size));
+      res.end(body);
       return;
     }
     res.headers.set('Content-Length', size);
@@ -537,15 +619,14 @@ export function staticHandler(options: StaticOptions): Handler {
     if (req.method === 'HEAD') return res.end();
     const size = rep.stat.size;
     if (size <= smallFileBytes) {
-      const input = await withFileResult(rep.realPath, async (fd) => {
-        const buf = Buffer.allocUnsafe(size);
-        const n = await readAsync(fd, buf, size, 0);
-        return buf.subarray(0, n);
-      });
-      const out = await new Promise<Buffer>((resolve, reject) => {
-        const cb = (err: Error | null, r: Buffer): void => (err ? reject(err) : resolve(r));
-        if (coding === 'gzip') zlib.gzip(input, cb);
-        else zlib.brotliCompress(input, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: ON_THE_FLY_BROTLI_QUALITY } }, cb);
+      // Compressed once per file version and coding, then served from the cache.
+      const out = await cachedContent(rep, coding, async () => {
+        const input = await readWhole(rep.realPath, size);
+        return new Promise<Buffer>((resolve, reject) => {
+          const cb = (err: Error | null, r: Buffer): void => (err ? reject(err) : resolve(r));
+          if (coding === 'gzip') zlib.gzip(input, cb);
+          else zlib.brotliCompress(input, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: ON_THE_FLY_BROTLI_QUALITY } }, cb);
+        });
       });
       res.end(out);
       return;
@@ -636,7 +717,7 @@ export function staticHandler(options: StaticOptions): Handler {
   async function serveSpa(req: Request, res: ResponseWriter): Promise<boolean> {
     if (spaSegments === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const fsPath = fsPathOf(spaSegments);
-    const target = await resolve(fsPath);
+    const target = await resolveCached(fsPath);
     if (target.kind !== 'file') return false;
     await serveFile(req, res, target, fsPath);
     return true;
@@ -660,7 +741,7 @@ export function staticHandler(options: StaticOptions): Handler {
     }
 
     const fsPath = fsPathOf(segments);
-    const target = await resolve(fsPath);
+    const target = await resolveCached(fsPath);
     if (target.kind === 'forbidden') return sendStatus(req, res, 403);
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     if (target.kind === 'missing') {
@@ -684,7 +765,7 @@ export function staticHandler(options: StaticOptions): Handler {
     if (!rel.endsWith('/')) return redirectToSlash(req, res, prefix + (rel === '' ? '' : rel));
     for (const name of indexNames) {
       const indexPath = fsPathOf([...segments, name]);
-      const index = await resolve(indexPath);
+      const index = await resolveCached(indexPath);
       if (index.kind === 'file') return serveFile(req, res, index, indexPath);
     }
     if (isListing) return serveListing(req, res, target, prefix + rel, rel !== '/');

@@ -83,6 +83,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #paused = false;
   #bodyWaiter: (() => void) | null = null;
   #bodyError: Error | null = null;
+  /** The peer half-closed: answer what it sent, then close. */
+  #peerEnded = false;
   #remote: { address: string; port: number } | undefined;
 
   constructor(socket: Socket, host: ConnectionHost, isSecure: boolean) {
@@ -96,6 +98,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     socket.on('error', () => {
       // A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer.
     });
+    socket.on('end', () => this.#onEnd());
     socket.on('close', () => this.#onClose());
     // A client that connects and says nothing gets the head timeout, not the longer idle one.
     this.#setDeadline('headers', this.#opts.headersTimeoutMs);
@@ -173,6 +176,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
           break;
         }
         if (ev === NEED_DATA) {
+          if (this.#peerEnded) {
+            this.#startClosing();
+            break;
+          }
           if (!this.#parser.isIdle && this.#deadlineKind !== 'headers') {
             if (this.state !== 'active') this.state = transition(this.state, 'active');
             this.#setDeadline('headers', this.#opts.headersTimeoutMs);
@@ -419,6 +426,28 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#resume();
     this.socket.end();
     this.#setDeadline('linger', this.#opts.lingerMs);
+  }
+
+  /**
+   * The peer sent FIN (the listener allows half-open sockets). RFC 9112 §9.6: requests
+   * it sent before still get their responses; then we close. A body cut short by the
+   * FIN can never complete, so its reader fails.
+   */
+  #onEnd(): void {
+    this.#peerEnded = true;
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.#req === null) {
+      this.#process();
+      return;
+    }
+    if (!this.#bodyDone) {
+      this.#bodyError ??= new RequestAbortedError();
+      this.#mustClose = true;
+      const waiter = this.#bodyWaiter;
+      this.#bodyWaiter = null;
+      waiter?.();
+      if (this.#discarding) this.#startClosing();
+    }
   }
 
   #onClose(): void {

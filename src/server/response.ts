@@ -104,14 +104,16 @@ export class OutgoingResponse implements ResponseWriter {
     if (!this.#headersSent) {
       const body = chunk === undefined ? null : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       this.#sendHead(body === null ? 0 : body.length, body);
-    } else {
-      if (chunk !== undefined && chunk.length > 0) this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-      if (this.#framing === 'chunked' && !this.#isHead && !this.#sink.isClosed) {
-        this.#sink.write(lastChunk(this.#trailers), 'latin1');
-      } else if (this.#framing === 'length' && this.#left > 0) {
-        // Fewer bytes than declared: the peer would wait for the rest; only a close ends it.
-        this.#keepAlive = false;
-      }
+    } else if (chunk !== undefined && chunk.length > 0) {
+      this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    }
+    // Both paths: end(body) is chunked too when trailers are set (RFC 9112 §7.1.2), and a
+    // declared Content-Length can exceed what end(body) gave. HEAD sends no body, so owes none.
+    if (this.#framing === 'chunked' && !this.#isHead && !this.#sink.isClosed) {
+      this.#sink.write(lastChunk(this.#trailers), 'latin1');
+    } else if (this.#framing === 'length' && this.#left > 0 && !this.#isHead) {
+      // Fewer bytes than declared: the peer would wait for the rest; only a close ends it (RFC 9112 §6.3).
+      this.#keepAlive = false;
     }
     this.#finished = true;
     this.#sink.responseDone(this.#keepAlive);

@@ -33,9 +33,11 @@ export class Server implements ConnectionHost {
     this.options = resolveOptions(options);
     const secure = this.options.tls !== undefined;
     const onSocket = (socket: Socket): void => this.#accept(socket, secure);
+    // allowHalfOpen: a client's FIN must not cut off the responses it is owed (RFC 9112 §9.6);
+    // the Connection closes its side itself once they are sent.
     this.#listener = secure
-      ? tls.createServer(this.options.tls!).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
-      : net.createServer({ noDelay: true }, onSocket);
+      ? tls.createServer({ ...this.options.tls!, allowHalfOpen: true }).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
+      : net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
     if (this.options.maxConnections > 0) this.#listener.maxConnections = this.options.maxConnections;
     this.#listener.on('error', (err) => this.options.onError(err, 'listener error'));
   }

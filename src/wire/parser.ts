@@ -117,8 +117,12 @@ export class RequestParser {
   #trailers: string[] = [];
   #trailerBytes = 0;
 
+  /**
+   * @param limits Overrides of DEFAULT_PARSER_LIMITS. An object that sets all five is
+   * used as is, not copied: a server passes one shared object to every connection.
+   */
   constructor(limits?: Partial<ParserLimits>) {
-    this.#limits = limits ? { ...DEFAULT_PARSER_LIMITS, ...limits } : DEFAULT_PARSER_LIMITS;
+    this.#limits = limits === undefined ? DEFAULT_PARSER_LIMITS : isComplete(limits) ? limits : { ...DEFAULT_PARSER_LIMITS, ...limits };
   }
 
   /** The parser's state: 'head' while waiting for a request, 'paused' after one ended, 'error' once dead. */
@@ -528,6 +532,13 @@ export class RequestParser {
 }
 
 // ---- helpers (pure functions on byte ranges) ------------------------------
+
+function isComplete(l: Partial<ParserLimits>): l is ParserLimits {
+  return (
+    l.maxRequestLineBytes !== undefined && l.maxHeaderBytes !== undefined && l.maxHeaderCount !== undefined &&
+    l.maxChunkExtensionBytes !== undefined && l.maxBodyBytes !== undefined
+  );
+}
 
 /** HTTP-version = "HTTP" "/" DIGIT "." DIGIT (RFC 9112 §2.3), exactly. */
 function parseVersion(buf: Buffer, s: number, e: number): '1.0' | '1.1' {

@@ -26,6 +26,7 @@ const DEFAULTS: ServeConfig = {
   dotfiles: 'deny',
   cgiDir: undefined,
   cgiPrefix: '/cgi-bin',
+  quiet: false,
 };
 
 const rows: { name: string; input: string[]; want: Partial<ServeConfig> | 'help' }[] = [
@@ -44,6 +45,7 @@ const rows: { name: string; input: string[]; want: Partial<ServeConfig> | 'help'
   { name: 'dotfiles', input: ['--dotfiles', 'allow'], want: { dotfiles: 'allow' } },
   { name: 'cgi dir and prefix', input: ['--cgi-dir', 'scripts', '--cgi-prefix', '/run/'], want: { cgiDir: 'scripts', cgiPrefix: '/run' } },
   { name: 'python --cgi', input: ['site', '--cgi'], want: { dir: 'site', cgiDir: path.join('site', 'cgi-bin') } },
+  { name: 'quiet', input: ['-q'], want: { quiet: true } },
   { name: 'help', input: ['--help'], want: 'help' },
 ];
 

@@ -189,6 +189,9 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE_RE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 const TARGET_RE = /^[\x21\x22\x24-\x7e]+$/;
 const ABSOLUTE_FORM_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** Splits a #list (RFC 9110 §5.6.1) on commas, trimming SP/HTAB only (String#trim would also eat NBSP). */
+const listItems = (values: readonly string[]): string[] =>
+  values.join(',').split(',').map((c) => c.replace(/^[ \t]+|[ \t]+$/g, '')).filter((c) => c !== '');
 
 /**
  * An independent check of what the parser accepted: returns why `r` should
@@ -222,7 +225,7 @@ export function requestViolation(r: ParsedRequest): string | null {
   if (cls.length > 0 && tes.length > 0) return 'Content-Length with Transfer-Encoding';
   if (tes.length > 0) {
     if (r.version === '1.0') return 'Transfer-Encoding in HTTP/1.0';
-    const codings = tes.join(',').split(',').map((c) => c.trim()).filter((c) => c !== '');
+    const codings = listItems(tes);
     if (codings.length !== 1 || codings[0].toLowerCase() !== 'chunked') return `transfer codings ${JSON.stringify(codings)} accepted`;
     if (r.bodyKind !== 'chunked' || r.contentLength !== -1) return 'chunked framing not reported';
   } else {
@@ -241,7 +244,7 @@ export function requestViolation(r: ParsedRequest): string | null {
   const expects = byName.get('expect') ?? [];
   if (expects.some((v) => v.toLowerCase() !== '100-continue')) return 'unknown expectation accepted';
   if (r.expectContinue !== (r.version === '1.1' && expects.length > 0 && r.bodyKind !== 'none')) return 'expectContinue is wrong';
-  const conn = (byName.get('connection') ?? []).join(',').toLowerCase().split(',').map((t) => t.trim());
+  const conn = listItems(byName.get('connection') ?? []).map((t) => t.toLowerCase());
   const keepAlive = r.version === '1.1' ? !conn.includes('close') : conn.includes('keep-alive') && !conn.includes('close');
   if (r.keepAlive !== keepAlive) return 'keepAlive does not match Connection';
   return null;

@@ -98,6 +98,11 @@ const basics: Row[] = [
     want: { requests: [get({ headers: ['Host', 'a', 'Connection', 'foo', 'Connection', 'Upgrade, CLOSE'], keepAlive: false })] },
   },
   {
+    name: 'NBSP is not OWS: "\\xa0close" is not the close option',
+    input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: \xa0close\r\n\r\n',
+    want: { requests: [get({ headers: ['Host', 'a', 'Connection', '\xa0close'], keepAlive: true })] },
+  },
+  {
     name: 'OWS around values is trimmed, inner whitespace kept',
     input: 'GET / HTTP/1.1\r\nHost: a\r\nA:b\r\nB:   c \t \r\nC: d  e \t f\r\nD:\r\nE: \t\r\n\r\n',
     want: { requests: [get({ headers: ['Host', 'a', 'A', 'b', 'B', 'c', 'C', 'd  e \t f', 'D', '', 'E', ''] })] },
