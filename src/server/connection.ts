@@ -85,6 +85,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #bodyError: Error | null = null;
   /** The peer half-closed: answer what it sent, then close. */
   #peerEnded = false;
+  /** Waiting for the socket to drain before answering more pipelined requests. */
+  #waitingDrain = false;
   #remote: { address: string; port: number } | undefined;
 
   constructor(socket: Socket, host: ConnectionHost, isSecure: boolean) {
@@ -168,6 +170,12 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     socket.cork();
     try {
       while (this.#req === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
+        // A client that pipelines requests but does not read the responses would make us
+        // buffer them without bound: stop reading and answering until the socket drains.
+        if (socket.writableNeedDrain) {
+          this.#waitForDrain();
+          break;
+        }
         let ev;
         try {
           ev = this.#parser.nextEvent();
@@ -193,6 +201,17 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#inLoop = false;
       socket.uncork();
     }
+  }
+
+  #waitForDrain(): void {
+    if (this.#waitingDrain) return;
+    this.#waitingDrain = true;
+    this.#pause();
+    this.socket.once('drain', () => {
+      this.#waitingDrain = false;
+      this.#resume();
+      this.#process();
+    });
   }
 
   #dispatch(head: RequestEvent): void {
