@@ -89,8 +89,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #waitingDrain = false;
   #remote: { address: string; port: number } | undefined;
 
-  constructor(socket: Socket, host: ConnectionHost, isSecure: boolean) {
+  /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
+  constructor(socket: Socket, host: ConnectionHost, isSecure: boolean, remote?: { address: string; port: number }) {
     this.socket = socket;
+    this.#remote = remote;
     this.isSecure = isSecure;
     this.#host = host;
     this.#opts = host.options;
@@ -450,7 +452,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   /**
    * The peer sent FIN (the listener allows half-open sockets). RFC 9112 §9.6: requests
    * it sent before still get their responses; then we close. A body cut short by the
-   * FIN can never complete, so its reader fails.
+   * FIN can never complete, so its reader fails. A FIN is also what a client that gave
+   * up sends, so, like Go's request context, the request in progress sees its signal
+   * abort; what the handler still writes is sent all the same.
    */
   #onEnd(): void {
     this.#peerEnded = true;
@@ -459,6 +463,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#process();
       return;
     }
+    if (this.#res !== null && !this.#res.finished) this.#req.abort();
     if (!this.#bodyDone) {
       this.#bodyError ??= new RequestAbortedError();
       this.#mustClose = true;

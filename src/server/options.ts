@@ -7,6 +7,7 @@
  */
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from '../wire/limits.js';
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from './proxy-protocol.js';
 
 /** Options of `new Server(handler, options)`. Every field is optional. */
 export interface ServerOptions extends Partial<ParserLimits> {
@@ -54,6 +55,15 @@ export interface ServerOptions extends Partial<ParserLimits> {
   tls?: TlsOptions & SecureContextOptions;
   /** Called with handler errors and connection errors (never sent to clients). Default: console.error. */
   onError?: (err: unknown, context: string) => void;
+  /**
+   * PROXY protocol v1/v2 (proxy-protocol.ts): every connection starts with a header from a
+   * load balancer, whose client address and port become the request's remoteAddress and
+   * remotePort. Only for a listener nothing but the proxy can reach. Plain TCP only (not
+   * with `tls`). Default false.
+   */
+  proxyProtocol?: boolean;
+  /** Longest wait for the PROXY header; on expiry the connection is closed. Default 5 s. */
+  proxyHeaderTimeoutMs?: number;
 }
 
 /** Options with every default filled in. */
@@ -70,6 +80,8 @@ export interface ResolvedOptions extends ParserLimits {
   clock: () => number;
   tls: (TlsOptions & SecureContextOptions) | undefined;
   onError: (err: unknown, context: string) => void;
+  proxyProtocol: boolean;
+  proxyHeaderTimeoutMs: number;
 }
 
 /** Default of `headersTimeoutMs`. */
@@ -111,6 +123,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     clock: Date.now,
     tls: undefined,
     onError: defaultOnError,
+    proxyProtocol: false,
+    proxyHeaderTimeoutMs: DEFAULT_PROXY_HEADER_TIMEOUT_MS,
   };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;

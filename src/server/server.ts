@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import { Connection, type ConnectionHost } from './connection.js';
 import type { Handler } from './handler.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { readProxyHeader } from './proxy-protocol.js';
 import type { ConnState } from './state.js';
 
 /** An HTTP/1.1 server running a Handler. */
@@ -19,6 +20,8 @@ export class Server implements ConnectionHost {
   readonly options: ResolvedOptions;
   readonly #listener: net.Server;
   readonly #connections = new Set<Connection>();
+  /** Sockets still sending their PROXY protocol header (not Connections yet). */
+  readonly #proxyPending = new Set<Socket>();
   #sweep: NodeJS.Timeout | undefined;
   #shuttingDown = false;
   #drained: (() => void) | null = null;
@@ -32,7 +35,8 @@ export class Server implements ConnectionHost {
     this.handler = handler;
     this.options = resolveOptions(options);
     const secure = this.options.tls !== undefined;
-    const onSocket = (socket: Socket): void => this.#accept(socket, secure);
+    if (secure && this.options.proxyProtocol) throw new TypeError('proxyProtocol is not supported with tls: terminate TLS at the proxy');
+    const onSocket = (socket: Socket): void => (this.options.proxyProtocol ? this.#acceptProxied(socket) : this.#accept(socket, secure));
     // allowHalfOpen: a client's FIN must not cut off the responses it is owed (RFC 9112 §9.6);
     // the Connection closes its side itself once they are sent.
     this.#listener = secure
@@ -94,6 +98,7 @@ export class Server implements ConnectionHost {
       else resolve();
     });
     for (const c of this.#connections) c.shutdown();
+    for (const s of this.#proxyPending) s.destroy();
     const drained = new Promise<void>((resolve) => {
       if (this.#connections.size === 0) resolve();
       else this.#drained = resolve;
@@ -123,12 +128,29 @@ export class Server implements ConnectionHost {
     }
   }
 
-  #accept(socket: Socket, secure: boolean): void {
+  #accept(socket: Socket, secure: boolean, remote?: { address: string; port: number }): void {
     if (this.#shuttingDown) {
       socket.destroy();
       return;
     }
-    this.#connections.add(new Connection(socket, this, secure));
+    this.#connections.add(new Connection(socket, this, secure, remote));
+  }
+
+  /** PROXY protocol: read the header first (bad or late: close), then serve as from the client it names. */
+  #acceptProxied(socket: Socket): void {
+    this.#proxyPending.add(socket);
+    readProxyHeader(socket, { timeoutMs: this.options.proxyHeaderTimeoutMs }).then(
+      ({ header, rest }) => {
+        this.#proxyPending.delete(socket);
+        if (rest.length > 0) socket.unshift(rest); // the start of the HTTP request
+        this.#accept(socket, false, header.source);
+        socket.resume(); // readProxyHeader paused it so no byte was lost
+      },
+      () => {
+        this.#proxyPending.delete(socket);
+        socket.destroy();
+      },
+    );
   }
 
   /** One timer for every connection's deadline, instead of a timer per socket. */
