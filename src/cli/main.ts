@@ -9,6 +9,7 @@ import { Server } from '../server/server.js';
 import type { Handler } from '../server/handler.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { echoHandler } from './echo.js';
+import { runWorkers, takeWorkersFlag, type StopFn } from './workers.js';
 
 const USAGE = `usage: keel <command> [options]
 
@@ -17,6 +18,10 @@ commands:
   echo  [--port N] [--host H]      the conformance echo application (ECHO.md)
   serve [DIR] [--port N] ...       serve a directory (keel serve --help)
   demo  [--port N] [--db PATH]     the tutorial site (npm start)
+
+every command above also takes:
+  --workers N|auto                 run N worker processes sharing the port (auto: one per core);
+                                   SIGHUP reloads them one at a time, SIGTERM/SIGINT drains them
 `;
 
 const HELLO_BODY = 'Hello, World!';
@@ -43,25 +48,56 @@ export const helloHandler: Handler = (_req, res) => {
   res.end(HELLO_BODY);
 };
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+/** Commands that serve, and so take `--workers`. */
+const SERVING_COMMANDS = new Set(['hello', 'echo', 'serve', 'demo']);
+
+/** Starts a serving command in this process; resolves with how to stop it (undefined: it did not start). */
+async function runCommand(command: string, rest: string[]): Promise<StopFn | undefined> {
   switch (command) {
-    case 'hello':
-      await runServer(helloHandler, rest, 8000, 'hello');
-      return;
-    case 'echo':
-      await runServer(echoHandler(), rest, 8000, 'echo');
-      return;
+    case 'hello': {
+      const server = await runServer(helloHandler, rest, 8000, 'hello');
+      return (ms) => server.close(ms);
+    }
+    case 'echo': {
+      const server = await runServer(echoHandler(), rest, 8000, 'echo');
+      return (ms) => server.close(ms);
+    }
     case 'serve': {
       const { serveCommand } = await import('./serve.js');
       await serveCommand(rest);
-      return;
+      if (process.exitCode !== undefined && process.exitCode !== 0) return undefined;
+      // serveCommand keeps its server to itself: its own SIGTERM handler closes it gracefully
+      // and exits, so the hook signals and never resolves (the supervisor's deadline is the backstop).
+      return () => {
+        process.kill(process.pid, 'SIGTERM');
+        return new Promise<never>(() => {});
+      };
     }
     case 'demo': {
       const { demoCommand } = await import('./demo.js');
-      await demoCommand(rest);
+      const demo = await demoCommand(rest);
+      return demo === undefined ? undefined : () => demo.close();
+    }
+    default:
+      throw new Error(`not a serving command: ${command}`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (command !== undefined && SERVING_COMMANDS.has(command)) {
+    const { count, argv: rest } = takeWorkersFlag(args);
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    if (count > 1 && !wantsHelp) {
+      // Primary: supervise `count` workers; worker: run the command (see src/server/cluster.ts).
+      const code = await runWorkers(count, () => runCommand(command, rest));
+      if (code !== undefined) process.exit(code);
       return;
     }
+    await runCommand(command, rest);
+    return;
+  }
+  switch (command) {
     case undefined:
     case 'help':
     case '--help':

@@ -208,13 +208,45 @@ function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
-/** The CLF timestamp `[10/Oct/2000:13:55:36 +0000]`, in UTC. */
+const MS_PER_SECOND = 1000;
+let lastClfSecond = NaN;
+let lastClfDate = '';
+
+/** The CLF timestamp `[10/Oct/2000:13:55:36 +0000]`, in UTC (formatted once per second). */
 export function clfDate(ms: number): string {
-  const d = new Date(ms);
-  return (
+  const second = Math.floor(ms / MS_PER_SECOND);
+  if (second === lastClfSecond) return lastClfDate;
+  const d = new Date(second * MS_PER_SECOND);
+  lastClfSecond = second;
+  lastClfDate =
     `[${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000]`
-  );
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000]`;
+  return lastClfDate;
+}
+
+/**
+ * A line writer that batches: lines logged in one turn of the event loop leave in one
+ * write() (one system call instead of one per request under load), flushed on the
+ * next turn and at exit, so a line is never held back longer than that.
+ */
+export function batchedLineWriter(stream: NodeJS.WritableStream): (line: string) => void {
+  let pending: string[] = [];
+  let isScheduled = false;
+  const flush = (): void => {
+    isScheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    stream.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    pending.push(line);
+    if (!isScheduled) {
+      isScheduled = true;
+      setImmediate(flush);
+    }
+  };
 }
 
 /**
@@ -305,7 +337,7 @@ export interface RunningServe {
 export async function startServe(
   config: ServeConfig,
   out: (line: string) => void = (l) => process.stdout.write(l + '\n'),
-  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  log: (line: string) => void = batchedLineWriter(process.stderr),
 ): Promise<RunningServe> {
   const handler = buildServeHandler(config, log);
   const server = new Server(config.quiet ? handler : withAccessLog(handler, log));
@@ -341,8 +373,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     running = await startServe(config);
   } catch (err) {
     // Missing directory, port in use, permission denied: one clear line, no stack.
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`keel serve: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    process.stderr.write(`keel serve: ${(err as Error).message}\n`);
     process.exitCode = 1;
     return;
   }

@@ -65,6 +65,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   state: ConnState = 'new';
   /** When the pending deadline expires (server clock, ms), or 0. Read by the server's sweep. */
   deadline = 0;
+  /** When a response stuck in a full send buffer times out (`sendTimeoutMs`), or 0. Read by the sweep. */
+  sendDeadline = 0;
   readonly socket: Socket;
   readonly isSecure: boolean;
   readonly #host: ConnectionHost;
@@ -103,6 +105,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       // A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer.
     });
     socket.on('end', () => this.#onEnd());
+    socket.on('drain', () => {
+      this.sendDeadline = 0; // the client is reading: progress
+    });
     socket.on('close', () => this.#onClose());
     // A client that connects and says nothing gets the head timeout, not the longer idle one.
     this.#setDeadline('headers', this.#opts.headersTimeoutMs);
@@ -190,9 +195,12 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
             this.#startClosing();
             break;
           }
-          if (!this.#parser.isIdle && this.#deadlineKind !== 'headers') {
+          if (!this.#parser.isIdle) {
+            // A partial head makes the connection active, the first one too ('new' means no byte
+            // yet), so shutdown answers it instead of dropping it as idle.
             if (this.state !== 'active') this.state = transition(this.state, 'active');
-            this.#setDeadline('headers', this.#opts.headersTimeoutMs);
+            // The deadline runs from the head's first byte: later bytes do not push it back (slowloris).
+            if (this.#deadlineKind !== 'headers') this.#setDeadline('headers', this.#opts.headersTimeoutMs);
           }
           break;
         }
@@ -364,7 +372,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
 
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
     if (this.isClosed) return false;
-    return encoding === undefined ? this.socket.write(data) : this.socket.write(data, encoding);
+    const ok = encoding === undefined ? this.socket.write(data) : this.socket.write(data, encoding);
+    if (!ok && this.sendDeadline === 0 && this.#opts.sendTimeoutMs > 0) {
+      this.sendDeadline = this.#opts.clock() + this.#opts.sendTimeoutMs;
+    }
+    return ok;
   }
 
   drain(): Promise<void> {
@@ -509,6 +521,12 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #clearDeadline(): void {
     this.#deadlineKind = 'none';
     this.deadline = 0;
+  }
+
+  /** Called by the server's sweep when `sendDeadline` has passed: the client stopped reading. */
+  onSendTimeout(): void {
+    this.sendDeadline = 0;
+    this.socket.destroy();
   }
 
   /** Called by the server's sweep when `deadline` has passed. */

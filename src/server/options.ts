@@ -30,6 +30,13 @@ export interface ServerOptions extends Partial<ParserLimits> {
    */
   idleTimeoutMs?: number;
   /**
+   * Longest time a response may wait for the client to read it: if the socket's send
+   * buffer stays full (no 'drain') this long, the connection is destroyed. Stops a
+   * client that stops reading from pinning a handler, a file handle and memory.
+   * Default 60 s, nginx's `send_timeout`.
+   */
+  sendTimeoutMs?: number;
+  /**
    * After the last response on a closing connection, how long to keep reading
    * (and discarding) so the peer receives our response before the close, instead
    * of a reset (lingering close, RFC 9112 §9.6). Default 2 s.
@@ -71,6 +78,7 @@ export interface ResolvedOptions extends ParserLimits {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
+  sendTimeoutMs: number;
   lingerMs: number;
   maxRequestsPerConnection: number;
   maxConnections: number;
@@ -90,6 +98,8 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Default of `idleTimeoutMs`. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 65_000;
+/** Default of `sendTimeoutMs`. */
+export const DEFAULT_SEND_TIMEOUT_MS = 60_000;
 /** Default of `lingerMs`. */
 export const DEFAULT_LINGER_MS = 2_000;
 /** Default of `maxRequestsPerConnection`. */
@@ -114,6 +124,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+    sendTimeoutMs: DEFAULT_SEND_TIMEOUT_MS,
     lingerMs: DEFAULT_LINGER_MS,
     maxRequestsPerConnection: DEFAULT_MAX_REQUESTS_PER_CONNECTION,
     maxConnections: DEFAULT_MAX_CONNECTIONS,

@@ -158,7 +158,10 @@ export class Server implements ConnectionHost {
     if (this.#sweep !== undefined) return;
     this.#sweep = setInterval(() => {
       const now = this.options.clock();
-      for (const c of this.#connections) if (c.deadline !== 0 && now >= c.deadline) c.onDeadline();
+      for (const c of this.#connections) {
+        if (c.deadline !== 0 && now >= c.deadline) c.onDeadline();
+        if (c.sendDeadline !== 0 && now >= c.sendDeadline) c.onSendTimeout();
+      }
     }, this.options.timerResolutionMs || 1);
     this.#sweep.unref();
   }

@@ -176,14 +176,26 @@ describe('traversal corpus: specific answers', () => {
   }
 
   test('a symlink swapped to point outside after a first request is refused', async () => {
-    const link = `${tree.root}/swap.txt`;
-    fs.symlinkSync('hello.txt', link);
-    assert.equal((await request(server.port, 'GET', '/swap.txt')).status, 200);
-    fs.unlinkSync(link);
-    fs.symlinkSync('../secret.txt', link);
-    const r = await request(server.port, 'GET', '/swap.txt');
-    assert.equal(r.status, 403);
-    assertNoLeak(r.raw, tree.secret, 'swap');
+    let now = 0;
+    const s = new Server(staticHandler({ root: tree.root, clock: () => now }), { onError: () => {} });
+    await s.listen(0, '127.0.0.1');
+    try {
+      const link = `${tree.root}/swap.txt`;
+      fs.symlinkSync('hello.txt', link);
+      assert.equal((await request(s.port, 'GET', '/swap.txt')).status, 200);
+      fs.unlinkSync(link);
+      fs.symlinkSync('../secret.txt', link);
+      // Within the path cache's TTL the old, inside target may still be served...
+      const cached = await request(s.port, 'GET', '/swap.txt');
+      assertNoLeak(cached.raw, tree.secret, 'swap (cached)');
+      // ...and once it has passed, the new target is checked and refused.
+      now += 60_000;
+      const r = await request(s.port, 'GET', '/swap.txt');
+      assert.equal(r.status, 403);
+      assertNoLeak(r.raw, tree.secret, 'swap');
+    } finally {
+      await s.close();
+    }
   });
 
   test('pipelined traversal attempts on one connection leak nothing', async () => {

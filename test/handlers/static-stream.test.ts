@@ -271,7 +271,7 @@ test('a complete download and a concurrent one both get exact bytes', async () =
 
 test('a file that shrinks while being sent aborts the connection instead of hanging', async () => {
   const p = path.join(tree.root, 'shrinking.bin');
-  fs.writeFileSync(p, Buffer.alloc(1024 * 1024, 7));
+  fs.writeFileSync(p, Buffer.alloc(2 * 1024 * 1024, 7)); // above cacheMaxFileBytes: streamed
   const handler = staticHandler({ root: tree.root });
   const res = new StuckResponse();
   const first = res.nextWrite();

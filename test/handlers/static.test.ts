@@ -274,16 +274,49 @@ describe('static: conditional requests (RFC 9110 §13)', () => {
     });
   }
 
-  test('ETag changes when the file changes', async () => {
-    const p = path.join(tree.root, 'changing.txt');
-    fs.writeFileSync(p, 'one');
-    const a = await request(srv.port, 'GET', '/changing.txt');
-    fs.writeFileSync(p, 'two!');
-    const b = await request(srv.port, 'GET', '/changing.txt');
-    assert.notEqual(a.headers['etag'], b.headers['etag']);
-    const c = await request(srv.port, 'GET', '/changing.txt', { 'If-None-Match': a.headers['etag']! });
-    assert.equal(c.status, 200);
-    assert.equal(c.body.toString(), 'two!');
+  test('ETag and body change together when the file changes (cacheTtlMs: 0)', async () => {
+    const s = await startStatic({ root: tree.root, cacheTtlMs: 0 });
+    try {
+      const p = path.join(tree.root, 'changing.txt');
+      fs.writeFileSync(p, 'one');
+      const a = await request(s.port, 'GET', '/changing.txt');
+      assert.equal(a.body.toString(), 'one');
+      fs.writeFileSync(p, 'two!');
+      const b = await request(s.port, 'GET', '/changing.txt');
+      assert.notEqual(a.headers['etag'], b.headers['etag']);
+      assert.equal(b.body.toString(), 'two!', 'the content cache is keyed by file identity');
+      const c = await request(s.port, 'GET', '/changing.txt', { 'If-None-Match': a.headers['etag']! });
+      assert.equal(c.status, 200);
+      assert.equal(c.body.toString(), 'two!');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('path cache: a change shows up once cacheTtlMs has passed, never torn', async () => {
+    let now = 0;
+    const s = await startStatic({ root: tree.root, cacheTtlMs: 1000, clock: () => now });
+    try {
+      const p = path.join(tree.root, 'cached.txt');
+      fs.writeFileSync(p, 'old');
+      const a = await request(s.port, 'GET', '/cached.txt');
+      fs.writeFileSync(p, 'newer');
+      now = 999;
+      const b = await request(s.port, 'GET', '/cached.txt');
+      // Within the TTL: the old version, consistently (old ETag with old bytes).
+      assert.equal(b.headers['etag'], a.headers['etag']);
+      assert.equal(b.body.toString(), 'old');
+      now = 1000;
+      const c = await request(s.port, 'GET', '/cached.txt');
+      assert.notEqual(c.headers['etag'], a.headers['etag']);
+      assert.equal(c.body.toString(), 'newer');
+      // Missing paths are not cached: a new file is served at once.
+      assert.equal((await request(s.port, 'GET', '/born.txt')).status, 404);
+      fs.writeFileSync(path.join(tree.root, 'born.txt'), 'hi');
+      assert.equal((await request(s.port, 'GET', '/born.txt')).status, 200);
+    } finally {
+      await s.close();
+    }
   });
 
   test('etag: false and lastModified: false send no validators', async () => {
@@ -431,6 +464,10 @@ describe('static: content coding', () => {
       const br = await request(s.port, 'GET', '/style.css', { 'Accept-Encoding': 'br' });
       assert.equal(br.headers['content-encoding'], 'br');
       assert.equal(zlib.brotliDecompressSync(br.body).toString(), CSS);
+      const head = await request(s.port, 'HEAD', '/style.css', { 'Accept-Encoding': 'gzip' });
+      assert.equal(head.headers['content-length'], String(gz.body.length), 'HEAD announces the compressed length');
+      assert.equal(head.headers['content-encoding'], 'gzip');
+      assert.equal(head.raw.length, head.raw.indexOf('\r\n\r\n') + 4);
       // Conditional on the weak compressed tag works.
       const again = await request(s.port, 'GET', '/style.css', { 'Accept-Encoding': 'gzip', 'If-None-Match': gz.headers['etag']! });
       assert.equal(again.status, 304);
@@ -446,6 +483,9 @@ describe('static: content coding', () => {
       assert.equal(r.headers['content-encoding'], 'gzip');
       assert.equal(r.headers['transfer-encoding'], 'chunked');
       assert.ok(zlib.gunzipSync(r.body).equals(fs.readFileSync(path.join(tree.root, 'big.txt'))));
+      const head = await request(s.port, 'HEAD', '/big.txt', { 'Accept-Encoding': 'gzip' });
+      assert.equal(head.headers['transfer-encoding'], 'chunked', 'same framing as GET');
+      assert.equal(head.raw.length, head.raw.indexOf('\r\n\r\n') + 4, 'no body, not even a last chunk');
     } finally {
       await s.close();
     }
@@ -470,6 +510,21 @@ describe('static: content coding', () => {
 });
 
 describe('static: options', () => {
+  test('Vary: Accept-Encoding is added to a Vary set before the handler, not over it', async () => {
+    const inner = staticHandler({ root: tree.root, compress: true });
+    const server = new Server((req, res) => {
+      res.headers.set('Vary', 'Origin');
+      return inner(req, res);
+    });
+    await server.listen(0, '127.0.0.1');
+    try {
+      const r = await request(server.port, 'GET', '/style.css', { 'Accept-Encoding': 'gzip' });
+      assert.equal(r.headers['vary'], 'Origin, Accept-Encoding');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('cacheControl, maxAgeSeconds and immutable', async () => {
     const a = await startStatic({ root: tree.root, maxAgeSeconds: 3600, immutable: true });
     const b = await startStatic({ root: tree.root, cacheControl: 'private, max-age=5' });
@@ -584,6 +639,14 @@ describe('static: options', () => {
     } finally {
       await server.close();
     }
+  });
+
+  test('an error thrown by onNotFound reaches the server untouched (not a 500 from static)', async () => {
+    const boom = new Error('app failure');
+    const inner = staticHandler({ root: tree.root, onNotFound: () => Promise.reject(boom) });
+    const res = { headersSent: false, finished: false } as unknown as Parameters<typeof inner>[1];
+    const req = { method: 'GET', path: '/missing', query: '', header: () => undefined } as unknown as Parameters<typeof inner>[0];
+    await assert.rejects(async () => inner(req, res), (err) => err === boom);
   });
 
   test('a missing root fails at creation', () => {

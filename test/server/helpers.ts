@@ -37,6 +37,8 @@ export interface RawResponse {
 export class RawClient {
   readonly socket: net.Socket;
   #buf = Buffer.alloc(0);
+  /** Chunks received since the last read, joined lazily: concatenating on every 'data' would be quadratic. */
+  #pending: Buffer[] = [];
   #ended = false;
   #closed = false;
   #error: Error | null = null;
@@ -45,7 +47,7 @@ export class RawClient {
   constructor(socket: net.Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, chunk]);
+      this.#pending.push(chunk);
       this.#wake();
     });
     socket.on('end', () => {
@@ -63,10 +65,10 @@ export class RawClient {
     });
   }
 
-  /** Connects to 127.0.0.1:port. */
-  static connect(port: number): Promise<RawClient> {
+  /** Connects to 127.0.0.1:port. `allowHalfOpen` keeps our side open after the server's FIN. */
+  static connect(port: number, allowHalfOpen = false): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -85,6 +87,10 @@ export class RawClient {
   }
   /** Bytes received and not consumed yet. */
   get buffered(): Buffer {
+    if (this.#pending.length > 0) {
+      this.#buf = Buffer.concat([this.#buf, ...this.#pending]);
+      this.#pending = [];
+    }
     return this.#buf;
   }
 
@@ -104,14 +110,14 @@ export class RawClient {
   /** Waits until `ready()` is true (checked after each event), or fails after `timeoutMs`. */
   waitFor(ready: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.#buf.toString('latin1').slice(0, 300))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.buffered.toString('latin1').slice(0, 300))}`)), timeoutMs);
       const check = (): void => {
         if (ready()) {
           clearTimeout(timer);
           resolve();
         } else if (this.#ended && !ready()) {
           clearTimeout(timer);
-          reject(new Error(`connection ended while waiting for ${what}; got ${JSON.stringify(this.#buf.toString('latin1').slice(0, 300))}`));
+          reject(new Error(`connection ended while waiting for ${what}; got ${JSON.stringify(this.buffered.toString('latin1').slice(0, 300))}`));
         } else this.#waiters.push(check);
       };
       check();
@@ -120,8 +126,8 @@ export class RawClient {
 
   /** Takes `n` bytes off the buffer, waiting for them. */
   async take(n: number): Promise<Buffer> {
-    await this.waitFor(() => this.#buf.length >= n, `${n} bytes`);
-    const out = this.#buf.subarray(0, n);
+    await this.waitFor(() => this.buffered.length >= n, `${n} bytes`);
+    const out = this.buffered.subarray(0, n);
     this.#buf = this.#buf.subarray(n);
     return out;
   }
@@ -129,14 +135,14 @@ export class RawClient {
   /** Takes everything up to and including `delimiter`. */
   async takeUntil(delimiter: string): Promise<Buffer> {
     const d = Buffer.from(delimiter, 'latin1');
-    await this.waitFor(() => this.#buf.indexOf(d) !== -1, JSON.stringify(delimiter));
-    return this.take(this.#buf.indexOf(d) + d.length);
+    await this.waitFor(() => this.buffered.indexOf(d) !== -1, JSON.stringify(delimiter));
+    return this.take(this.buffered.indexOf(d) + d.length);
   }
 
   /** Resolves when the peer has closed; returns every byte left unread. */
   async readToEnd(timeoutMs = 3000): Promise<Buffer> {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for close; got ${JSON.stringify(this.#buf.toString('latin1').slice(0, 300))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for close; got ${JSON.stringify(this.buffered.toString('latin1').slice(0, 300))}`)), timeoutMs);
       const check = (): void => {
         if (this.#ended) {
           clearTimeout(timer);
@@ -145,7 +151,7 @@ export class RawClient {
       };
       check();
     });
-    const out = this.#buf;
+    const out = this.buffered;
     this.#buf = Buffer.alloc(0);
     return out;
   }
@@ -285,4 +291,13 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Polls `ready` every few ms until true; fails after `timeoutMs` (for server-side state that has no event). */
+export async function until(ready: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!ready()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -109,3 +109,25 @@ test('encodePath percent-encodes each segment and never yields a leading //', ()
   const n = normalizePath('//evil.example/')!;
   assert.equal(encodePath(n), '/evil.example/');
 });
+
+// Property tests: random paths built from traversal-shaped pieces (fast-check).
+const PIECES = ['/', '//', '.', '..', '%2e', '%2E', '%2f', '%5c', '\\', '%00', '%c0%ae', '%e0%80%ae', '%25', '%', '%2', 'a', 'b.txt', '%20', '\xc3\xa9', '%C3%A9', '%ff', ';', '?', '#', ':'];
+
+test('property: every accepted path stays under the root and is a fixed point', async () => {
+  const fc = (await import('fast-check')).default;
+  const posix = (await import('node:path')).posix;
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 12 }), (parts) => {
+      const raw = '/' + parts.join('');
+      const out = normalizePath(raw);
+      if (out === null) return;
+      assert.ok(out.startsWith('/'), raw);
+      assert.ok(!out.includes('\\') && !out.includes('\0'), raw);
+      for (const seg of splitSegments(out)) assert.ok(seg !== '.' && seg !== '..', raw);
+      // Joined under a root the way the static handler does, it never leaves it.
+      assert.ok(posix.join('/srv/root', out).startsWith('/srv/root'), raw);
+      assert.equal(normalizePath(encodePath(out)), out, raw);
+    }),
+    { numRuns: 5000 },
+  );
+});

@@ -1,0 +1,184 @@
+// Tests for graceful shutdown in src/server/server.ts: Server.close() and connectionStates() (issue #3).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { Handler } from '../../src/server/handler.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until } from './helpers.js';
+
+const clock = (): number => FIXED_NOW_MS;
+const D = FIXED_DATE;
+
+/** Resolves with the error code of a connection attempt that fails, or 'connected'. */
+function tryConnect(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve('connected');
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
+}
+
+test('close(): in-flight requests complete with Connection: close, idle sockets close at once, new connections are refused', async () => {
+  const gate = deferred();
+  const started = deferred();
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/slow') {
+      started.resolve();
+      await gate.promise;
+    }
+    res.end(req.path);
+  };
+  const { server, port } = await startServer(handler, { clock });
+  const busy = await RawClient.connect(port);
+  const idle = await RawClient.connect(port);
+  const silent = await RawClient.connect(port);
+  try {
+    await idle.send('GET /quick HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal((await idle.readResponse()).body.toString(), '/quick');
+    // A pipelined second request on the busy connection: it must not be started once shutdown began.
+    await busy.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /never HTTP/1.1\r\nHost: a\r\n\r\n');
+    await started.promise;
+    await until(() => server.connectionStates().new === 1, 'the silent connection to be seen');
+    assert.deepEqual(server.connectionStates(), { new: 1, active: 1, idle: 1, closing: 0, closed: 0 });
+
+    let closeDone = false;
+    const closing = server.close(5000).then(() => {
+      closeDone = true;
+    });
+    // Idle and never-spoke connections go at once, with no bytes.
+    assert.equal((await idle.readToEnd()).length, 0);
+    assert.equal((await silent.readToEnd()).length, 0);
+    assert.equal(await tryConnect(port), 'ECONNREFUSED');
+    assert.equal(closeDone, false, 'close() waits for the request in flight');
+    assert.equal(busy.buffered.length, 0);
+    assert.equal(server.connectionStates().active, 1);
+
+    gate.resolve();
+    const res = await busy.readResponse();
+    assert.equal(res.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 5\r\nConnection: close\r\n\r\n/slow`);
+    assert.equal((await busy.readToEnd()).length, 0, 'the pipelined request is not served');
+    await closing;
+    assert.deepEqual(server.connectionStates(), { new: 0, active: 0, idle: 0, closing: 0, closed: 0 });
+  } finally {
+    gate.resolve();
+    await Promise.all([busy.close(), idle.close(), silent.close()]);
+    await server.close(100);
+  }
+});
+
+test('close(): a streaming response in flight finishes (chunked) and carries Connection: close', async () => {
+  const gate = deferred();
+  const handler: Handler = async (_req, res) => {
+    res.write('part 1;');
+    await gate.promise;
+    res.end('part 2');
+  };
+  const { server, port } = await startServer(handler, { clock });
+  const c = await RawClient.connect(port);
+  try {
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.takeUntil('part 1;\r\n');
+    const closing = server.close(5000);
+    gate.resolve();
+    // The head already promised keep-alive; the chunked body still ends cleanly, then the server closes.
+    const rest = (await c.readToEnd()).toString('latin1');
+    assert.equal(rest, '6\r\npart 2\r\n0\r\n\r\n');
+    await closing;
+  } finally {
+    gate.resolve();
+    await c.close();
+    await server.close(100);
+  }
+});
+
+test('close(): a request whose head is half received is still answered, with Connection: close', async () => {
+  const { server, port } = await startServer((req, res) => res.end(req.path), { clock });
+  const c = await RawClient.connect(port);
+  try {
+    await c.send('GET /late HTTP/1.1\r\nHo');
+    await until(() => server.connectionStates().active === 1, 'the partial head to be seen');
+    const closing = server.close(5000);
+    await c.send('st: a\r\n\r\n');
+    const res = await c.readResponse();
+    assert.equal(res.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 5\r\nConnection: close\r\n\r\n/late`);
+    assert.equal((await c.readToEnd()).length, 0);
+    await closing;
+  } finally {
+    await c.close();
+    await server.close(100);
+  }
+});
+
+test('close(deadline): stragglers are destroyed when the deadline passes', async () => {
+  const started = deferred();
+  const never = deferred();
+  const handler: Handler = async (_req, res) => {
+    started.resolve();
+    await never.promise;
+    res.end();
+  };
+  const { server, port } = await startServer(handler, { clock });
+  const c = await RawClient.connect(port);
+  try {
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await started.promise;
+    const t0 = Date.now();
+    await server.close(150);
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed >= 140 && elapsed < 2000, `close() took ${elapsed} ms`);
+    assert.equal((await c.readToEnd()).length, 0, 'destroyed without a response');
+    await until(() => server.connectionStates().active === 0, 'the straggler to be gone');
+  } finally {
+    never.resolve();
+    await c.close();
+  }
+});
+
+test('close() with no connections resolves at once and can be called twice', async () => {
+  const { server, port } = await startServer((_req, res) => res.end(), { clock });
+  await server.close();
+  assert.equal(await tryConnect(port), 'ECONNREFUSED');
+  await server.close();
+});
+
+test('connectionStates(): new, active, idle and closing are counted as connections move', async () => {
+  const gate = deferred();
+  const started = deferred();
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/hold') {
+      started.resolve();
+      await gate.promise;
+    }
+    res.end();
+  };
+  // A long linger keeps a closing connection visible while its peer stays open.
+  const { server, port } = await startServer(handler, { clock, lingerMs: 60_000 });
+  const clients: RawClient[] = [];
+  try {
+    const zero = { new: 0, active: 0, idle: 0, closing: 0, closed: 0 };
+    assert.deepEqual(server.connectionStates(), zero);
+    const a = await RawClient.connect(port, true);
+    clients.push(a);
+    await until(() => server.connectionStates().new === 1, 'new');
+    await a.send('GET /hold HTTP/1.1\r\nHost: a\r\n\r\n');
+    await started.promise;
+    assert.deepEqual(server.connectionStates(), { ...zero, active: 1 });
+    gate.resolve();
+    await a.readResponse();
+    await until(() => server.connectionStates().idle === 1, 'idle');
+    assert.deepEqual(server.connectionStates(), { ...zero, idle: 1 });
+    await a.send('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    await a.readResponse();
+    // The server sent FIN and lingers (RFC 9112 §9.6); our half-open side has not closed yet.
+    await a.readToEnd();
+    assert.deepEqual(server.connectionStates(), { ...zero, closing: 1 });
+    await a.close();
+    await until(() => Object.values(server.connectionStates()).every((n) => n === 0), 'all gone');
+  } finally {
+    gate.resolve();
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close(100);
+  }
+});
