@@ -14,6 +14,7 @@ import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { compose, type Middleware, type Next } from './compose.js';
 import { Context, type ContextConfig } from './context.js';
 import { HttpError, sendError } from './http-error.js';
+import { normalizePath } from '../wire/path.js';
 import { runFetchRequest } from './inject.js';
 import { startServer, type ListenOptions, type RunningServer } from './listen.js';
 import type { FormOptions, JsonOptions, RawOptions } from './body.js';
@@ -65,20 +66,6 @@ function underPrefix(path: string, prefix: string): boolean {
 function normalizePrefix(prefix: string): string {
   if (prefix[0] !== '/') throw new TypeError(`prefix must start with "/": ${prefix}`);
   return prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-}
-
-/** Percent-decodes route params in place; 400 on a malformed escape (RFC 3986 §2.1). */
-function decodeParams(params: Record<string, string>): void {
-  for (const k in params) {
-    const v = params[k]!;
-    if (v.includes('%')) {
-      try {
-        params[k] = decodeURIComponent(v);
-      } catch {
-        throw new HttpError(400, 'Malformed percent-encoding in the path', { code: 'ERR_BAD_PARAM' });
-      }
-    }
-  }
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -240,7 +227,6 @@ export class App<S extends object = Record<string, unknown>> {
     const req = ctx.req;
     const m = this.#router.match(req.method, ctx.path);
     if (m.handler !== undefined) {
-      decodeParams(m.params);
       ctx.params = m.params;
       return m.handler(ctx, NOOP_NEXT);
     }
@@ -263,6 +249,14 @@ export class App<S extends object = Record<string, unknown>> {
 
   #handle(req: Request, res: ResponseWriter): void | Promise<void> {
     const ctx = new Context<any, S>(req, res, this.#config, EMPTY);
+    // Routing sees the path the file layer sees (issue #5): decoded once, dot segments
+    // removed, encoded separators and invalid UTF-8 refused, by the one normalizer.
+    const path = req.path === '*' ? '*' : normalizePath(req.path);
+    if (path === null) {
+      this.#fail(ctx, new HttpError(400, 'Bad Request', { code: 'ERR_BAD_PATH' }));
+      return;
+    }
+    ctx.path = path;
     let r: unknown;
     try {
       r = this.#run(ctx);

@@ -20,7 +20,9 @@ describe('routing through the App (404/405/OPTIONS/HEAD)', () => {
   const rows: Array<{ name: string; input: [string, string]; want: { status: number; body?: string; allow?: string } }> = [
     { name: 'static', input: ['GET', '/users'], want: { status: 200, body: 'list' } },
     { name: 'param decoded', input: ['GET', '/users/a%20b'], want: { status: 200, body: 'user a b' } },
-    { name: 'wildcard decoded', input: ['GET', '/files/a/b%2Fc'], want: { status: 200, body: 'file a/b/c' } },
+    { name: 'wildcard decoded once', input: ['GET', '/files/a/%C3%A9%2520'], want: { status: 200, body: 'file a/é%20' } },
+    { name: 'an encoded slash is refused, as by the file layer (normalizePath)', input: ['GET', '/files/a/b%2Fc'], want: { status: 400 } },
+    { name: 'dot segments are removed before routing', input: ['GET', '/files/x/../a/./b'], want: { status: 200, body: 'file a/b' } },
     { name: 'POST', input: ['POST', '/users'], want: { status: 201, body: 'created' } },
     { name: 'handler that only sets a status', input: ['DELETE', '/users/3'], want: { status: 204, body: '' } },
     { name: '404', input: ['GET', '/missing'], want: { status: 404 } },
@@ -57,10 +59,10 @@ describe('routing through the App (404/405/OPTIONS/HEAD)', () => {
     assert.equal(await res.text(), 'custom');
   });
 
-  test('malformed percent-encoding in a param is 400 ERR_BAD_PARAM', async () => {
+  test('malformed percent-encoding in the path is 400 ERR_BAD_PATH', async () => {
     const res = await usersApp().request('/users/%E0%A4%A', {});
     assert.equal(res.status, 400);
-    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_BAD_PARAM');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_BAD_PATH');
   });
 
   test('OPTIONS * lists every method of the app (RFC 9110 §9.3.7)', async () => {
