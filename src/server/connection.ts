@@ -89,6 +89,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #peerEnded = false;
   /** Waiting for the socket to drain before answering more pipelined requests. */
   #waitingDrain = false;
+  /**
+   * Output collected while a batch is answered (non-null only inside #process): byte
+   * chunks, and a latin1 string still being appended to (V8 concatenates cheaply).
+   */
+  #out: Uint8Array[] | null = null;
+  #outStr = '';
+  #outBytes = 0;
   #remote: { address: string; port: number } | undefined;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
@@ -174,7 +181,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     if (this.#inLoop) return;
     this.#inLoop = true;
     const socket = this.socket;
-    socket.cork();
+    // Responses to a batch of pipelined requests are collected and leave in one write:
+    // one syscall with one buffer instead of a writev of many small ones.
+    this.#out = [];
     try {
       while (this.#req === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
         // A client that pipelines requests but does not read the responses would make us
@@ -209,8 +218,44 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       }
     } finally {
       this.#inLoop = false;
-      socket.uncork();
+      this.#flush();
+      this.#out = null;
     }
+  }
+
+  /** Writes what the current batch collected. */
+  #flush(): void {
+    const out = this.#out;
+    if (out === null) return;
+    if (out.length === 0) {
+      if (this.#outStr.length === 0) return;
+      const str = this.#outStr;
+      this.#outStr = '';
+      this.#outBytes = 0;
+      this.#socketWrite(str);
+      return;
+    }
+    this.#takeString(out);
+    const data = out.length === 1 ? out[0] : Buffer.concat(out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    this.#socketWrite(data);
+  }
+
+  /** Moves the pending latin1 string into the chunk list (before a byte chunk is added). */
+  #takeString(out: Uint8Array[]): void {
+    if (this.#outStr.length === 0) return;
+    out.push(Buffer.from(this.#outStr, 'latin1'));
+    this.#outStr = '';
+  }
+
+  #socketWrite(data: Uint8Array | string): boolean {
+    if (this.isClosed) return false;
+    const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    if (!ok && this.sendDeadline === 0 && this.#opts.sendTimeoutMs > 0) {
+      this.sendDeadline = this.#opts.clock() + this.#opts.sendTimeoutMs;
+    }
+    return ok;
   }
 
   #waitForDrain(): void {
@@ -294,7 +339,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #writeErrorAndClose(status: number): void {
     if (this.isClosed) return;
     const body = `${reasonPhrase(status)}\n`;
-    this.socket.write(
+    this.write(
       `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${body.length}\r\nConnection: close\r\n${dateLine(this.now())}\r\n${body}`,
       'latin1',
@@ -314,7 +359,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       // (the parser only flags expectContinue on 1.1), and not after a final status.
       if (head.expectContinue && !this.#continueSent && !this.#res!.headersSent) {
         this.#continueSent = true;
-        this.socket.write(CONTINUE_100, 'latin1');
+        this.write(CONTINUE_100, 'latin1');
       }
       let ev;
       try {
@@ -372,11 +417,24 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
 
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
     if (this.isClosed) return false;
-    const ok = encoding === undefined ? this.socket.write(data) : this.socket.write(data, encoding);
-    if (!ok && this.sendDeadline === 0 && this.#opts.sendTimeoutMs > 0) {
-      this.sendDeadline = this.#opts.clock() + this.#opts.sendTimeoutMs;
-    }
-    return ok;
+    if (typeof data === 'string' && encoding === 'latin1') return this.writeLatin1(data);
+    const bytes = typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data;
+    const out = this.#out;
+    if (out === null) return this.#socketWrite(bytes);
+    this.#takeString(out);
+    out.push(bytes);
+    this.#outBytes += bytes.length;
+    if (this.#outBytes >= this.#opts.maxBufferedBytes) this.#flush();
+    return true;
+  }
+
+  writeLatin1(data: string): boolean {
+    if (this.isClosed) return false;
+    if (this.#out === null) return this.#socketWrite(data);
+    this.#outStr += data;
+    this.#outBytes += data.length;
+    if (this.#outBytes >= this.#opts.maxBufferedBytes) this.#flush();
+    return true;
   }
 
   drain(): Promise<void> {
@@ -439,8 +497,12 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       return;
     }
     this.#resume();
-    this.#setDeadline('idle', this.#opts.idleTimeoutMs);
-    if (this.#parser.bufferedBytes > 0) this.#process();
+    if (this.#parser.bufferedBytes > 0) {
+      this.#clearDeadline(); // a pipelined request is already here: not idle
+      this.#process();
+    } else {
+      this.#setDeadline('idle', this.#opts.idleTimeoutMs);
+    }
   }
 
   // ---- closing ------------------------------------------------------------
@@ -457,6 +519,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#bodyError ??= new RequestAbortedError();
     waiter?.();
     this.#resume();
+    this.#flush();
     this.socket.end();
     this.#setDeadline('linger', this.#opts.lingerMs);
   }

@@ -24,6 +24,8 @@ import type { ResponseWriter } from './handler.js';
 export interface ResponseSink {
   /** Writes bytes to the socket; false when its buffer is full. */
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean;
+  /** Writes a string whose characters are all below U+0100, one byte each (heads, ASCII bodies). */
+  writeLatin1(data: string): boolean;
   /** Resolves when the socket drains or closes. */
   drain(): Promise<void>;
   /** True once the socket is gone. */
@@ -102,15 +104,21 @@ export class OutgoingResponse implements ResponseWriter {
   end(chunk?: string | Uint8Array): void {
     if (this.#finished) return;
     if (!this.#headersSent) {
-      const body = chunk === undefined ? null : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      this.#sendHead(body === null ? 0 : body.length, body);
+      if (typeof chunk === 'string') {
+        // An ASCII body (byte length = string length) travels with the head as one
+        // latin1 string: no Buffer is made for it at all.
+        const n = Buffer.byteLength(chunk, 'utf8');
+        this.#sendHead(n, n === chunk.length ? chunk : Buffer.from(chunk, 'utf8'));
+      } else {
+        this.#sendHead(chunk === undefined ? 0 : chunk.length, chunk ?? null);
+      }
     } else if (chunk !== undefined && chunk.length > 0) {
       this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     }
     // Both paths: end(body) is chunked too when trailers are set (RFC 9112 §7.1.2), and a
     // declared Content-Length can exceed what end(body) gave. HEAD sends no body, so owes none.
     if (this.#framing === 'chunked' && !this.#isHead && !this.#sink.isClosed) {
-      this.#sink.write(lastChunk(this.#trailers), 'latin1');
+      this.#sink.writeLatin1(lastChunk(this.#trailers));
     } else if (this.#framing === 'length' && this.#left > 0 && !this.#isHead) {
       // Fewer bytes than declared: the peer would wait for the rest; only a close ends it (RFC 9112 §6.3).
       this.#keepAlive = false;
@@ -152,7 +160,7 @@ export class OutgoingResponse implements ResponseWriter {
    * Builds and sends the head. `length` is the whole body's size when known (end()
    * before any write), else -1. When `body` is given it leaves in the same write.
    */
-  #sendHead(length: number, body: Uint8Array | null): void {
+  #sendHead(length: number, body: Uint8Array | string | null): void {
     const status = this.status;
     const h = this.headers;
     let extra = h.has('date') ? '' : dateLine(this.#sink.now());
@@ -193,32 +201,37 @@ export class OutgoingResponse implements ResponseWriter {
     }
     if (!keepAlive) extra += 'Connection: close\r\n';
     else if (this.#version === '1.0') extra += 'Connection: keep-alive\r\n';
+    // A bad status (statusLine throws) or an end(body) longer than the declared length is
+    // found before the head counts as sent: nothing is on the wire, so the handler's
+    // error can still become a clean 500 instead of a reset.
+    const head = `${h.serializeInto(statusLine(status))}${extra}\r\n`;
+    const sendBody = body !== null && body.length > 0 && !this.#isHead && framing !== 'none';
+    if (sendBody && framing === 'length' && body.length > this.#left) throw new RangeError('body longer than Content-Length');
     this.#framing = framing;
     this.#keepAlive = keepAlive;
     this.#headersSent = true;
 
-    const head = `${h.serializeInto(statusLine(status))}${extra}\r\n`;
     const sink = this.#sink;
     if (sink.isClosed) return;
-    const sendBody = body !== null && body.length > 0 && !this.#isHead && framing !== 'none';
     if (!sendBody) {
-      sink.write(head, 'latin1');
+      sink.writeLatin1(head);
       return;
     }
     if (framing === 'chunked') {
-      sink.write(head, 'latin1');
-      this.#writeBody(body);
+      sink.writeLatin1(head);
+      this.#writeBody(typeof body === 'string' ? Buffer.from(body, 'latin1') : body);
       return;
     }
-    if (framing === 'length' && body.length > this.#left) throw new RangeError('body longer than Content-Length');
     this.#left -= body.length;
-    if (body.length <= COALESCE_MAX_BYTES) {
+    if (typeof body === 'string') {
+      sink.writeLatin1(head + body);
+    } else if (body.length <= COALESCE_MAX_BYTES) {
       const out = Buffer.allocUnsafe(head.length + body.length);
       out.write(head, 0, 'latin1');
       out.set(body, head.length);
       sink.write(out);
     } else {
-      sink.write(head, 'latin1');
+      sink.writeLatin1(head);
       sink.write(body);
     }
   }
@@ -229,9 +242,9 @@ export class OutgoingResponse implements ResponseWriter {
     if (data.length === 0 || this.#isHead || this.#framing === 'none') return true;
     switch (this.#framing) {
       case 'chunked':
-        sink.write(chunkHeader(data.length), 'latin1');
+        sink.writeLatin1(chunkHeader(data.length));
         sink.write(data);
-        return sink.write(CHUNK_END, 'latin1');
+        return sink.writeLatin1(CHUNK_END);
       case 'length':
         if (data.length > this.#left) throw new RangeError('body longer than Content-Length');
         this.#left -= data.length;

@@ -99,9 +99,18 @@ export class HeaderMap {
   }
 }
 
+/** Names already validated, with their lower-case form: handlers set the same few names on every response. */
+const KNOWN_NAMES = new Map<string, string>();
+/** Bound on KNOWN_NAMES, so names built from input cannot grow it without limit. */
+const MAX_KNOWN_NAMES = 512;
+
 function checkName(name: string): string {
+  const known = KNOWN_NAMES.get(name);
+  if (known !== undefined) return known;
   if (!isToken(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
-  return name.toLowerCase();
+  const lower = name.toLowerCase();
+  if (KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.set(name, lower);
+  return lower;
 }
 
 function checkValue(name: string, value: string): string {

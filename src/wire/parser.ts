@@ -270,18 +270,21 @@ export class RequestParser {
   }
 
   #parseHead(buf: Buffer, base: number, lines: number[]): RequestEvent {
-    const b = buf as Latin1;
+    // The whole head becomes one latin1 string with a single native call; method,
+    // target, names and values are then JS slices of it (no C++ crossing per field).
+    const head = (buf as Latin1).latin1Slice(base, base + lines[lines.length - 1]);
+    const cut = (start: number, end: number): string => head.slice(start - base, end - base);
     // ---- request line (RFC 9112 §3): method SP request-target SP HTTP-version
     const rs = base + lines[0];
     const re = base + lines[1];
     let i = rs;
     while (i < re && TOKEN[buf[i]] === 1) i++;
     if (i === rs || i === re || buf[i] !== SP) throw new BadRequestError('invalid method or separator', 'ERR_INVALID_REQUEST_LINE');
-    const method = b.latin1Slice(rs, i);
+    const method = cut(rs, i);
     const ts = ++i;
     while (i < re && TARGET[buf[i]] === 1) i++;
     if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
-    const target = b.latin1Slice(ts, i);
+    const target = cut(ts, i);
     const version = parseVersion(buf, i + 1, re);
     checkTargetForm(method, target);
 
@@ -298,12 +301,13 @@ export class RequestParser {
       const s = base + lines[k];
       const e = base + lines[k + 1];
       const colon = scanFieldLine(buf, s, e);
-      const name = b.latin1Slice(s, colon);
-      const value = fieldValue(b, colon + 1, e);
+      const name = cut(s, colon);
+      const [vs, ve] = valueBounds(buf, colon + 1, e);
+      const value = cut(vs, ve);
       rawHeaders.push(name, value);
       switch (name.length) {
         case 4:
-          if (name.toLowerCase() === 'host') {
+          if (equalsLower(name, 'host')) {
             // RFC 9112 §3.2: more than one Host, or an invalid one, gets 400.
             if (++hostCount > 1) throw new BadRequestError('duplicate Host', 'ERR_DUPLICATE_HOST');
             if (!isValidHost(value)) throw new BadRequestError('invalid Host', 'ERR_INVALID_HOST');
@@ -311,14 +315,14 @@ export class RequestParser {
           }
           break;
         case 6:
-          if (name.toLowerCase() === 'expect') {
+          if (equalsLower(name, 'expect')) {
             // RFC 9110 §10.1.1: the only expectation defined is 100-continue; 1.0 clients' one is ignored.
             if (value.toLowerCase() !== '100-continue') throw new ExpectationFailedError();
             if (version === '1.1') expectContinue = true;
           }
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') {
+          if (equalsLower(name, 'connection')) {
             for (const opt of splitList(value)) {
               if (opt === 'close') connClose = true;
               else if (opt === 'keep-alive') connKeepAlive = true;
@@ -326,7 +330,7 @@ export class RequestParser {
           }
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') {
+          if (equalsLower(name, 'content-length')) {
             // RFC 9112 §6.3 ¶5 and RFC 9110 §8.6: a second Content-Length, even an equal one, or
             // a value that is not 1*DIGIT, is an unrecoverable framing error.
             if (contentLength !== -1) throw new BadRequestError('duplicate Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
@@ -334,7 +338,7 @@ export class RequestParser {
           }
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') {
+          if (equalsLower(name, 'transfer-encoding')) {
             codings ??= [];
             const before = codings.length;
             for (const c of splitList(value)) {
@@ -482,7 +486,8 @@ export class RequestParser {
           this.#trailerBytes += nl + 1 - s;
           const colon = scanFieldLine(buf, s, e);
           const b = buf as Latin1;
-          this.#trailers.push(b.latin1Slice(s, colon), fieldValue(b, colon + 1, e));
+          const [vs, ve] = valueBounds(buf, colon + 1, e);
+          this.#trailers.push(b.latin1Slice(s, colon), b.latin1Slice(vs, ve));
           break;
         }
         default:
@@ -594,15 +599,21 @@ function scanFieldLine(buf: Buffer, s: number, e: number): number {
   return i;
 }
 
-/** field-value between OWS (RFC 9112 §5.1), validated against RFC 9110 §5.5 (no CR, LF, NUL, CTL). */
-function fieldValue(b: Latin1, s: number, e: number): string {
+/**
+ * Bounds of the field-value between OWS (RFC 9112 §5.1), validated against RFC 9110 §5.5
+ * (no CR, LF, NUL, CTL). Reuses one pair array: callers read it at once.
+ */
+function valueBounds(b: Buffer, s: number, e: number): [number, number] {
   while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
   while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
   for (let i = s; i < e; i++) {
     if (FIELD_VALUE[b[i]] === 0) throw new BadRequestError('invalid header field value', 'ERR_INVALID_HEADER_VALUE');
   }
-  return b.latin1Slice(s, e);
+  BOUNDS[0] = s;
+  BOUNDS[1] = e;
+  return BOUNDS;
 }
+const BOUNDS: [number, number] = [0, 0];
 
 /** Content-Length = 1*DIGIT (RFC 9110 §8.6); anything else (sign, space, list) is 400. */
 function parseContentLength(value: string): number {
@@ -657,6 +668,14 @@ function splitList(value: string): string[] {
     if (b > a) out.push(part.slice(a, b).toLowerCase());
   }
   return out;
+}
+
+/** ASCII case-insensitive `name === lower` without allocating (field names are tokens). */
+function equalsLower(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function isTokenString(s: string): boolean {

@@ -11,8 +11,20 @@ import type { HeaderMap } from './header-map.js';
 import { reasonPhrase } from './status.js';
 
 /** "HTTP/1.1 200 OK\r\n" (RFC 9112 §4). We always answer as HTTP/1.1 (RFC 9110 §6.2). */
+/** Status lines with the registered reason, built once: every response starts with one. */
+const STATUS_LINES = new Map<number, string>();
+
 export function statusLine(status: number, reason?: string): string {
+  if (reason === undefined) {
+    const cached = STATUS_LINES.get(status);
+    if (cached !== undefined) return cached;
+  }
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status code ${status}`);
+  if (reason === undefined) {
+    const line = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+    STATUS_LINES.set(status, line);
+    return line;
+  }
   const phrase = reason ?? reasonPhrase(status);
   if (!isFieldValue(phrase)) throw new TypeError('invalid reason phrase');
   return `HTTP/1.1 ${status} ${phrase}\r\n`;
