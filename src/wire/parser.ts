@@ -173,6 +173,12 @@ export class RequestParser {
     if (this.#state === 'error') throw this.#error!;
     if (this.#state !== 'paused') throw new Error(`startNextRequest() in state ${this.#state}`);
     this.#state = 'head';
+    if (this.#pos === this.#buf.length) {
+      // Everything was consumed: let go of the input so an idle connection holds no buffer.
+      this.#buf = EMPTY;
+      this.#pos = 0;
+      this.#store = null;
+    }
   }
 
   /** The next event, NEED_DATA or PAUSED. Throws ProtocolError on invalid input. */
