@@ -77,6 +77,15 @@ export interface ClusterOptions {
   shutdownTimeoutMs?: number;
   /** Extra wait after `shutdownTimeoutMs` before SIGKILL. Default 2 s. */
   killGraceMs?: number;
+  /**
+   * How connections reach workers. 'round-robin' (Node's default on Linux): the primary
+   * accepts and hands each connection to the next worker: an even spread, but a
+   * connection being handed to a worker at the instant it crashes is lost in transit and
+   * hangs until the client gives up (a node:cluster limitation). 'os': every worker
+   * accepts from the shared socket itself; nothing is lost when one dies, but the kernel
+   * may favour some workers. Default 'round-robin'. Frozen by the first fork.
+   */
+  scheduling?: 'round-robin' | 'os';
   /** Install SIGHUP (reload) and SIGTERM/SIGINT (stop) handlers in the primary. Default true. */
   handleSignals?: boolean;
   /** Supervisor log lines (one event each). Default: stderr with a "keel cluster:" prefix. */
@@ -220,7 +229,7 @@ type SupervisorState = 'starting' | 'running' | 'stopping' | 'stopped';
 class ClusterSupervisor implements Supervisor {
   readonly done: Promise<ClusterExit>;
   readonly #count: number;
-  readonly #o: Required<Omit<ClusterOptions, 'workers' | 'start'>>;
+  readonly #o: Required<Omit<ClusterOptions, 'workers' | 'start' | 'scheduling'>>;
   readonly #slots: Slot[] = [];
   #state: SupervisorState = 'starting';
   #startup: { resolve: () => void; reject: (err: Error) => void; waiting: number } | undefined;
@@ -234,6 +243,9 @@ class ClusterSupervisor implements Supervisor {
     const count = options.workers === 'auto' ? autoWorkerCount() : options.workers;
     if (!Number.isSafeInteger(count) || count < 1) throw new TypeError('workers must be a positive integer or "auto"');
     this.#count = count;
+    if (options.scheduling !== undefined) {
+      cluster.schedulingPolicy = options.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+    }
     this.#o = {
       initialBackoffMs: options.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS,
       maxBackoffMs: options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,

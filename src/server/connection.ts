@@ -425,7 +425,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     out.push(bytes);
     this.#outBytes += bytes.length;
     if (this.#outBytes >= this.#opts.maxBufferedBytes) this.#flush();
-    return true;
+    // Batched, not written yet: still report the socket's backpressure, or a handler that
+    // writes in a loop without awaiting would never see false and buffer its whole body.
+    return !this.socket.writableNeedDrain;
   }
 
   writeLatin1(data: string): boolean {
@@ -434,7 +436,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#outStr += data;
     this.#outBytes += data.length;
     if (this.#outBytes >= this.#opts.maxBufferedBytes) this.#flush();
-    return true;
+    return !this.socket.writableNeedDrain; // as in write()
   }
 
   drain(): Promise<void> {

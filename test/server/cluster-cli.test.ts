@@ -22,7 +22,7 @@ test('takeWorkersFlag reads --workers out of argv', () => {
   }
 });
 
-test('keel hello --workers 2: two workers share one port, SIGHUP reloads, SIGTERM exits 0', { timeout: 20_000 }, async () => {
+test('keel hello --workers 2: two workers share one port, SIGHUP reloads, SIGTERM exits 0', { timeout: 20_000 }, async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'hello', '--workers', '2', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,6 +41,18 @@ test('keel hello --workers 2: two workers share one port, SIGHUP reloads, SIGTER
       waiters.push({ re, resolve });
       void exited.then(() => reject(new Error(`exited before ${re}:\n${out}`)));
     });
+  const killAll = (): void => {
+    for (const m of out.matchAll(/worker (\d+) ready/g)) {
+      try {
+        process.kill(Number(m[1]), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  // A timed-out test never reaches `finally`: kill from the abort signal too.
+  t.signal.addEventListener('abort', killAll, { once: true });
   try {
     await waitFor(/2 worker\(s\) ready/);
     const ports = [...out.matchAll(/keel hello listening on http:\/\/127\.0\.0\.1:(\d+)\//g)].map((m) => m[1]);
@@ -57,19 +69,12 @@ test('keel hello --workers 2: two workers share one port, SIGHUP reloads, SIGTER
     assert.equal(await exited, 0);
     assert.match(out, /all workers stopped/);
   } finally {
-    for (const m of out.matchAll(/worker (\d+) ready/g)) {
-      try {
-        process.kill(Number(m[1]), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killAll();
     await exited;
   }
 });
 
-test('keel hello --workers 2 on a port in use fails fast with exit code 1', { timeout: 20_000 }, async () => {
+test('keel hello --workers 2 on a port in use fails fast with exit code 1', { timeout: 20_000 }, async (t) => {
   const net = await import('node:net');
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -81,6 +86,7 @@ test('keel hello --workers 2 on a port in use fails fast with exit code 1', { ti
   child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.signal.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
   try {
     assert.equal(await exited, 1, out);
     assert.match(out, /worker failed to start/);

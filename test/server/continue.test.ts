@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, withServer } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -13,7 +13,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 2));
 }
 
-test('100 Continue is sent only once the handler reads the body, then the body flows', async () => {
+test('100 Continue is sent only once the handler reads the body, then the body flows', { timeout: TEST_TIMEOUT_MS }, async () => {
   const started = deferred();
   const gate = deferred();
   const handler: Handler = async (req, res) => {
@@ -38,7 +38,7 @@ test('100 Continue is sent only once the handler reads the body, then the body f
   });
 });
 
-test('100 Continue with a chunked body', async () => {
+test('100 Continue with a chunked body', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer(async (req, res) => res.end(await req.text()), { clock }, async ({ connect }) => {
     const c = await connect();
     await c.send('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-Continue\r\n\r\n');
@@ -55,7 +55,7 @@ const refusals: Array<{ name: string; status: number; want: string }> = [
 ];
 
 for (const row of refusals) {
-  test(`a handler refusing with ${row.name}: no 100, final status, connection closed`, async () => {
+  test(`a handler refusing with ${row.name}: no 100, final status, connection closed`, { timeout: TEST_TIMEOUT_MS }, async () => {
     let calls = 0;
     const handler: Handler = (_req, res) => {
       calls++;
@@ -77,7 +77,7 @@ for (const row of refusals) {
   });
 }
 
-test('a handler refusing by throwing before reading: 500, no 100, closed', async () => {
+test('a handler refusing by throwing before reading: 500, no 100, closed', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer(() => {
     throw new Error('nope');
   }, { clock }, async ({ connect }) => {
@@ -89,7 +89,7 @@ test('a handler refusing by throwing before reading: 500, no 100, closed', async
   });
 });
 
-test('no 100 after the final response has started, even if the handler then reads', async () => {
+test('no 100 after the final response has started, even if the handler then reads', { timeout: TEST_TIMEOUT_MS }, async () => {
   const handler: Handler = async (req, res) => {
     res.writeHead(200);
     res.write('early ');
@@ -111,7 +111,7 @@ test('no 100 after the final response has started, even if the handler then read
   });
 });
 
-test('an Expect other than 100-continue: 417 before any handler runs (RFC 9110 §10.1.1)', async () => {
+test('an Expect other than 100-continue: 417 before any handler runs (RFC 9110 §10.1.1)', { timeout: TEST_TIMEOUT_MS }, async () => {
   let calls = 0;
   await withServer(() => void calls++, { clock }, async ({ connect }) => {
     const c = await connect();
@@ -125,7 +125,21 @@ test('an Expect other than 100-continue: 417 before any handler runs (RFC 9110 �
   });
 });
 
-test('HTTP/1.0 never gets a 100 (RFC 9110 §15.2: no 1xx to HTTP/1.0 clients)', async () => {
+test('Expect: 100-continue with a Content-Length over maxBodyBytes: 413 from the head, no 100', { timeout: TEST_TIMEOUT_MS }, async () => {
+  let calls = 0;
+  await withServer(() => void calls++, { clock, maxBodyBytes: 100 }, async ({ connect }) => {
+    const c = await connect();
+    await c.send('PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\nExpect: 100-continue\r\n\r\n');
+    const all = (await c.readToEnd()).toString('latin1');
+    assert.equal(
+      all,
+      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 18\r\nConnection: close\r\n${D}\r\nContent Too Large\n`,
+    );
+    assert.equal(calls, 0);
+  });
+});
+
+test('HTTP/1.0 never gets a 100 (RFC 9110 §15.2: no 1xx to HTTP/1.0 clients)', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer(async (req, res) => res.end(await req.text()), { clock }, async ({ connect }) => {
     const c = await connect();
     await c.send('POST / HTTP/1.0\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nbody');
@@ -134,7 +148,7 @@ test('HTTP/1.0 never gets a 100 (RFC 9110 §15.2: no 1xx to HTTP/1.0 clients)', 
   });
 });
 
-test('a client that sends the body without waiting: the response is still correct', async () => {
+test('a client that sends the body without waiting: the response is still correct', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer(async (req, res) => res.end(await req.text()), { clock }, async ({ connect }) => {
     const c = await connect();
     await c.send('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nbody');
@@ -145,7 +159,7 @@ test('a client that sends the body without waiting: the response is still correc
   });
 });
 
-test('Expect: 100-continue without a body: no 100, plain answer (RFC 9110 §10.1.1)', async () => {
+test('Expect: 100-continue without a body: no 100, plain answer (RFC 9110 §10.1.1)', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer((_req, res) => res.end('ok'), { clock }, async ({ connect }) => {
     const c = await connect();
     await c.send('GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n');

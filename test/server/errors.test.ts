@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -52,7 +52,7 @@ const handlerFailures: Array<{ name: string; handler: Handler }> = [
 ];
 
 for (const row of handlerFailures) {
-  test(`a handler that ${row.name} gives a 500 with no detail, and the connection survives`, async () => {
+  test(`a handler that ${row.name} gives a 500 with no detail, and the connection survives`, { timeout: TEST_TIMEOUT_MS }, async () => {
     const handler: Handler = (req, res) => (req.path === '/ok' ? res.end('fine') : row.handler(req, res));
     await withServer(handler, { clock }, async ({ connect, errors }) => {
       const c = await connect();
@@ -67,7 +67,7 @@ for (const row of handlerFailures) {
   });
 }
 
-test('a handler that throws after the head was sent: that connection is destroyed, others and the process survive', async () => {
+test('a handler that throws after the head was sent: that connection is destroyed, others and the process survive', { timeout: TEST_TIMEOUT_MS }, async () => {
   const other = deferred();
   const handler: Handler = async (req, res) => {
     if (req.path === '/other') {
@@ -155,7 +155,7 @@ const protocolRows: Array<{ name: string; input: string; want: string; options?:
 ];
 
 for (const row of protocolRows) {
-  test(`protocol error: ${row.name}`, async () => {
+  test(`protocol error: ${row.name}`, { timeout: TEST_TIMEOUT_MS }, async () => {
     let calls = 0;
     const handler: Handler = (_req, res) => {
       calls++;
@@ -175,7 +175,7 @@ for (const row of protocolRows) {
   });
 }
 
-test('a chunked body over maxBodyBytes: the reading handler fails with 413 mid-stream, then close', async () => {
+test('a chunked body over maxBodyBytes: the reading handler fails with 413 mid-stream, then close', { timeout: TEST_TIMEOUT_MS }, async () => {
   const readErrors: unknown[] = [];
   const handler: Handler = async (req, res) => {
     try {
@@ -202,7 +202,7 @@ test('a chunked body over maxBodyBytes: the reading handler fails with 413 mid-s
   });
 });
 
-test('a body exactly at maxBodyBytes is accepted (Content-Length and chunked)', async () => {
+test('a body exactly at maxBodyBytes is accepted (Content-Length and chunked)', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer(async (req, res) => res.end(String((await req.bytes()).length)), { clock, maxBodyBytes: 1000 }, async ({ connect }) => {
     const c = await connect();
     await c.send(`POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n${'y'.repeat(1000)}`);
@@ -212,7 +212,7 @@ test('a body exactly at maxBodyBytes is accepted (Content-Length and chunked)', 
   });
 });
 
-test('a handler that does not read the body: the next pipelined request is still served', async () => {
+test('a handler that does not read the body: the next pipelined request is still served', { timeout: TEST_TIMEOUT_MS }, async () => {
   const seen: string[] = [];
   const handler: Handler = (req, res) => {
     seen.push(`${req.method} ${req.path}`);
@@ -232,7 +232,7 @@ test('a handler that does not read the body: the next pipelined request is still
   });
 });
 
-test('an unread body that arrives after the response is skipped, then the next request is served', async () => {
+test('an unread body that arrives after the response is skipped, then the next request is served', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer((req, res) => res.end(req.path), { clock }, async ({ connect }) => {
     const c = await connect();
     await c.send('POST /first HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\n');
@@ -243,7 +243,7 @@ test('an unread body that arrives after the response is skipped, then the next r
   });
 });
 
-test('a client that resets mid-body: the body read rejects, req.signal aborts, the server goes on', async () => {
+test('a client that resets mid-body: the body read rejects, req.signal aborts, the server goes on', { timeout: TEST_TIMEOUT_MS }, async () => {
   const reading = deferred();
   const outcome = deferred<{ readError: unknown; aborted: boolean }>();
   const handler: Handler = async (req, res) => {
@@ -281,7 +281,7 @@ test('a client that resets mid-body: the body read rejects, req.signal aborts, t
 });
 
 for (const how of ['FIN', 'RST'] as const) {
-  test(`a client that goes away (${how}) while the handler works: signal aborts, the connection is cleaned up`, async () => {
+  test(`a client that goes away (${how}) while the handler works: signal aborts, the connection is cleaned up`, { timeout: TEST_TIMEOUT_MS }, async () => {
     const started = deferred();
     const done = deferred<{ aborted: boolean; closed: boolean; writeResult: boolean }>();
     const handler: Handler = async (req, res) => {
@@ -312,7 +312,7 @@ for (const how of ['FIN', 'RST'] as const) {
   });
 }
 
-test('onClose callbacks run once, when the response completes', async () => {
+test('onClose callbacks run once, when the response completes', { timeout: TEST_TIMEOUT_MS }, async () => {
   const calls: string[] = [];
   const handler: Handler = (_req, res) => {
     res.onClose(() => calls.push('a'));

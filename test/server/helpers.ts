@@ -187,8 +187,8 @@ export class RawClient {
       const value = line.slice(i + 1).trim();
       headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
     }
-    let body = Buffer.alloc(0);
-    let rawBody = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
+    let rawBody: Buffer = Buffer.alloc(0);
     let trailers = '';
     if (isHead || status < 200 || status === 204 || status === 304) {
       // no body
@@ -301,3 +301,6 @@ export async function until(ready: () => boolean, what: string, timeoutMs = 3000
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** Per-test bound: a server bug that loses a response must fail the test, not hang the suite. */
+export const TEST_TIMEOUT_MS = 15_000;

@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, until, withServer } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
 /** Timeouts the tests are not about: far longer than any test runs. */
 const LONG_MS = 60_000;
 
-test('keep-alive: several requests on one socket, each answered in turn (RFC 9112 §9.3)', async () => {
+test('keep-alive: several requests on one socket, each answered in turn (RFC 9112 §9.3)', { timeout: TEST_TIMEOUT_MS }, async () => {
   const ports: number[] = [];
   const handler: Handler = (req, res) => {
     ports.push(req.remotePort);
@@ -28,8 +28,8 @@ test('keep-alive: several requests on one socket, each answered in turn (RFC 911
   });
 });
 
-test('pipelining: async handlers released in reverse order still answer in request order (RFC 9112 §9.3.2)', async () => {
-  const gates = new Map<string, ReturnType<typeof deferred>>();
+test('pipelining: async handlers released in reverse order still answer in request order (RFC 9112 §9.3.2)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const gates = new Map<string, ReturnType<typeof deferred<void>>>();
   for (const p of ['/a', '/b', '/c', '/d']) gates.set(p, deferred());
   const started: string[] = [];
   const handler: Handler = async (req, res) => {
@@ -55,7 +55,7 @@ test('pipelining: async handlers released in reverse order still answer in reque
   });
 });
 
-test('pipelining: handlers with different delays, responses byte-exact and in order', async () => {
+test('pipelining: handlers with different delays, responses byte-exact and in order', { timeout: TEST_TIMEOUT_MS }, async () => {
   const delays: Record<string, number> = { '/slow': 60, '/mid': 20, '/fast': 0 };
   const handler: Handler = async (req, res) => {
     await new Promise((r) => setTimeout(r, delays[req.path]));
@@ -74,7 +74,7 @@ test('pipelining: handlers with different delays, responses byte-exact and in or
   });
 });
 
-test('pipelining: a request delivered byte by byte after a pipelined batch', async () => {
+test('pipelining: a request delivered byte by byte after a pipelined batch', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer((req, res) => res.end(req.path), { clock }, async ({ connect }) => {
     const c = await connect();
     await c.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
@@ -85,7 +85,21 @@ test('pipelining: a request delivered byte by byte after a pipelined batch', asy
   });
 });
 
-test('maxRequestsPerConnection: the last response says Connection: close, then the server closes', async () => {
+test('pipelining: a flood of 2,000 requests with a small maxBufferedBytes is answered in full, in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const COUNT = 2000;
+  await withServer((req, res) => res.end(req.path), { clock, maxBufferedBytes: 1024 }, async ({ connect }) => {
+    const c = await connect();
+    let batch = '';
+    for (let i = 0; i < COUNT; i++) batch += `GET /${i} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    void c.send(batch); // resolves once the kernel took it all, which needs the server to read on
+    for (let i = 0; i < COUNT; i++) {
+      const res = await c.readResponse();
+      assert.equal(res.body.toString(), `/${i}`);
+    }
+  });
+});
+
+test('maxRequestsPerConnection: the last response says Connection: close, then the server closes', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer((req, res) => res.end(req.path), { clock, maxRequestsPerConnection: 3 }, async ({ connect }) => {
     const c = await connect();
     // Pipelined: the 4th request is never answered on this connection.
@@ -100,7 +114,24 @@ test('maxRequestsPerConnection: the last response says Connection: close, then t
   });
 });
 
-test('idle timeout: an idle keep-alive connection is closed without a response', async () => {
+test('Connection: close in a pipelined request: requests after it are not answered (RFC 9112 §9.6)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const seen: string[] = [];
+  const handler: Handler = (req, res) => {
+    seen.push(req.path);
+    res.end(req.path);
+  };
+  await withServer(handler, { clock }, async ({ connect }) => {
+    const c = await connect();
+    await c.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal((await c.readResponse()).body.toString(), '/1');
+    const last = await c.readResponse();
+    assert.equal(last.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 2\r\nConnection: close\r\n\r\n/2`);
+    assert.equal((await c.readToEnd()).length, 0);
+    assert.deepEqual(seen, ['/1', '/2']);
+  });
+});
+
+test('idle timeout: an idle keep-alive connection is closed without a response', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { idleTimeoutMs: 150, headersTimeoutMs: LONG_MS, timerResolutionMs: 20 };
   await withServer((_req, res) => res.end('ok'), opts, async ({ connect, server }) => {
     const c = await connect();
@@ -115,7 +146,7 @@ test('idle timeout: an idle keep-alive connection is closed without a response',
   });
 });
 
-test('idle timeout with an injected clock: kept below the deadline, closed past it', async () => {
+test('idle timeout with an injected clock: kept below the deadline, closed past it', { timeout: TEST_TIMEOUT_MS }, async () => {
   let now = FIXED_NOW_MS;
   const opts = { clock: () => now, idleTimeoutMs: 1000, timerResolutionMs: 5 };
   await withServer((_req, res) => res.end('ok'), opts, async ({ connect }) => {
@@ -131,7 +162,7 @@ test('idle timeout with an injected clock: kept below the deadline, closed past 
   });
 });
 
-test('idle timeout does not cut a request whose handler takes longer than it', async () => {
+test('idle timeout does not cut a request whose handler takes longer than it', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { idleTimeoutMs: 50, timerResolutionMs: 10 };
   const handler: Handler = async (_req, res) => {
     await new Promise((r) => setTimeout(r, 200));
@@ -144,7 +175,7 @@ test('idle timeout does not cut a request whose handler takes longer than it', a
   });
 });
 
-test('headersTimeoutMs: a slowloris client dripping its head gets 408, then close (RFC 9110 §15.5.9)', async () => {
+test('headersTimeoutMs: a slowloris client dripping its head gets 408, then close (RFC 9110 §15.5.9)', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { clock, headersTimeoutMs: 150, idleTimeoutMs: LONG_MS, timerResolutionMs: 20 };
   let calls = 0;
   await withServer(() => void calls++, { ...opts, clock: Date.now }, async ({ connect }) => {
@@ -169,7 +200,7 @@ test('headersTimeoutMs: a slowloris client dripping its head gets 408, then clos
   });
 });
 
-test('headersTimeoutMs with an injected clock: exact 408 bytes', async () => {
+test('headersTimeoutMs with an injected clock: exact 408 bytes', { timeout: TEST_TIMEOUT_MS }, async () => {
   let now = FIXED_NOW_MS;
   const opts = { clock: () => now, headersTimeoutMs: 1000, timerResolutionMs: 5 };
   await withServer((_req, res) => res.end(), opts, async ({ connect }) => {
@@ -185,7 +216,7 @@ test('headersTimeoutMs with an injected clock: exact 408 bytes', async () => {
   });
 });
 
-test('headersTimeoutMs also bounds the head of a second request on a kept-alive connection', async () => {
+test('headersTimeoutMs also bounds the head of a second request on a kept-alive connection', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { headersTimeoutMs: 150, idleTimeoutMs: LONG_MS, timerResolutionMs: 20 };
   await withServer((_req, res) => res.end('one'), opts, async ({ connect }) => {
     const c = await connect();
@@ -198,7 +229,7 @@ test('headersTimeoutMs also bounds the head of a second request on a kept-alive 
   });
 });
 
-test('a client that connects and never sends a byte is closed silently after headersTimeoutMs', async () => {
+test('a client that connects and never sends a byte is closed silently after headersTimeoutMs', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { headersTimeoutMs: 150, idleTimeoutMs: LONG_MS, timerResolutionMs: 20 };
   await withServer((_req, res) => res.end(), opts, async ({ connect, server }) => {
     const c = await connect();
@@ -207,7 +238,7 @@ test('a client that connects and never sends a byte is closed silently after hea
   });
 });
 
-test('bodyTimeoutMs: a stalled body gives the reading handler a 408 and the connection closes', async () => {
+test('bodyTimeoutMs: a stalled body gives the reading handler a 408 and the connection closes', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { clock, bodyTimeoutMs: 150, idleTimeoutMs: LONG_MS, headersTimeoutMs: LONG_MS, timerResolutionMs: 20 };
   const readErrors: unknown[] = [];
   const handler: Handler = async (req, res) => {
@@ -233,7 +264,7 @@ test('bodyTimeoutMs: a stalled body gives the reading handler a 408 and the conn
   });
 });
 
-test('bodyTimeoutMs: a stalled chunked body times out too', async () => {
+test('bodyTimeoutMs: a stalled chunked body times out too', { timeout: TEST_TIMEOUT_MS }, async () => {
   const opts = { bodyTimeoutMs: 150, idleTimeoutMs: LONG_MS, headersTimeoutMs: LONG_MS, timerResolutionMs: 20 };
   await withServer(async (req, res) => res.end(await req.text()), opts, async ({ connect }) => {
     const c = await connect();
@@ -244,25 +275,34 @@ test('bodyTimeoutMs: a stalled chunked body times out too', async () => {
   });
 });
 
-test('lingering close: a 400 is received in full while the client keeps sending garbage (RFC 9112 §9.6)', async () => {
-  await withServer((_req, res) => res.end(), { clock, lingerMs: 300, timerResolutionMs: 20 }, async ({ connect }) => {
+test('lingering close: a 400 is received in full while the client keeps sending garbage (RFC 9112 §9.6)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withServer((_req, res) => res.end(), { clock, lingerMs: 2000, timerResolutionMs: 20 }, async ({ connect }) => {
     const c = await connect();
     const garbage = Buffer.alloc(64 * 1024, 'x');
+    const want = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n${D}\r\nBad Request\n`;
+    // The client does not read while it sends: the 400 waits in its kernel buffer. A server
+    // that closed at once, with our garbage unread, would send a reset that destroys it.
+    c.socket.pause();
+    c.socket.on('error', () => {});
     // A bad field line (no colon), then far more than the socket buffers hold.
     c.socket.write('GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n');
-    const want = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n${D}\r\nBad Request\n`;
     let sent = 0;
-    const pump = (): void => {
-      while (!c.ended && !c.socket.destroyed && sent < 16 * 1024 * 1024) {
-        sent += garbage.length;
-        if (!c.socket.write(garbage)) {
-          c.socket.once('drain', pump);
-          return;
+    const stopAt = Date.now() + 300;
+    await new Promise<void>((resolve) => {
+      const pump = (): void => {
+        while (!c.socket.destroyed && Date.now() < stopAt) {
+          sent += garbage.length;
+          if (!c.socket.write(garbage)) {
+            c.socket.once('drain', pump);
+            setTimeout(pump, 20).unref(); // the server may stop reading: do not wait on drain forever
+            return;
+          }
         }
-      }
-    };
-    c.socket.on('error', () => {}); // EPIPE/ECONNRESET once the server gives up lingering
-    pump();
+        resolve();
+      };
+      pump();
+    });
+    c.socket.resume();
     await c.waitFor(() => c.buffered.length >= want.length, 'the whole 400');
     assert.equal(c.buffered.subarray(0, want.length).toString('latin1'), want);
     assert.ok(sent > 64 * 1024, 'the client was still sending after the error');

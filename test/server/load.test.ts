@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -12,7 +12,7 @@ const CONNECTIONS = 1000;
 /** Connections opened per wave: below the listen backlog (511), so no SYN is dropped and retried a second later. */
 const CONNECT_WAVE = 250;
 
-test(`${CONNECTIONS} concurrent connections, all in flight at once, all answered correctly`, async () => {
+test(`${CONNECTIONS} concurrent connections, all in flight at once, all answered correctly`, { timeout: TEST_TIMEOUT_MS }, async () => {
   const allIn = deferred();
   let inFlight = 0;
   let maxInFlight = 0;
@@ -56,7 +56,7 @@ function piece(index: number): Buffer {
   return b;
 }
 
-test('backpressure: a 20 MiB streamed response to a slow reader waits on drain() and arrives byte-exact', async () => {
+test('backpressure: a 20 MiB streamed response to a slow reader waits on drain() and arrives byte-exact', { timeout: TEST_TIMEOUT_MS }, async () => {
   const firstFull = deferred<number>();
   let falseWrites = 0;
   const expected = createHash('sha256');
@@ -103,5 +103,53 @@ test('backpressure: a 20 MiB streamed response to a slow reader waits on drain()
     // The connection is in step after 20 MiB: a second request works.
     await c.send('HEAD /big HTTP/1.1\r\nHost: a\r\n\r\n');
     assert.equal((await c.readResponse(true)).status, 200);
+  });
+});
+
+test('sendTimeoutMs: a client that stops reading is disconnected, and the writing handler is released', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = deferred<{ closed: boolean; writtenBytes: number }>();
+  const handler: Handler = async (_req, res) => {
+    const p = piece(0);
+    let written = 0;
+    // Without the send timeout this loop would wait on drain() forever.
+    while (!res.closed && written < TOTAL_BYTES * 10) {
+      written += p.length;
+      if (!res.write(p)) await res.drain();
+    }
+    outcome.resolve({ closed: res.closed, writtenBytes: written });
+    res.end();
+  };
+  const opts = { sendTimeoutMs: 200, timerResolutionMs: 20, idleTimeoutMs: 60_000 };
+  await withServer(handler, opts, async ({ connect, server }) => {
+    const c = await connect();
+    c.socket.pause(); // never reads again
+    await c.send('GET /stream HTTP/1.1\r\nHost: a\r\n\r\n');
+    const t0 = Date.now();
+    const { closed, writtenBytes } = await outcome.promise;
+    assert.equal(closed, true);
+    assert.ok(writtenBytes < TOTAL_BYTES * 10, 'stopped well before the end');
+    assert.ok(Date.now() - t0 >= 150, 'not before sendTimeoutMs');
+    await until(() => server.connectionStates().active === 0, 'the connection to be gone');
+  });
+});
+
+test('maxConnections: connections over the limit are dropped unanswered, the others are served', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withServer((_req, res) => res.end('ok'), { clock, maxConnections: 2 }, async ({ connect, server }) => {
+    const a = await connect();
+    const b = await connect();
+    await until(() => server.connectionStates().new === 2, 'two connections');
+    const c = await connect();
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n').catch(() => {});
+    assert.equal((await c.readToEnd()).length, 0, 'the third connection is closed without an answer');
+    for (const x of [a, b]) {
+      await x.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await x.readResponse()).body.toString(), 'ok');
+    }
+    // A slot freed is reusable.
+    await a.close();
+    await until(() => server.connectionStates().idle === 1, 'one connection left');
+    const d = await connect();
+    await d.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal((await d.readResponse()).body.toString(), 'ok');
   });
 });

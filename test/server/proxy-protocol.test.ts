@@ -212,3 +212,23 @@ test('proxyProtocol: a header that does not arrive in proxyHeaderTimeoutMs close
 test('proxyProtocol with tls is refused at construction', () => {
   assert.throws(() => new Server(() => {}, { proxyProtocol: true, tls: {} }), /not supported with tls/);
 });
+
+test('proxyProtocol: close() destroys connections still sending their header', { timeout: 5_000 }, async () => {
+  // The header timeout is far beyond the test's: only close() can end the pending socket.
+  const server = new Server((_req, res) => res.end('ok'), { proxyProtocol: true, proxyHeaderTimeoutMs: 60_000 });
+  await server.listen(0, '127.0.0.1');
+  const socket = net.connect(server.port, '127.0.0.1');
+  try {
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.write('PROXY TCP4 1.2.3.4');
+    // A later connection answered means the server has accepted the first one (accept order).
+    const got = await exchange(server.port, [Buffer.concat([VALID[0]!.input, Buffer.from('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')])]);
+    assert.match(got, /\r\n\r\nok$/);
+    const closed = once(socket, 'close');
+    await server.close(60_000);
+    await closed;
+  } finally {
+    socket.destroy();
+  }
+});

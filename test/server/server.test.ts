@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { FIXED_DATE, FIXED_NOW_MS, withServer } from './helpers.js';
+import { FIXED_DATE, FIXED_NOW_MS, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -291,7 +291,7 @@ const rows: ExactRow[] = [
 const FOLLOW_UP = 'GET /next HTTP/1.1\r\nHost: a\r\n\r\n';
 
 for (const row of rows) {
-  test(`response bytes: ${row.name}`, async () => {
+  test(`response bytes: ${row.name}`, { timeout: TEST_TIMEOUT_MS }, async () => {
     // The same handler answers the follow-up request, so the row's handler is wrapped.
     const handler: Handler = (req, res) => (req.path === '/next' ? res.end('next') : row.handler(req, res));
     await withServer(handler, { clock }, async ({ connect }) => {
@@ -311,7 +311,7 @@ for (const row of rows) {
   });
 }
 
-test('HTTP/1.0 keep-alive: Connection: keep-alive echoed and the connection reused', async () => {
+test('HTTP/1.0 keep-alive: Connection: keep-alive echoed and the connection reused', { timeout: TEST_TIMEOUT_MS }, async () => {
   let n = 0;
   await withServer((_req, res) => res.end(`r${++n}`), { clock }, async ({ connect }) => {
     const c = await connect();
@@ -327,7 +327,7 @@ test('HTTP/1.0 keep-alive: Connection: keep-alive echoed and the connection reus
   });
 });
 
-test('HEAD then GET on one connection: same headers, the GET has the body', async () => {
+test('HEAD then GET on one connection: same headers, the GET has the body', { timeout: TEST_TIMEOUT_MS }, async () => {
   const handler: Handler = (_req, res) => {
     res.headers.set('Content-Type', 'text/html');
     res.end('<p>hi</p>');
@@ -344,7 +344,7 @@ test('HEAD then GET on one connection: same headers, the GET has the body', asyn
   });
 });
 
-test('Date header: IMF-fixdate from the injected clock (RFC 9110 §6.6.1, §5.6.7)', async () => {
+test('Date header: IMF-fixdate from the injected clock (RFC 9110 §6.6.1, §5.6.7)', { timeout: TEST_TIMEOUT_MS }, async () => {
   let now = Date.UTC(2026, 5, 15, 13, 45, 30, 999);
   await withServer((_req, res) => res.end(), { clock: () => now }, async ({ connect }) => {
     const c = await connect();
@@ -356,7 +356,7 @@ test('Date header: IMF-fixdate from the injected clock (RFC 9110 §6.6.1, §5.6.
   });
 });
 
-test('Date header with the real clock is within a few seconds of now', async () => {
+test('Date header with the real clock is within a few seconds of now', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer((_req, res) => res.end(), {}, async ({ connect }) => {
     const c = await connect();
     await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
@@ -366,7 +366,7 @@ test('Date header with the real clock is within a few seconds of now', async () 
   });
 });
 
-test('a body longer than its Content-Length throws in the handler and the connection is closed', async () => {
+test('a body longer than its Content-Length throws in the handler and the connection is closed', { timeout: TEST_TIMEOUT_MS }, async () => {
   const thrown: unknown[] = [];
   const handler: Handler = (_req, res) => {
     res.headers.set('Content-Length', '5');
@@ -391,21 +391,41 @@ test('a body longer than its Content-Length throws in the handler and the connec
   });
 });
 
-test('end(body) longer than the declared Content-Length: the client never sees a wrong frame', async () => {
-  const handler: Handler = (_req, res) => {
-    res.headers.set('Content-Length', '2');
-    res.end('too long');
-  };
-  await withServer(handler, { clock }, async ({ connect }) => {
-    const c = await connect();
-    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-    const all = (await c.readToEnd()).toString('latin1');
-    assert.ok(!all.includes('too long'), JSON.stringify(all));
-    assert.ok(all === '' || all.startsWith('HTTP/1.1 500 '), JSON.stringify(all));
-  });
+test('errors found while building the head are a clean 500: nothing was on the wire yet', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const cases: Array<[string, Handler]> = [
+    ['end(body) longer than the declared Content-Length', (_req, res) => {
+      res.headers.set('Content-Length', '2');
+      res.end('too long');
+    }],
+    ['a status outside 100-999', (_req, res) => {
+      res.status = 1000;
+      res.end('x');
+    }],
+    ['a status below 100 via writeHead', (_req, res) => void res.writeHead(99)],
+    ['a Content-Length that is not digits', (_req, res) => {
+      res.headers.set('Content-Length', '12abc');
+      res.end('x');
+    }],
+  ];
+  for (const [name, handler] of cases) {
+    const wrapped: Handler = (req, res) => (req.path === '/ok' ? res.end('fine') : handler(req, res));
+    await withServer(wrapped, { clock }, async ({ connect, errors }) => {
+      const c = await connect();
+      await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      const res = await c.readResponse();
+      assert.equal(
+        res.raw.toString('latin1'),
+        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 22\r\n\r\nInternal Server Error\n`,
+        name,
+      );
+      assert.equal(errors.length, 1, name);
+      await c.send('GET /ok HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await c.readResponse()).body.toString(), 'fine', name);
+    });
+  }
 });
 
-test('a body shorter than its Content-Length: the connection is closed after it', async () => {
+test('a body shorter than its Content-Length: the connection is closed after it', { timeout: TEST_TIMEOUT_MS }, async () => {
   for (const [name, handler] of [
     ['write then end', ((_req, res) => {
       res.headers.set('Content-Length', '10');
@@ -431,7 +451,7 @@ test('a body shorter than its Content-Length: the connection is closed after it'
   }
 });
 
-test('header injection: CR/LF in a value gives 500, nothing injected, and the server survives', async () => {
+test('header injection: CR/LF in a value gives 500, nothing injected, and the server survives', { timeout: TEST_TIMEOUT_MS }, async () => {
   const attempts: Array<[string, Handler]> = [
     ['headers.set', (_req, res) => void res.headers.set('X-Evil', 'a\r\nSet-Cookie: pwned=1')],
     ['headers.append', (_req, res) => void res.headers.append('X-Evil', 'a\nSet-Cookie: pwned=1')],
@@ -461,7 +481,7 @@ test('header injection: CR/LF in a value gives 500, nothing injected, and the se
   }
 });
 
-test('header injection in a trailer after the head is sent: the connection is reset, no trailer line leaks', async () => {
+test('header injection in a trailer after the head is sent: the connection is reset, no trailer line leaks', { timeout: TEST_TIMEOUT_MS }, async () => {
   const handler: Handler = (req, res) => {
     if (req.path === '/ok') return res.end('fine');
     res.setTrailer('X-Evil', 'a\r\nSet-Cookie: pwned=1');
@@ -480,7 +500,7 @@ test('header injection in a trailer after the head is sent: the connection is re
   });
 });
 
-test('request fields reach the handler: method, target, path, query, version, headers, addresses', async () => {
+test('request fields reach the handler: method, target, path, query, version, headers, addresses', { timeout: TEST_TIMEOUT_MS }, async () => {
   let seen: Record<string, unknown> = {};
   const handler: Handler = (req, res) => {
     seen = {
@@ -527,7 +547,7 @@ test('request fields reach the handler: method, target, path, query, version, he
   });
 });
 
-test('request bodies: Content-Length and chunked, read with text() and json()', async () => {
+test('request bodies: Content-Length and chunked, read with text() and json()', { timeout: TEST_TIMEOUT_MS }, async () => {
   const handler: Handler = async (req, res) => {
     if (req.path === '/json') {
       const v = (await req.json()) as { n: number };
@@ -545,7 +565,7 @@ test('request bodies: Content-Length and chunked, read with text() and json()', 
   });
 });
 
-test('the server answers over several connections in parallel', async () => {
+test('the server answers over several connections in parallel', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withServer((req, res) => res.end(req.path), { clock }, async ({ connect }) => {
     const clients = await Promise.all([1, 2, 3, 4, 5].map(() => connect()));
     await Promise.all(clients.map((c, i) => c.send(`GET /${i} HTTP/1.1\r\nHost: a\r\n\r\n`)));

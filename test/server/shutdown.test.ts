@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -20,7 +20,7 @@ function tryConnect(port: number): Promise<string> {
   });
 }
 
-test('close(): in-flight requests complete with Connection: close, idle sockets close at once, new connections are refused', async () => {
+test('close(): in-flight requests complete with Connection: close, idle sockets close at once, new connections are refused', { timeout: TEST_TIMEOUT_MS }, async () => {
   const gate = deferred();
   const started = deferred();
   const handler: Handler = async (req, res) => {
@@ -68,7 +68,7 @@ test('close(): in-flight requests complete with Connection: close, idle sockets 
   }
 });
 
-test('close(): a streaming response in flight finishes (chunked) and carries Connection: close', async () => {
+test('close(): a streaming response in flight finishes (chunked) and carries Connection: close', { timeout: TEST_TIMEOUT_MS }, async () => {
   const gate = deferred();
   const handler: Handler = async (_req, res) => {
     res.write('part 1;');
@@ -93,7 +93,7 @@ test('close(): a streaming response in flight finishes (chunked) and carries Con
   }
 });
 
-test('close(): a request whose head is half received is still answered, with Connection: close', async () => {
+test('close(): a request whose head is half received is still answered, with Connection: close', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { server, port } = await startServer((req, res) => res.end(req.path), { clock });
   const c = await RawClient.connect(port);
   try {
@@ -111,7 +111,7 @@ test('close(): a request whose head is half received is still answered, with Con
   }
 });
 
-test('close(deadline): stragglers are destroyed when the deadline passes', async () => {
+test('close(deadline): stragglers are destroyed when the deadline passes', { timeout: TEST_TIMEOUT_MS }, async () => {
   const started = deferred();
   const never = deferred();
   const handler: Handler = async (_req, res) => {
@@ -136,14 +136,14 @@ test('close(deadline): stragglers are destroyed when the deadline passes', async
   }
 });
 
-test('close() with no connections resolves at once and can be called twice', async () => {
+test('close() with no connections resolves at once and can be called twice', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { server, port } = await startServer((_req, res) => res.end(), { clock });
   await server.close();
   assert.equal(await tryConnect(port), 'ECONNREFUSED');
   await server.close();
 });
 
-test('connectionStates(): new, active, idle and closing are counted as connections move', async () => {
+test('connectionStates(): new, active, idle and closing are counted as connections move', { timeout: TEST_TIMEOUT_MS }, async () => {
   const gate = deferred();
   const started = deferred();
   const handler: Handler = async (req, res) => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import tls from 'node:tls';
 import type { Handler } from '../../src/server/handler.js';
 import { Server } from '../../src/server/server.js';
-import { FIXED_DATE, FIXED_NOW_MS } from './helpers.js';
+import { FIXED_DATE, FIXED_NOW_MS, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -63,7 +63,7 @@ async function withTlsServer(handler: Handler, fn: (port: number) => Promise<voi
   }
 }
 
-test('HTTPS: a request over node:tls is answered, and req.isSecure is true', async (t) => {
+test('HTTPS: a request over node:tls is answered, and req.isSecure is true', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (skipReason) return t.skip(skipReason);
   const seen: boolean[] = [];
   await withTlsServer((req, res) => {
@@ -77,7 +77,7 @@ test('HTTPS: a request over node:tls is answered, and req.isSecure is true', asy
   });
 });
 
-test('HTTPS: keep-alive and pipelining work the same as over TCP', async (t) => {
+test('HTTPS: keep-alive and pipelining work the same as over TCP', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (skipReason) return t.skip(skipReason);
   await withTlsServer((req, res) => {
     res.write(req.path);
@@ -93,7 +93,7 @@ test('HTTPS: keep-alive and pipelining work the same as over TCP', async (t) => 
   });
 });
 
-test('HTTPS: a request body is read through TLS, and protocol errors get their status', async (t) => {
+test('HTTPS: a request body is read through TLS, and protocol errors get their status', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (skipReason) return t.skip(skipReason);
   await withTlsServer(async (req, res) => res.end((await req.text()).toUpperCase()), async (port) => {
     const ok = await tlsExchange(port, 'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
@@ -103,7 +103,7 @@ test('HTTPS: a request body is read through TLS, and protocol errors get their s
   });
 });
 
-test('HTTPS: a plain-text client on the TLS port is dropped and the server keeps serving', async (t) => {
+test('HTTPS: a plain-text client on the TLS port is dropped and the server keeps serving', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (skipReason) return t.skip(skipReason);
   const net = await import('node:net');
   await withTlsServer((_req, res) => res.end('ok'), async (port) => {
