@@ -25,3 +25,6 @@ export * from './wire/index.js';
 export * from './app/index.js';
 export { staticHandler, type StaticOptions } from './handlers/static.js';
 export { cgiHandler, CgiAbortError, type CgiOptions } from './handlers/cgi.js';
+export { startCluster, onShutdown, autoWorkerCount, type ClusterOptions, type Supervisor } from './server/cluster.js';
+export { clientInfo, type ClientInfo, type TrustedProxyOptions } from './server/trusted-proxy.js';
+export { ProxyProtocolError } from './server/proxy-protocol.js';

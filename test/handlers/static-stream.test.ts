@@ -279,6 +279,6 @@ test('a file that shrinks while being sent aborts the connection instead of hang
   await first;
   fs.truncateSync(p, 10);
   res.release();
-  await assert.rejects(done, /file changed/);
+  await assert.rejects(Promise.resolve(done), /file changed/);
   assert.deepEqual(fdsUnderRoot(), []);
 });
