@@ -96,6 +96,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #out: Uint8Array[] | null = null;
   #outStr = '';
   #outBytes = 0;
+  #drainWait: Promise<void> | null = null;
   #remote: { address: string; port: number } | undefined;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
@@ -442,15 +443,17 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   drain(): Promise<void> {
     const socket = this.socket;
     if (this.isClosed || !socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
+    // One shared wait, however many writers ask: no listener pile-up on the socket.
+    return (this.#drainWait ??= new Promise((resolve) => {
       const done = (): void => {
         socket.off('drain', done);
         socket.off('close', done);
+        this.#drainWait = null;
         resolve();
       };
       socket.on('drain', done);
       socket.on('close', done);
-    });
+    }));
   }
 
   get isClosed(): boolean {

@@ -293,6 +293,7 @@ test('lingering close: a 400 is received in full while the client keeps sending 
         while (!c.socket.destroyed && Date.now() < stopAt) {
           sent += garbage.length;
           if (!c.socket.write(garbage)) {
+            c.socket.removeListener('drain', pump); // the timer may have pumped already: one listener at most
             c.socket.once('drain', pump);
             setTimeout(pump, 20).unref(); // the server may stop reading: do not wait on drain forever
             return;
