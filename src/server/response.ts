@@ -162,6 +162,9 @@ export class OutgoingResponse implements ResponseWriter {
    */
   #sendHead(length: number, body: Uint8Array | string | null): void {
     const status = this.status;
+    // RFC 9110 §15.2: a 1xx is interim and a final response must follow it; sent as the
+    // response, it would leave the client waiting. The server sends 100 itself (readBody).
+    if (status < 200 && status >= 100) throw new RangeError(`status ${status} is informational, not a final response`);
     const h = this.headers;
     let extra = h.has('date') ? '' : dateLine(this.#sink.now());
     const noBody = isBodylessStatus(status);

@@ -34,6 +34,7 @@ export type PathResult = { readonly ok: true; readonly path: string } | { readon
 
 const CHAR_PERCENT = 0x25;
 const CHAR_SLASH = 0x2f;
+const CHAR_DOT = 0x2e;
 const CHAR_BACKSLASH = 0x5c;
 /** C0 controls end here (exclusive): U+0000..U+001F. */
 const CONTROL_C0_END = 0x20;
@@ -66,11 +67,16 @@ function isControl(codePoint: number): boolean {
 export function analyzePath(rawPath: string): PathResult {
   if (rawPath.length === 0 || rawPath.charCodeAt(0) !== CHAR_SLASH) return { ok: false, reason: 'not-absolute' };
 
-  // Fast path: plain ASCII with no escapes needs no byte buffer at all.
+  // Fast path: plain ASCII with no escapes needs no byte buffer at all, and one with no
+  // "//", "/." either needs no segment pass: it is returned as it came (the common case).
   let needsDecode = false;
+  let needsSegments = false;
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath.charCodeAt(i);
-    if (c === CHAR_PERCENT || c > 0x7e) {
+    if (c === CHAR_SLASH) {
+      const next = rawPath.charCodeAt(i + 1);
+      if (next === CHAR_SLASH || next === CHAR_DOT) needsSegments = true;
+    } else if (c === CHAR_PERCENT || c > 0x7e) {
       needsDecode = true;
     } else if (c === CHAR_BACKSLASH) {
       // A backslash is a separator on Windows and a favourite of traversal payloads
@@ -81,6 +87,7 @@ export function analyzePath(rawPath: string): PathResult {
     }
   }
 
+  if (!needsDecode && !needsSegments) return { ok: true, path: rawPath };
   let decoded = rawPath;
   if (needsDecode) {
     const bytes = new Uint8Array(rawPath.length);

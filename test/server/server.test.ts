@@ -402,6 +402,11 @@ test('errors found while building the head are a clean 500: nothing was on the w
       res.end('x');
     }],
     ['a status below 100 via writeHead', (_req, res) => void res.writeHead(99)],
+    // A 1xx as the final response would leave the client waiting for the real one (RFC 9110 §15.2).
+    ['an informational status as the response', (_req, res) => {
+      res.status = 103;
+      res.end('x');
+    }],
     ['a Content-Length that is not digits', (_req, res) => {
       res.headers.set('Content-Length', '12abc');
       res.end('x');
