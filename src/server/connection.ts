@@ -94,9 +94,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    * chunks, and a latin1 string still being appended to (V8 concatenates cheaply).
    */
   #out: Uint8Array[] | null = null;
+  /** The one array #out points to while batching, kept across batches. */
+  readonly #outList: Uint8Array[] = [];
   #outStr = '';
   #outBytes = 0;
   #drainWait: Promise<void> | null = null;
+  /** The clock's value when the last response head was built. */
+  #lastNow = 0;
   #remote: { address: string; port: number } | undefined;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
@@ -184,7 +188,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     const socket = this.socket;
     // Responses to a batch of pipelined requests are collected and leave in one write:
     // one syscall with one buffer instead of a writev of many small ones.
-    this.#out = [];
+    this.#out = this.#outList;
     try {
       while (this.#req === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
         // A client that pipelines requests but does not read the responses would make us
@@ -238,7 +242,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     }
     this.#takeString(out);
     const data = out.length === 1 ? out[0] : Buffer.concat(out, this.#outBytes);
-    this.#out = [];
+    out.length = 0;
     this.#outBytes = 0;
     this.#socketWrite(data);
   }
@@ -487,7 +491,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   now(): number {
-    return this.#opts.clock();
+    return (this.#lastNow = this.#opts.clock());
   }
 
   #nextRequest(): void {
@@ -506,7 +510,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#clearDeadline(); // a pipelined request is already here: not idle
       this.#process();
     } else {
-      this.#setDeadline('idle', this.#opts.idleTimeoutMs);
+      // Counted from when this response's head was built (microseconds ago): one clock read less.
+      this.#deadlineKind = 'idle';
+      const ms = this.#opts.idleTimeoutMs;
+      this.deadline = ms > 0 ? (this.#lastNow || this.#opts.clock()) + ms : 0;
     }
   }
 

@@ -4,44 +4,50 @@
  * Owns validation of outgoing field names (token, RFC 9110 §5.1) and values
  * (no CR/LF/NUL: response splitting, RFC 9110 §5.5). A bad name or value
  * throws TypeError at `set` time, so the bug shows where it was written.
- * Parallel arrays, not a Map of objects: responses carry a handful of fields
+ * One flat array, not a Map of objects: responses carry a handful of fields
  * and a linear scan over lower-cased names beats hashing at that size.
  */
 import { isFieldValue, isToken, trimOws } from './chars.js';
 
 /** Case-insensitive, order-keeping multimap of header fields. */
 export class HeaderMap {
-  #names: string[] = [];
-  #lower: string[] = [];
-  #values: string[] = [];
+  /** Field lines as triples: name as set, lower-cased name, value. One array, not three. */
+  #f: string[] = [];
 
   /** Number of field lines. */
   get size(): number {
-    return this.#names.length;
+    return this.#f.length / 3;
   }
 
   /** Replaces every field of this name with the given value(s). */
   set(name: string, value: string | number | readonly string[]): this {
     const lower = checkName(name);
+    if (typeof value !== 'object') {
+      const v = checkValue(name, String(value));
+      this.#remove(lower);
+      this.#f.push(name, lower, v);
+      return this;
+    }
     // Validate every value before touching the map, so a TypeError leaves it as it was.
-    const values = typeof value === 'object' ? value.map((v) => checkValue(name, v)) : [checkValue(name, String(value))];
+    const values = value.map((v) => checkValue(name, v));
     this.#remove(lower);
-    for (const v of values) this.#push(name, lower, v);
+    for (const v of values) this.#f.push(name, lower, v);
     return this;
   }
 
   /** Adds one more field line of this name. */
   append(name: string, value: string | number): this {
-    this.#push(name, checkName(name), checkValue(name, String(value)));
+    this.#f.push(name, checkName(name), checkValue(name, String(value)));
     return this;
   }
 
   /** Values of this name joined with ", " (RFC 9110 §5.3), or undefined. */
   get(name: string): string | undefined {
     const lower = name.toLowerCase();
+    const f = this.#f;
     let out: string | undefined;
-    for (let i = 0; i < this.#lower.length; i++) {
-      if (this.#lower[i] === lower) out = out === undefined ? this.#values[i] : `${out}, ${this.#values[i]}`;
+    for (let i = 1; i < f.length; i += 3) {
+      if (f[i] === lower) out = out === undefined ? f[i + 1] : `${out}, ${f[i + 1]}`;
     }
     return out;
   }
@@ -49,13 +55,17 @@ export class HeaderMap {
   /** Every value of this name, one per field line. */
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
+    const f = this.#f;
     const out: string[] = [];
-    for (let i = 0; i < this.#lower.length; i++) if (this.#lower[i] === lower) out.push(this.#values[i]);
+    for (let i = 1; i < f.length; i += 3) if (f[i] === lower) out.push(f[i + 1]);
     return out;
   }
 
   has(name: string): boolean {
-    return this.#lower.includes(name.toLowerCase());
+    const lower = name.toLowerCase();
+    const f = this.#f;
+    for (let i = 1; i < f.length; i += 3) if (f[i] === lower) return true;
+    return false;
   }
 
   /** Removes every field of this name; true when one existed. */
@@ -65,33 +75,29 @@ export class HeaderMap {
 
   /** Field lines as [name, value] in order. */
   *entries(): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.#names.length; i++) yield [this.#names[i], this.#values[i]];
+    const f = this.#f;
+    for (let i = 0; i < f.length; i += 3) yield [f[i], f[i + 2]];
   }
 
   /** Calls fn for each field line with its lower-cased name: the serializer's fast path. */
   forEachRaw(fn: (name: string, lower: string, value: string) => void): void {
-    for (let i = 0; i < this.#names.length; i++) fn(this.#names[i], this.#lower[i], this.#values[i]);
+    const f = this.#f;
+    for (let i = 0; i < f.length; i += 3) fn(f[i], f[i + 1], f[i + 2]);
   }
 
   /** Appends the field lines as `Name: value\r\n` to `head` and returns it. */
   serializeInto(head: string): string {
-    for (let i = 0; i < this.#names.length; i++) head += `${this.#names[i]}: ${this.#values[i]}\r\n`;
+    const f = this.#f;
+    for (let i = 0; i < f.length; i += 3) head += `${f[i]}: ${f[i + 2]}\r\n`;
     return head;
   }
 
-  #push(name: string, lower: string, value: string): void {
-    this.#names.push(name);
-    this.#lower.push(lower);
-    this.#values.push(value);
-  }
-
   #remove(lower: string): boolean {
+    const f = this.#f;
     let found = false;
-    for (let i = this.#lower.length - 1; i >= 0; i--) {
-      if (this.#lower[i] === lower) {
-        this.#names.splice(i, 1);
-        this.#lower.splice(i, 1);
-        this.#values.splice(i, 1);
+    for (let i = f.length - 2; i >= 1; i -= 3) {
+      if (f[i] === lower) {
+        f.splice(i - 1, 3);
         found = true;
       }
     }
