@@ -119,8 +119,19 @@ function checkName(name: string): string {
   return lower;
 }
 
+/** Short values already validated (content types, cache policies...): the same few on every response. */
+const KNOWN_VALUES = new Set<string>();
+/** Longest value KNOWN_VALUES remembers, and how many: bounded, since values may come from input. */
+const MAX_KNOWN_VALUE_LENGTH = 64;
+const MAX_KNOWN_VALUES = 512;
+
 function checkValue(name: string, value: string): string {
+  if (KNOWN_VALUES.has(value)) return value;
   if (!isFieldValue(value)) throw new TypeError(`invalid value for header ${name}`);
   // Leading/trailing whitespace is not part of a field value (RFC 9110 §5.5).
-  return trimOws(value);
+  const trimmed = trimOws(value);
+  if (trimmed === value && value.length <= MAX_KNOWN_VALUE_LENGTH && KNOWN_VALUES.size < MAX_KNOWN_VALUES) {
+    KNOWN_VALUES.add(value);
+  }
+  return trimmed;
 }
