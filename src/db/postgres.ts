@@ -91,46 +91,57 @@ async function query(runner: PgRunner, sql: string, params: readonly SqlValue[])
   return runner.query(toPgPlaceholders(sql), bindable(params));
 }
 
-class PostgresTransaction implements Queryable {
+/**
+ * The four statement methods, shared by the pool and a transaction's client; each
+ * subclass says what runs the statement (and refuses when it must not).
+ */
+abstract class PgStatements {
   readonly dialect = 'postgres' as const;
+
+  /** What runs the next statement; throws when this handle may not be used now. */
+  protected abstract runner(): PgRunner;
+
+  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await query(this.runner(), sql, params)).rows as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await query(this.runner(), sql, params)).rows[0] as T | undefined;
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return { changes: (await query(this.runner(), sql, params)).rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    // Without values pg uses the simple query protocol, which accepts several statements.
+    await this.runner().query(sql);
+  }
+}
+
+class PostgresTransaction extends PgStatements implements Queryable {
   readonly #client: PoolClient;
   isDone = false;
 
   constructor(client: PoolClient) {
+    super();
     this.#client = client;
   }
 
-  #check(): PoolClient {
+  protected runner(): PoolClient {
     if (this.isDone) throw new Error('transaction handle used after its transaction ended');
     return this.#client;
   }
-
-  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return (await query(this.#check(), sql, params)).rows as T[];
-  }
-  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return (await query(this.#check(), sql, params)).rows[0] as T | undefined;
-  }
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    return { changes: (await query(this.#check(), sql, params)).rowCount ?? 0 };
-  }
-  async exec(sql: string): Promise<void> {
-    // Without values pg uses the simple query protocol, which accepts several statements.
-    await this.#check().query(sql);
-  }
 }
 
-class PostgresDatabase implements Database {
-  readonly dialect = 'postgres' as const;
+class PostgresDatabase extends PgStatements implements Database {
   readonly #pool: Pool;
   readonly #scope = new AsyncLocalStorage<PostgresDatabase>();
   #isClosed = false;
 
   constructor(pool: Pool) {
+    super();
     this.#pool = pool;
   }
 
-  #check(): Pool {
+  protected runner(): Pool {
     if (this.#isClosed) throw new Error('database is closed');
     // Same rule as SQLite, so code that works on one engine works on the other:
     // a statement on the database inside transaction() would run outside it.
@@ -138,21 +149,8 @@ class PostgresDatabase implements Database {
     return this.#pool;
   }
 
-  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return (await query(this.#check(), sql, params)).rows as T[];
-  }
-  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return (await query(this.#check(), sql, params)).rows[0] as T | undefined;
-  }
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    return { changes: (await query(this.#check(), sql, params)).rowCount ?? 0 };
-  }
-  async exec(sql: string): Promise<void> {
-    await this.#check().query(sql);
-  }
-
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#check().connect();
+    const client = await this.runner().connect();
     const tx = new PostgresTransaction(client);
     let releaseError: Error | undefined;
     try {
