@@ -15,9 +15,10 @@
  * parser is left alone, except by the request's body reader, which pulls body
  * events and waits for data when it needs more. When the response ends, the
  * rest of an unread body is discarded (or the connection closed), the parser is
- * resumed and the loop goes on with the next request already buffered. The
- * socket is corked while a batch of pipelined requests is answered, so their
- * responses leave in one write.
+ * resumed and the loop goes on with the next request already buffered. While a
+ * batch of pipelined requests is answered, their output is collected (a latin1
+ * string for heads and ASCII bodies, buffers otherwise) and leaves in one write;
+ * writes outside a batch go straight to the socket.
  *
  * Timeouts are deadlines (a number), checked by the server's single sweep.
  */
