@@ -20,7 +20,7 @@ export {
   DEFAULT_TIMER_RESOLUTION_MS,
 } from './server/options.js';
 export type { ConnState } from './server/state.js';
-export { RequestTimeoutError, RequestAbortedError } from './server/connection.js';
+export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/connection.js';
 export * from './wire/index.js';
 export * from './app/index.js';
 export { staticHandler, type StaticOptions } from './handlers/static.js';

@@ -57,6 +57,17 @@ export class RequestAbortedError extends Error {
   }
 }
 
+/**
+ * A body read started after the response ended and the server began dropping the body
+ * (or moved on to the next request): the bytes are gone, so the read cannot succeed.
+ */
+export class RequestBodyDiscardedError extends Error {
+  readonly code = 'ERR_BODY_DISCARDED';
+  constructor() {
+    super('request body was discarded after the response ended: read it before end()');
+  }
+}
+
 type Deadline = 'none' | 'headers' | 'body' | 'idle' | 'linger';
 
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -100,8 +111,6 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #outStr = '';
   #outBytes = 0;
   #drainWait: Promise<void> | null = null;
-  /** The clock's value when the last response head was built. */
-  #lastNow = 0;
   #remote: { address: string; port: number } | undefined;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
@@ -302,11 +311,17 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#handlerFailed(res, err);
       return;
     }
-    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(
-        () => this.#handlerReturned(res),
-        (err: unknown) => this.#handlerFailed(res, err),
-      );
+    // `!= null`: a plain-JS handler may return null, which has no `.then` to look up.
+    if (result != null && typeof (result as Promise<void>).then === 'function') {
+      try {
+        (result as Promise<void>).then(
+          () => this.#handlerReturned(res),
+          (err: unknown) => this.#handlerFailed(res, err),
+        );
+      } catch (err) {
+        // A thenable's then() may throw: it would escape the socket's 'data' event (a crash).
+        this.#handlerFailed(res, err);
+      }
     } else {
       this.#handlerReturned(res);
     }
@@ -323,6 +338,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     if (this.isClosed || res.finished) return;
     if (res.headersSent) {
       // The status is on the wire already; only an abort tells the client something broke.
+      // Earlier pipelined responses collected in this batch are complete: send them first.
+      this.#flush();
       this.socket.destroy();
       return;
     }
@@ -355,8 +372,14 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
 
   // ---- BodySource ---------------------------------------------------------
 
-  async readBody(): Promise<Buffer | null> {
+  async readBody(req: IncomingRequest): Promise<Buffer | null> {
     for (;;) {
+      // Once the response ended, an unread body is dropped to find the next request (and the
+      // next request's body is not this one's): a late reader must fail, not hang or steal bytes.
+      if (req !== this.#req || this.#discarding) {
+        if (!req.hasBody) return null; // nothing was dropped: an empty body reads as empty
+        throw new RequestBodyDiscardedError();
+      }
       if (this.#bodyError !== null) throw this.#bodyError;
       if (this.#bodyDone) return null;
       if (this.isClosed) throw (this.#bodyError = new RequestAbortedError());
@@ -384,7 +407,12 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         continue;
       }
       if (ev === PAUSED) return null;
-      if (ev.type === 'data') return ev.data;
+      if (ev.type === 'data') {
+        // `bodyTimeoutMs` bounds each wait for bytes: while the handler works on this chunk the
+        // client is not late, so the deadline must not fire and cut the exchange.
+        if (this.#deadlineKind === 'body') this.#clearDeadline();
+        return ev.data;
+      }
       if (ev.type === 'end') {
         this.#bodyDone = true;
         this.#req!.trailers = ev.trailers;
@@ -492,7 +520,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   now(): number {
-    return (this.#lastNow = this.#opts.clock());
+    return this.#opts.clock();
+  }
+
+  reportError(err: unknown, context: string): void {
+    this.#opts.onError(err, context);
   }
 
   #nextRequest(): void {
@@ -511,10 +543,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#clearDeadline(); // a pipelined request is already here: not idle
       this.#process();
     } else {
-      // Counted from when this response's head was built (microseconds ago): one clock read less.
-      this.#deadlineKind = 'idle';
-      const ms = this.#opts.idleTimeoutMs;
-      this.deadline = ms > 0 ? (this.#lastNow || this.#opts.clock()) + ms : 0;
+      // Counted from now, not from when this response's head was built: a response streamed
+      // for longer than idleTimeoutMs would leave a deadline already past, and the sweep would
+      // close a connection the client is about to reuse (the proxy 502 race of options.ts).
+      this.#setDeadline('idle', this.#opts.idleTimeoutMs);
     }
   }
 

@@ -11,8 +11,11 @@ import type { Request } from './handler.js';
 
 /** What a request pulls its body from (the Connection). */
 export interface BodySource {
-  /** The next piece of the body, or null at its end. Rejects on protocol errors, timeouts and aborts. */
-  readBody(): Promise<Buffer | null>;
+  /**
+   * The next piece of `req`'s body, or null at its end. Rejects on protocol errors, timeouts
+   * and aborts, and when `req` is no longer the request whose body the connection is reading.
+   */
+  readBody(req: IncomingRequest): Promise<Buffer | null>;
 }
 
 /** Peer and local addresses of a connection, read once per connection. */
@@ -102,7 +105,7 @@ export class IncomingRequest implements Request {
     if (this.#bodyUsed) throw new TypeError('request body already consumed');
     this.#bodyUsed = true;
     for (;;) {
-      const chunk = await this.#source.readBody();
+      const chunk = await this.#source.readBody(this);
       if (chunk === null) return;
       yield chunk;
     }

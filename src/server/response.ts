@@ -36,6 +36,8 @@ export interface ResponseSink {
   responseDone(keepAlive: boolean): void;
   /** The current time in ms (the server's clock). */
   now(): number;
+  /** Reports an error no handler can catch (a throwing onClose callback) to the server's `onError`. */
+  reportError(err: unknown, context: string): void;
 }
 
 type Framing = 'none' | 'length' | 'chunked' | 'close';
@@ -135,7 +137,7 @@ export class OutgoingResponse implements ResponseWriter {
 
   onClose(fn: () => void): void {
     if (this.#closeFired) {
-      queueMicrotask(fn);
+      queueMicrotask(() => this.#runClose(fn));
       return;
     }
     (this.#onClose ??= []).push(fn);
@@ -146,7 +148,18 @@ export class OutgoingResponse implements ResponseWriter {
     if (this.#closeFired) return;
     this.#closeFired = true;
     const fns = this.#onClose;
-    if (fns) for (const fn of fns) fn();
+    if (fns === undefined) return;
+    // Fired from socket events and from end() on the server's behalf: a throw would escape
+    // as an uncaught exception and skip the remaining callbacks, so each one is guarded.
+    for (const fn of fns) this.#runClose(fn);
+  }
+
+  #runClose(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#sink.reportError(err, 'onClose callback failed');
+    }
   }
 
   /** Drops what the handler set, for an error response built by the server. */

@@ -25,6 +25,8 @@ export class Server implements ConnectionHost {
   #sweep: NodeJS.Timeout | undefined;
   #shuttingDown = false;
   #drained: (() => void) | null = null;
+  /** The shutdown in progress: a second close() shares it instead of replacing its waiter. */
+  #closing: Promise<void> | undefined;
 
   /**
    * @example
@@ -92,6 +94,7 @@ export class Server implements ConnectionHost {
    * left after `deadlineMs` (default `shutdownTimeoutMs`).
    */
   close(deadlineMs = this.options.shutdownTimeoutMs): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     this.#shuttingDown = true;
     const closed = new Promise<void>((resolve) => {
       if (this.#listener.listening) this.#listener.close(() => resolve());
@@ -111,12 +114,12 @@ export class Server implements ConnectionHost {
       }, deadlineMs);
       timer.unref();
     });
-    return Promise.race([drained, deadline])
+    return (this.#closing = Promise.race([drained, deadline])
       .then(() => closed)
       .finally(() => {
         clearTimeout(timer);
         this.#stopSweep();
-      });
+      }));
   }
 
   connectionClosed(conn: Connection): void {
@@ -133,6 +136,8 @@ export class Server implements ConnectionHost {
       socket.destroy();
       return;
     }
+    // serveSocket() may be used without listen(): the sweep enforces every timeout, so start it here too.
+    this.#startSweep();
     this.#connections.add(new Connection(socket, this, secure, remote));
   }
 
