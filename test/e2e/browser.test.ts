@@ -3,28 +3,14 @@
 // the live clock ticks. Leaves a screenshot in test-artifacts/home.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProgram, type Started } from './helpers.js';
+import { ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/chromium.js';
 
-/** Where Debian's chromium package installs the browser (.ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
-/** Flags for a quiet, sandbox-free headless run in CI (../shared/DESIGN.md). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Longest wait for one browser action: generous for a loaded 2-core CI machine. */
-const ACTION_TIMEOUT_MS = 15_000;
 const ARTIFACTS = 'test-artifacts';
-
-const skip = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install -y chromium)`;
+const skip = skipWithoutChromium;
 
 test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, async () => {
   const { chromium } = await import('playwright-core');

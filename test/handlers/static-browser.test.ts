@@ -3,28 +3,14 @@
 // a file opened from the listing, then a reload answered by a 304.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseServeArgs, startServe } from '../../src/cli/serve.js';
 import { makeTree, type Tree } from '../fixtures/static/harness.js';
+import { ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/chromium.js';
 
-/** Where Debian's chromium package installs the browser (.ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
-/** Flags for a quiet, sandbox-free headless run (../shared/DESIGN.md). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Longest wait for one browser action: generous for a loaded 2-core machine. */
-const ACTION_TIMEOUT_MS = 15_000;
-
-const skip = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install -y chromium)`;
+const skip = skipWithoutChromium;
 
 let tree: Tree;
 before(() => {
