@@ -21,8 +21,10 @@
  * framing of anything after it cannot be trusted (RFC 9112 §11.2).
  *
  * The head is parsed once complete: lines are located with `indexOf(LF)`
- * (native memchr) and then validated byte by byte against the tables of
- * chars.ts. Body bytes are handed out as zero-copy views of the input.
+ * (native memchr), then validated byte by byte against the tables of chars.ts. Field names the
+ * parser acts on are recognized on the bytes, before any string exists, and
+ * common method and field-name strings are shared constants rather than new
+ * slices. Body bytes are handed out as zero-copy views of the input.
  */
 import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TARGET, TOKEN } from './chars.js';
 import {
@@ -85,6 +87,7 @@ type State = 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'tra
 
 const END_NO_TRAILERS: EndEvent = Object.freeze({ type: 'end', trailers: Object.freeze([]) as readonly string[] });
 const EMPTY = Buffer.alloc(0);
+const NO_FIELDS: readonly string[] = Object.freeze([]);
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
@@ -110,7 +113,15 @@ export class RequestParser {
   #error: ProtocolError | null = null;
   /** Head scan progress, relative to #pos (the head's first byte). */
   #scanRel = 0;
+  /** Start and end (before CR) of each complete line of the head so far, relative to #pos; #lineCount entries are used. */
   #lines: number[] = [];
+  #lineCount = 0;
+  /** The head being parsed: where it starts and ends in #buf, and its text once made (see #cut). */
+  #headBase = 0;
+  #headEnd = 0;
+  #headText: string | undefined = undefined;
+  /** The previous request's field lines, whose strings a repeated line reuses. */
+  #prevFields: readonly string[] = NO_FIELDS;
   /** Body bytes left in the Content-Length body or the current chunk. */
   #remaining = 0;
   #bodyBytes = 0;
@@ -218,22 +229,24 @@ export class RequestParser {
     const buf = this.#buf;
     const limits = this.#limits;
     const lines = this.#lines;
+    let n = this.#lineCount;
     let ls = this.#pos + this.#scanRel;
     for (;;) {
       const nl = buf.indexOf(LF, ls);
       if (nl === -1) {
         this.#scanRel = ls - this.#pos;
+        this.#lineCount = n;
         this.#checkPartialHead(buf.length - ls);
         return NEED_DATA;
       }
       // Limits before syntax, on the bytes before the LF as #checkPartialHead counts them: a line
       // that is both too long and badly ended gets the same status however it was split (STYLE.md rule 7).
       if (nl - ls > 1) {
-        if (lines.length === 0) {
+        if (n === 0) {
           // "+ 1": the CR, which maxRequestLineBytes excludes.
           if (nl - ls > limits.maxRequestLineBytes + 1) throw new UriTooLongError(limits.maxRequestLineBytes);
         } else {
-          if (lines.length / 2 > limits.maxHeaderCount) {
+          if (n / 2 > limits.maxHeaderCount) {
             throw new HeaderTooLargeError(`more than ${limits.maxHeaderCount} header fields`);
           }
           if (nl + 1 - this.#pos - (lines[1] + 2) > limits.maxHeaderBytes) {
@@ -245,18 +258,19 @@ export class RequestParser {
       if (nl === ls || buf[nl - 1] !== CR) throw new BadRequestError('bare LF line terminator', 'ERR_BARE_LF');
       const lineEnd = nl - 1;
       if (lineEnd === ls) {
-        if (lines.length === 0) {
+        if (n === 0) {
           // RFC 9112 §2.2: ignore empty lines received before the request line.
           this.#pos = ls = nl + 1;
           continue;
         }
-        const head = this.#parseHead(buf, this.#pos, lines);
+        const head = this.#parseHead(buf, this.#pos, lines, n);
         this.#pos = nl + 1;
         this.#scanRel = 0;
-        lines.length = 0;
+        this.#lineCount = 0;
         return head;
       }
-      lines.push(ls - this.#pos, lineEnd - this.#pos);
+      lines[n++] = ls - this.#pos;
+      lines[n++] = lineEnd - this.#pos;
       ls = nl + 1;
     }
   }
@@ -264,10 +278,9 @@ export class RequestParser {
   /** Fails early when a head still without its end already breaks a limit. */
   #checkPartialHead(pendingLineBytes: number): void {
     const limits = this.#limits;
-    const lines = this.#lines;
-    if (lines.length === 0) {
+    if (this.#lineCount === 0) {
       if (pendingLineBytes > limits.maxRequestLineBytes + 1) throw new UriTooLongError(limits.maxRequestLineBytes);
-    } else if (this.#buf.length - this.#pos - (lines[1] + 2) > limits.maxHeaderBytes + 1) {
+    } else if (this.#buf.length - this.#pos - (this.#lines[1] + 2) > limits.maxHeaderBytes + 1) {
       // "+ 1": a pending CR may be the start of the empty line that ends the head, which the
       // complete-line check does not count; without it, an exact-limit head split before its
       // final LF would get 431 while the same bytes in one piece pass (STYLE.md rule 7).
@@ -275,22 +288,30 @@ export class RequestParser {
     }
   }
 
-  #parseHead(buf: Buffer, base: number, lines: number[]): RequestEvent {
-    // The whole head becomes one latin1 string with a single native call; method,
-    // target, names and values are then JS slices of it (no C++ crossing per field).
-    const head = (buf as Latin1).latin1Slice(base, base + lines[lines.length - 1]);
-    const cut = (start: number, end: number): string => head.slice(start - base, end - base);
+  /**
+   * The head's text from buf[s, e), a slice of one latin1 string of the whole head, made by a
+   * single native call on first need (one call, then JS slices: no C++ crossing per field).
+   */
+  #cut(buf: Buffer, s: number, e: number): string {
+    const base = this.#headBase;
+    return (this.#headText ??= (buf as Latin1).latin1Slice(base, this.#headEnd)).slice(s - base, e - base);
+  }
+
+  #parseHead(buf: Buffer, base: number, lines: number[], n: number): RequestEvent {
+    this.#headBase = base;
+    this.#headEnd = base + lines[n - 1];
+    this.#headText = undefined;
     // ---- request line (RFC 9112 §3): method SP request-target SP HTTP-version
     const rs = base + lines[0];
     const re = base + lines[1];
     let i = rs;
     while (i < re && TOKEN[buf[i]] === 1) i++;
     if (i === rs || i === re || buf[i] !== SP) throw new BadRequestError('invalid method or separator', 'ERR_INVALID_REQUEST_LINE');
-    const method = cut(rs, i);
+    const method = knownString(METHODS, buf, rs, i) ?? this.#cut(buf, rs, i);
     const ts = ++i;
     while (i < re && TARGET[buf[i]] === 1) i++;
     if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
-    const target = cut(ts, i);
+    const target = i - ts === 1 && buf[ts] === 0x2f ? '/' : this.#cut(buf, ts, i);
     const version = parseVersion(buf, i + 1, re);
     checkTargetForm(method, target);
 
@@ -303,40 +324,71 @@ export class RequestParser {
     let connClose = false;
     let connKeepAlive = false;
     let expectContinue = false;
-    for (let k = 2; k < lines.length; k += 2) {
+    const prev = this.#prevFields;
+    for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
       const e = base + lines[k + 1];
-      const colon = scanFieldLine(buf, s, e);
-      const name = cut(s, colon);
-      const [vs, ve] = valueBounds(buf, colon + 1, e);
-      const value = cut(vs, ve);
+      // A client repeats most fields on every request of a connection (Host, User-Agent,
+      // Accept...): a line whose name, then value, has the bytes of the previous request's
+      // line at the same index reuses its strings, already validated, instead of checking
+      // and copying the bytes again.
+      const f = k - 2;
+      const prevName = f < prev.length ? prev[f] : undefined;
+      let name: string;
+      let colon: number;
+      if (prevName !== undefined && s + prevName.length < e && buf[s + prevName.length] === 0x3a && sameBytes(prevName, buf, s)) {
+        name = prevName;
+        colon = s + prevName.length;
+      } else {
+        colon = scanFieldLine(buf, s, e);
+        name = knownString(FIELD_NAMES, buf, s, colon) ?? this.#cut(buf, s, colon);
+      }
+      let vs = colon + 1;
+      let ve = e;
+      while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
+      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
+      const prevValue = name === prevName ? prev[f + 1] : undefined;
+      let value: string;
+      /** The whole line equals the previous request's: its value passed every check below already. */
+      let repeated = false;
+      if (prevValue !== undefined && prevValue.length === ve - vs && sameBytes(prevValue, buf, vs)) {
+        value = prevValue;
+        repeated = true;
+      } else {
+        checkFieldValue(buf, vs, ve);
+        value = this.#cut(buf, vs, ve);
+      }
       rawHeaders.push(name, value);
-      switch (name.length) {
+      // The fields that drive parsing are recognized on the bytes: length first, then ASCII case-insensitively.
+      switch (colon - s) {
         case 4:
-          if (equalsLower(name, 'host')) {
+          if (equalsLower(buf, s, 'host')) {
             // RFC 9112 §3.2: more than one Host, or an invalid one, gets 400.
             if (++hostCount > 1) throw new BadRequestError('duplicate Host', 'ERR_DUPLICATE_HOST');
-            if (!isValidHost(value)) throw new BadRequestError('invalid Host', 'ERR_INVALID_HOST');
+            if (!repeated && !isValidHost(buf, vs, ve)) throw new BadRequestError('invalid Host', 'ERR_INVALID_HOST');
             host = value;
           }
           break;
         case 6:
-          if (equalsLower(name, 'expect')) {
+          if (equalsLower(buf, s, 'expect')) {
             // RFC 9110 §10.1.1: the only expectation defined is 100-continue; 1.0 clients' one is ignored.
             if (value.toLowerCase() !== '100-continue') throw new ExpectationFailedError();
             if (version === '1.1') expectContinue = true;
           }
           break;
         case 10:
-          if (equalsLower(name, 'connection')) {
-            for (const opt of splitList(value)) {
+          if (equalsLower(buf, s, 'connection')) {
+            // The usual one-option values skip the list split (and its allocations).
+            if (value === 'keep-alive') connKeepAlive = true;
+            else if (value === 'close') connClose = true;
+            else for (const opt of splitList(value)) {
               if (opt === 'close') connClose = true;
               else if (opt === 'keep-alive') connKeepAlive = true;
             }
           }
           break;
         case 14:
-          if (equalsLower(name, 'content-length')) {
+          if (equalsLower(buf, s, 'content-length')) {
             // RFC 9112 §6.3 ¶5 and RFC 9110 §8.6: a second Content-Length, even an equal one, or
             // a value that is not 1*DIGIT, is an unrecoverable framing error.
             if (contentLength !== -1) throw new BadRequestError('duplicate Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
@@ -344,7 +396,7 @@ export class RequestParser {
           }
           break;
         case 17:
-          if (equalsLower(name, 'transfer-encoding')) {
+          if (equalsLower(buf, s, 'transfer-encoding')) {
             codings ??= [];
             const before = codings.length;
             for (const c of splitList(value)) {
@@ -388,6 +440,8 @@ export class RequestParser {
       this.#state = 'end';
     }
     const keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
+    this.#prevFields = rawHeaders;
+    this.#headText = undefined;
     return {
       type: 'request',
       method,
@@ -492,8 +546,8 @@ export class RequestParser {
           this.#trailerBytes += nl + 1 - s;
           const colon = scanFieldLine(buf, s, e);
           const b = buf as Latin1;
-          const [vs, ve] = valueBounds(buf, colon + 1, e);
-          this.#trailers.push(b.latin1Slice(s, colon), b.latin1Slice(vs, ve));
+          valueBounds(buf, colon + 1, e);
+          this.#trailers.push(b.latin1Slice(s, colon), b.latin1Slice(BOUNDS[0], BOUNDS[1]));
           break;
         }
         default:
@@ -607,19 +661,29 @@ function scanFieldLine(buf: Buffer, s: number, e: number): number {
 
 /**
  * Bounds of the field-value between OWS (RFC 9112 §5.1), validated against RFC 9110 §5.5
- * (no CR, LF, NUL, CTL). Reuses one pair array: callers read it at once.
+ * (no CR, LF, NUL, CTL), left in BOUNDS: callers read it at once.
  */
-function valueBounds(b: Buffer, s: number, e: number): [number, number] {
+function valueBounds(b: Buffer, s: number, e: number): void {
   while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
   while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
+  checkFieldValue(b, s, e);
+  BOUNDS[0] = s;
+  BOUNDS[1] = e;
+}
+const BOUNDS: [number, number] = [0, 0];
+
+/** field-value characters only (RFC 9110 §5.5): no CR, LF, NUL or other CTL. */
+function checkFieldValue(b: Buffer, s: number, e: number): void {
   for (let i = s; i < e; i++) {
     if (FIELD_VALUE[b[i]] === 0) throw new BadRequestError('invalid header field value', 'ERR_INVALID_HEADER_VALUE');
   }
-  BOUNDS[0] = s;
-  BOUNDS[1] = e;
-  return BOUNDS;
 }
-const BOUNDS: [number, number] = [0, 0];
+
+/** Whether buf[s, s + str.length) holds the characters of `str` (a latin1 string). */
+function sameBytes(str: string, buf: Buffer, s: number): boolean {
+  for (let i = 0; i < str.length; i++) if (buf[s + i] !== str.charCodeAt(i)) return false;
+  return true;
+}
 
 /** Content-Length = 1*DIGIT (RFC 9110 §8.6); anything else (sign, space, list) is 400. */
 function parseContentLength(value: string): number {
@@ -635,31 +699,26 @@ function parseContentLength(value: string): number {
 }
 
 /**
- * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2). Empty is allowed
- * (RFC 9112 §3.2: authority without host). A list, spaces or NUL are refused.
+ * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2), on the bytes
+ * buf[s, e). Empty is allowed (RFC 9112 §3.2: authority without host). A list,
+ * spaces or NUL are refused.
  */
-export function isValidHost(value: string): boolean {
-  const n = value.length;
-  let i = 0;
-  if (n > 0 && value.charCodeAt(0) === 0x5b) {
-    const close = value.indexOf(']');
-    if (close < 2) return false;
-    for (i = 1; i < close; i++) {
-      const c = value.charCodeAt(i);
-      if (c > 0xff || HOST_IP_LITERAL[c] === 0) return false;
-    }
+function isValidHost(buf: Buffer, s: number, e: number): boolean {
+  let i = s;
+  if (i < e && buf[i] === 0x5b) {
+    const close = buf.indexOf(0x5d, i);
+    if (close === -1 || close >= e || close < s + 2) return false;
+    for (i++; i < close; i++) if (HOST_IP_LITERAL[buf[i]] === 0) return false;
     i = close + 1;
   } else {
-    while (i < n) {
-      const c = value.charCodeAt(i);
-      if (c === 0x3a) break;
-      if (c > 0xff || HOST_NAME[c] === 0) return false;
+    while (i < e && buf[i] !== 0x3a) {
+      if (HOST_NAME[buf[i]] === 0) return false;
       i++;
     }
   }
-  if (i === n) return true;
-  if (value.charCodeAt(i) !== 0x3a) return false;
-  for (i++; i < n; i++) if (!isDigit(value.charCodeAt(i))) return false;
+  if (i === e) return true;
+  if (buf[i] !== 0x3a) return false;
+  for (i++; i < e; i++) if (!isDigit(buf[i])) return false;
   return true;
 }
 
@@ -676,13 +735,49 @@ function splitList(value: string): string[] {
   return out;
 }
 
-/** ASCII case-insensitive `name === lower` without allocating (field names are tokens). */
-function equalsLower(name: string, lower: string): boolean {
+/**
+ * ASCII case-insensitive match of the field name at buf[s] against `lower`, whose length
+ * the caller checked. Names are tokens, so `| 0x20` only folds letters ("-" is 0x2d already).
+ */
+function equalsLower(buf: Buffer, s: number, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) {
-    if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+    if ((buf[s + i] | 0x20) !== lower.charCodeAt(i)) return false;
   }
   return true;
 }
+
+/**
+ * Strings the parser hands out on most requests, by length: when the bytes match one
+ * exactly (case-sensitive: the name is kept as received), the shared constant is used
+ * instead of a new slice. Fewer allocations, and lookups compare interned strings.
+ */
+function byLength(words: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (const w of words) (out[w.length] ??= []).push(w);
+  return out;
+}
+const METHODS = byLength(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+const FIELD_NAMES = byLength([
+  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
+  'Content-Type', 'Cookie', 'Referer', 'Origin', 'Cache-Control', 'Pragma', 'Authorization', 'Range',
+  'If-None-Match', 'If-Modified-Since', 'Upgrade-Insecure-Requests', 'Sec-Fetch-Site', 'Sec-Fetch-Mode',
+  'Sec-Fetch-Dest', 'Sec-Fetch-User', 'Priority', 'Transfer-Encoding', 'Expect', 'X-Forwarded-For',
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-length',
+  'content-type', 'cookie', 'referer', 'origin', 'cache-control', 'authorization',
+]);
+
+/** The entry of `table` equal to the bytes buf[s, e), or undefined. */
+function knownString(table: string[][], buf: Buffer, s: number, e: number): string | undefined {
+  const words = table[e - s];
+  if (words === undefined) return undefined;
+  next: for (let w = 0; w < words.length; w++) {
+    const word = words[w];
+    for (let i = 0; i < word.length; i++) if (buf[s + i] !== word.charCodeAt(i)) continue next;
+    return word;
+  }
+  return undefined;
+}
+
 
 function isTokenString(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
