@@ -111,6 +111,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #outStr = '';
   #outBytes = 0;
   #drainWait: Promise<void> | null = null;
+  /** The clock read once per batch of requests: their responses share it (the Date header). */
+  #batchNow = 0;
   #remote: { address: string; port: number } | undefined;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
@@ -195,6 +197,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #process(): void {
     if (this.#inLoop) return;
     this.#inLoop = true;
+    this.#batchNow = this.#opts.clock();
     const socket = this.socket;
     // Responses to a batch of pipelined requests are collected and leave in one write:
     // one syscall with one buffer instead of a writev of many small ones.
@@ -520,7 +523,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   now(): number {
-    return this.#opts.clock();
+    // Inside a batch, its one reading: the batch takes microseconds, and Date has 1 s resolution.
+    return this.#inLoop ? this.#batchNow : this.#opts.clock();
   }
 
   reportError(err: unknown, context: string): void {

@@ -14,7 +14,13 @@
  * closes the connection, since the framing can no longer be trusted.
  */
 import { CHUNK_END, chunkHeader, lastChunk } from '../wire/chunked.js';
-import { HeaderMap } from '../wire/header-map.js';
+import {
+  HeaderMap,
+  SPECIAL_CONNECTION,
+  SPECIAL_CONTENT_LENGTH,
+  SPECIAL_DATE,
+  SPECIAL_TRANSFER_ENCODING,
+} from '../wire/header-map.js';
 import { isBodylessStatus } from '../wire/status.js';
 import { statusLine } from '../wire/serializer.js';
 import { dateLine } from './date.js';
@@ -44,6 +50,28 @@ type Framing = 'none' | 'length' | 'chunked' | 'close';
 
 /** Bodies up to this size are copied next to the head to leave in one write; larger ones go as a second buffer. */
 const COALESCE_MAX_BYTES = 16 * 1024;
+
+/** "Content-Length: N\r\n" lines of small bodies, made once: most responses are small. */
+const CONTENT_LENGTH_LINES: string[] = [];
+const CACHED_LENGTHS = 4096;
+
+function contentLengthLine(n: number): string {
+  if (n >= CACHED_LENGTHS) return `Content-Length: ${n}\r\n`;
+  return (CONTENT_LENGTH_LINES[n] ??= `Content-Length: ${n}\r\n`);
+}
+
+/** Strings up to this length are checked for ASCII in JS: cheaper than a native byteLength call. */
+const ASCII_SCAN_MAX = 256;
+
+/** The UTF-8 byte length of `s`. */
+function utf8Length(s: string): number {
+  if (s.length <= ASCII_SCAN_MAX) {
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
+    if (i === s.length) return i;
+  }
+  return Buffer.byteLength(s, 'utf8');
+}
 
 /** The server's implementation of `ResponseWriter`. */
 export class OutgoingResponse implements ResponseWriter {
@@ -109,7 +137,7 @@ export class OutgoingResponse implements ResponseWriter {
       if (typeof chunk === 'string') {
         // An ASCII body (byte length = string length) travels with the head as one
         // latin1 string: no Buffer is made for it at all.
-        const n = Buffer.byteLength(chunk, 'utf8');
+        const n = utf8Length(chunk);
         this.#sendHead(n, n === chunk.length ? chunk : Buffer.from(chunk, 'utf8'));
       } else {
         this.#sendHead(chunk === undefined ? 0 : chunk.length, chunk ?? null);
@@ -178,26 +206,28 @@ export class OutgoingResponse implements ResponseWriter {
     // RFC 9110 §15.2: a 1xx is interim and a final response must follow it; sent as the
     // response, it would leave the client waiting. The server sends 100 itself (readBody).
     if (status < 200 && status >= 100) throw new RangeError(`status ${status} is informational, not a final response`);
-    const h = this.headers;
-    let extra = h.has('date') ? '' : dateLine(this.#sink.now());
+    const h = this.#headers;
+    // Which of the fields the server sets itself the handler set too: none, usually, and then
+    // no lookup is needed (HeaderMap keeps these bits as fields come and go).
+    const special = h === undefined ? 0 : h.special;
+    let extra = (special & SPECIAL_DATE) !== 0 ? '' : dateLine(this.#sink.now());
     const noBody = isBodylessStatus(status);
     let keepAlive = this.#sink.canKeepAlive();
-    const conn = h.get('connection');
-    if (conn !== undefined) {
+    if ((special & SPECIAL_CONNECTION) !== 0) {
       // The server owns persistence; a handler may only ask for close (RFC 9112 §9.6).
-      if (/(^|[\s,])close([\s,]|$)/i.test(conn)) keepAlive = false;
-      h.delete('connection');
+      if (/(^|[\s,])close([\s,]|$)/i.test(h!.get('connection')!)) keepAlive = false;
+      h!.delete('connection');
     }
     let framing: Framing;
     if (noBody) {
       framing = 'none';
       // RFC 9110 §8.6: no Content-Length in 1xx and 204 responses; §6.1: no Transfer-Encoding either.
-      if (status !== 304) h.delete('content-length');
-      h.delete('transfer-encoding');
+      if (status !== 304 && (special & SPECIAL_CONTENT_LENGTH) !== 0) h!.delete('content-length');
+      if ((special & SPECIAL_TRANSFER_ENCODING) !== 0) h!.delete('transfer-encoding');
     } else {
-      const declared = h.get('content-length');
-      h.delete('transfer-encoding');
-      if (declared !== undefined) {
+      if ((special & SPECIAL_TRANSFER_ENCODING) !== 0) h!.delete('transfer-encoding');
+      if ((special & SPECIAL_CONTENT_LENGTH) !== 0) {
+        const declared = h!.get('content-length')!;
         const n = /^\d+$/.test(declared) ? Number(declared) : NaN;
         if (!Number.isSafeInteger(n)) throw new TypeError('invalid Content-Length header');
         framing = 'length';
@@ -205,7 +235,7 @@ export class OutgoingResponse implements ResponseWriter {
       } else if (length >= 0 && this.#trailers === undefined) {
         framing = 'length';
         this.#left = length;
-        extra += `Content-Length: ${length}\r\n`;
+        extra += contentLengthLine(length);
       } else if (this.#version === '1.1') {
         framing = 'chunked';
         extra += 'Transfer-Encoding: chunked\r\n';
@@ -220,7 +250,7 @@ export class OutgoingResponse implements ResponseWriter {
     // A bad status (statusLine throws) or an end(body) longer than the declared length is
     // found before the head counts as sent: nothing is on the wire, so the handler's
     // error can still become a clean 500 instead of a reset.
-    const head = `${h.serializeInto(statusLine(status))}${extra}\r\n`;
+    const head = `${h === undefined ? statusLine(status) : h.serializeInto(statusLine(status))}${extra}\r\n`;
     const sendBody = body !== null && body.length > 0 && !this.#isHead && framing !== 'none';
     if (sendBody && framing === 'length' && body.length > this.#left) throw new RangeError('body longer than Content-Length');
     this.#framing = framing;

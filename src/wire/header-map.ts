@@ -9,10 +9,41 @@
  */
 import { isFieldValue, isToken, trimOws } from './chars.js';
 
+/**
+ * Bits of `HeaderMap#special`: the fields the server reads or sets itself when it
+ * frames a response. A map without any of them needs no lookup at all.
+ */
+export const SPECIAL_DATE = 1;
+export const SPECIAL_CONNECTION = 2;
+export const SPECIAL_CONTENT_LENGTH = 4;
+export const SPECIAL_TRANSFER_ENCODING = 8;
+
+/** The SPECIAL_* bit of a lower-cased field name, or 0. */
+function specialBit(lower: string): number {
+  switch (lower.length) {
+    case 4:
+      return lower === 'date' ? SPECIAL_DATE : 0;
+    case 10:
+      return lower === 'connection' ? SPECIAL_CONNECTION : 0;
+    case 14:
+      return lower === 'content-length' ? SPECIAL_CONTENT_LENGTH : 0;
+    case 17:
+      return lower === 'transfer-encoding' ? SPECIAL_TRANSFER_ENCODING : 0;
+    default:
+      return 0;
+  }
+}
+
 /** Case-insensitive, order-keeping multimap of header fields. */
 export class HeaderMap {
   /** Field lines as triples: name as set, lower-cased name, value. One array, not three. */
   #f: string[] = [];
+  #special = 0;
+
+  /** SPECIAL_* bits of the names present (kept up to date by every change). */
+  get special(): number {
+    return this.#special;
+  }
 
   /** Number of field lines. */
   get size(): number {
@@ -26,18 +57,22 @@ export class HeaderMap {
       const v = checkValue(name, String(value));
       this.#remove(lower);
       this.#f.push(name, lower, v);
+      this.#special |= specialBit(lower);
       return this;
     }
     // Validate every value before touching the map, so a TypeError leaves it as it was.
     const values = value.map((v) => checkValue(name, v));
     this.#remove(lower);
     for (const v of values) this.#f.push(name, lower, v);
+    if (values.length > 0) this.#special |= specialBit(lower);
     return this;
   }
 
   /** Adds one more field line of this name. */
   append(name: string, value: string | number): this {
-    this.#f.push(name, checkName(name), checkValue(name, String(value)));
+    const lower = checkName(name);
+    this.#f.push(name, lower, checkValue(name, String(value)));
+    this.#special |= specialBit(lower);
     return this;
   }
 
@@ -101,6 +136,7 @@ export class HeaderMap {
         found = true;
       }
     }
+    if (found) this.#special &= ~specialBit(lower);
     return found;
   }
 }

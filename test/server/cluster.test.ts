@@ -364,7 +364,11 @@ for (const scheduling of ['round-robin', 'os']) {
       assert.deepEqual(s.failures, [], `dropped requests: ${s.failures.length} (ok ${s.ok})`);
       assert.ok(s.ok > 50, `requests served: ${s.ok}`);
       const newPids = [...s.byPid.keys()].filter((p) => !oldPids.has(p));
-      assert.equal(newPids.length, 2, `new workers that answered: ${newPids.join(',')}`);
+      // Round-robin hands connections to every worker in turn. With 'os' scheduling the kernel
+      // picks whichever worker accepts first, and may give one worker every connection of a
+      // short window: both new workers being ready is checked from the log below instead.
+      if (scheduling === 'round-robin') assert.equal(newPids.length, 2, `new workers that answered: ${newPids.join(',')}`);
+      else assert.ok(newPids.length >= 1, `new workers that answered: ${newPids.join(',')}`);
       // The order of the log is the rolling order: ready before the old one stops, one slot at a time.
       const events = c.lines.filter((l) => /^cluster: worker \d+ (ready|stopped)/.test(l)).slice(2);
       assert.equal(events.length, 4, events.join('\n'));
