@@ -60,17 +60,29 @@ function contentLengthLine(n: number): string {
   return (CONTENT_LENGTH_LINES[n] ??= `Content-Length: ${n}\r\n`);
 }
 
-/** Strings up to this length are checked for ASCII in JS: cheaper than a native byteLength call. */
-const ASCII_SCAN_MAX = 256;
+/**
+ * The last response head built and what it was built from. Consecutive responses often
+ * share all of it (same status, same handler fields, same Date second, same length), and
+ * then the same string is sent again instead of being concatenated anew: no allocation,
+ * and a string already flattened by its first write.
+ */
+const lastHead = { status: '', date: '', framing: '', connection: '', fields: [] as string[], text: '' };
 
-/** The UTF-8 byte length of `s`. */
-function utf8Length(s: string): number {
-  if (s.length <= ASCII_SCAN_MAX) {
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
-    if (i === s.length) return i;
+/** Status line, the handler's fields, then the server's (Date, framing, Connection), then CRLF. */
+function responseHead(status: string, h: HeaderMap | undefined, date: string, framing: string, connection: string): string {
+  const last = lastHead;
+  if (
+    status === last.status && date === last.date && framing === last.framing && connection === last.connection &&
+    (h === undefined ? last.fields.length === 0 : h.hasFields(last.fields))
+  ) {
+    return last.text;
   }
-  return Buffer.byteLength(s, 'utf8');
+  last.status = status;
+  last.date = date;
+  last.framing = framing;
+  last.connection = connection;
+  last.fields = h === undefined ? [] : h.copyFields();
+  return (last.text = `${h === undefined ? status : h.serializeInto(status)}${date}${framing}${connection}\r\n`);
 }
 
 /** The server's implementation of `ResponseWriter`. */
@@ -137,7 +149,7 @@ export class OutgoingResponse implements ResponseWriter {
       if (typeof chunk === 'string') {
         // An ASCII body (byte length = string length) travels with the head as one
         // latin1 string: no Buffer is made for it at all.
-        const n = utf8Length(chunk);
+        const n = Buffer.byteLength(chunk, 'utf8');
         this.#sendHead(n, n === chunk.length ? chunk : Buffer.from(chunk, 'utf8'));
       } else {
         this.#sendHead(chunk === undefined ? 0 : chunk.length, chunk ?? null);
@@ -210,7 +222,8 @@ export class OutgoingResponse implements ResponseWriter {
     // Which of the fields the server sets itself the handler set too: none, usually, and then
     // no lookup is needed (HeaderMap keeps these bits as fields come and go).
     const special = h === undefined ? 0 : h.special;
-    let extra = (special & SPECIAL_DATE) !== 0 ? '' : dateLine(this.#sink.now());
+    const date = (special & SPECIAL_DATE) !== 0 ? '' : dateLine(this.#sink.now());
+    let framingLine = '';
     const noBody = isBodylessStatus(status);
     let keepAlive = this.#sink.canKeepAlive();
     if ((special & SPECIAL_CONNECTION) !== 0) {
@@ -235,22 +248,21 @@ export class OutgoingResponse implements ResponseWriter {
       } else if (length >= 0 && this.#trailers === undefined) {
         framing = 'length';
         this.#left = length;
-        extra += contentLengthLine(length);
+        framingLine = contentLengthLine(length);
       } else if (this.#version === '1.1') {
         framing = 'chunked';
-        extra += 'Transfer-Encoding: chunked\r\n';
+        framingLine = 'Transfer-Encoding: chunked\r\n';
       } else {
         // RFC 9112 §6.3 ¶8: an HTTP/1.0 client reads until close.
         framing = 'close';
         keepAlive = false;
       }
     }
-    if (!keepAlive) extra += 'Connection: close\r\n';
-    else if (this.#version === '1.0') extra += 'Connection: keep-alive\r\n';
+    const connectionLine = !keepAlive ? 'Connection: close\r\n' : this.#version === '1.0' ? 'Connection: keep-alive\r\n' : '';
     // A bad status (statusLine throws) or an end(body) longer than the declared length is
     // found before the head counts as sent: nothing is on the wire, so the handler's
     // error can still become a clean 500 instead of a reset.
-    const head = `${h === undefined ? statusLine(status) : h.serializeInto(statusLine(status))}${extra}\r\n`;
+    const head = responseHead(statusLine(status), h, date, framingLine, connectionLine);
     const sendBody = body !== null && body.length > 0 && !this.#isHead && framing !== 'none';
     if (sendBody && framing === 'length' && body.length > this.#left) throw new RangeError('body longer than Content-Length');
     this.#framing = framing;

@@ -120,6 +120,19 @@ export class HeaderMap {
     for (let i = 0; i < f.length; i += 3) fn(f[i], f[i + 1], f[i + 2]);
   }
 
+  /** Whether `fields` (from copyFields) holds exactly this map's field lines, in order. */
+  hasFields(fields: readonly string[]): boolean {
+    const f = this.#f;
+    if (f.length !== fields.length) return false;
+    for (let i = 0; i < f.length; i++) if (f[i] !== fields[i]) return false;
+    return true;
+  }
+
+  /** A copy of the field lines in an opaque form for hasFields. */
+  copyFields(): string[] {
+    return this.#f.slice();
+  }
+
   /** Appends the field lines as `Name: value\r\n` to `head` and returns it. */
   serializeInto(head: string): string {
     const f = this.#f;

@@ -96,6 +96,13 @@ const HTAB = 0x09;
 const MAX_CHUNK_SIZE_DIGITS = 13;
 /** Decimal digits of a Content-Length beyond which it cannot fit in 2^53. */
 const MAX_CONTENT_LENGTH_DIGITS = 15;
+/**
+ * Longest field section remembered for the next request's compare (see #rememberSection):
+ * a browser's is under 1 KiB; a longer one is parsed every time rather than kept per connection.
+ */
+const MAX_REMEMBERED_SECTION_BYTES = 2048;
+/** Sections longer than this are compared by Buffer#compare (memcmp), shorter ones byte by byte in JS. */
+const NATIVE_COMPARE_BYTES = 256;
 /** Bytes of storage a parser starts with when it must keep a partial message. */
 const INITIAL_STORE_BYTES = 4096;
 
@@ -122,6 +129,18 @@ export class RequestParser {
   #headText: string | undefined = undefined;
   /** The previous request's field lines, whose strings a repeated line reuses. */
   #prevFields: readonly string[] = NO_FIELDS;
+  /** A copy of the previous request's field section (#sectionLength bytes of it; -1: none). */
+  #section: Buffer | null = null;
+  #sectionLength = -1;
+  /** What the last parsed field section said (see #parseFields); reused when the next one repeats it. */
+  #fRawHeaders: string[] = [];
+  #fHost = '';
+  #fHostCount = 0;
+  #fContentLength = -1;
+  #fCodings: string[] | null = null;
+  #fConnClose = false;
+  #fConnKeepAlive = false;
+  #fExpectContinue = false;
   /** Body bytes left in the Content-Length body or the current chunk. */
   #remaining = 0;
   #bodyBytes = 0;
@@ -297,25 +316,11 @@ export class RequestParser {
     return (this.#headText ??= (buf as Latin1).latin1Slice(base, this.#headEnd)).slice(s - base, e - base);
   }
 
-  #parseHead(buf: Buffer, base: number, lines: number[], n: number): RequestEvent {
-    this.#headBase = base;
-    this.#headEnd = base + lines[n - 1];
-    this.#headText = undefined;
-    // ---- request line (RFC 9112 §3): method SP request-target SP HTTP-version
-    const rs = base + lines[0];
-    const re = base + lines[1];
-    let i = rs;
-    while (i < re && TOKEN[buf[i]] === 1) i++;
-    if (i === rs || i === re || buf[i] !== SP) throw new BadRequestError('invalid method or separator', 'ERR_INVALID_REQUEST_LINE');
-    const method = knownString(METHODS, buf, rs, i) ?? this.#cut(buf, rs, i);
-    const ts = ++i;
-    while (i < re && TARGET[buf[i]] === 1) i++;
-    if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
-    const target = i - ts === 1 && buf[ts] === 0x2f ? '/' : this.#cut(buf, ts, i);
-    const version = parseVersion(buf, i + 1, re);
-    checkTargetForm(method, target);
-
-    // ---- header section (RFC 9112 §5)
+  /**
+   * Parses the field lines (RFC 9112 §5) into rawHeaders and the facts that drive framing,
+   * left in the #f* fields, and remembers the section's bytes for the next request.
+   */
+  #parseFields(buf: Buffer, base: number, lines: number[], n: number): void {
     const rawHeaders: string[] = [];
     let host = '';
     let hostCount = 0;
@@ -324,6 +329,8 @@ export class RequestParser {
     let connClose = false;
     let connKeepAlive = false;
     let expectContinue = false;
+    // Forget the remembered section first: if a line below throws, nothing half-parsed is reused.
+    this.#sectionLength = -1;
     const prev = this.#prevFields;
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
@@ -371,9 +378,9 @@ export class RequestParser {
           break;
         case 6:
           if (equalsLower(buf, s, 'expect')) {
-            // RFC 9110 §10.1.1: the only expectation defined is 100-continue; 1.0 clients' one is ignored.
+            // RFC 9110 §10.1.1: the only expectation defined is 100-continue (a 1.0 client's one is ignored later).
             if (value.toLowerCase() !== '100-continue') throw new ExpectationFailedError();
-            if (version === '1.1') expectContinue = true;
+            expectContinue = true;
           }
           break;
         case 10:
@@ -410,6 +417,76 @@ export class RequestParser {
           break;
       }
     }
+    this.#fRawHeaders = rawHeaders;
+    this.#fHost = host;
+    this.#fHostCount = hostCount;
+    this.#fContentLength = contentLength;
+    this.#fCodings = codings;
+    this.#fConnClose = connClose;
+    this.#fConnKeepAlive = connKeepAlive;
+    this.#fExpectContinue = expectContinue;
+    this.#prevFields = rawHeaders;
+    if (n > 2) this.#rememberSection(buf, base + lines[2], base + lines[n - 1]);
+  }
+
+  /**
+   * Keeps a copy of the field section's bytes (from the first field line to the end of the
+   * last). Clients repeat the same fields on every request of a connection: when the next
+   * section has the same bytes, one native compare replaces parsing it again.
+   */
+  #rememberSection(buf: Buffer, s: number, e: number): void {
+    const len = e - s;
+    if (len > MAX_REMEMBERED_SECTION_BYTES) return;
+    let copy = this.#section;
+    if (copy === null || copy.length < len) copy = this.#section = Buffer.allocUnsafeSlow(Math.max(len, 128));
+    buf.copy(copy, 0, s, e);
+    this.#sectionLength = len;
+  }
+
+  /** Whether buf[s, e) repeats the remembered section byte for byte. */
+  #repeatsSection(buf: Buffer, s: number, e: number): boolean {
+    const len = e - s;
+    if (len !== this.#sectionLength) return false;
+    const copy = this.#section!;
+    // Short sections in JS: a ranged Buffer#compare validates four offsets in JS before its native call.
+    if (len > NATIVE_COMPARE_BYTES) return buf.compare(copy, 0, len, s, e) === 0;
+    for (let i = 0; i < len; i++) if (buf[s + i] !== copy[i]) return false;
+    return true;
+  }
+
+  #parseHead(buf: Buffer, base: number, lines: number[], n: number): RequestEvent {
+    this.#headBase = base;
+    this.#headEnd = base + lines[n - 1];
+    this.#headText = undefined;
+    // ---- request line (RFC 9112 §3): method SP request-target SP HTTP-version
+    const rs = base + lines[0];
+    const re = base + lines[1];
+    let i = rs;
+    while (i < re && TOKEN[buf[i]] === 1) i++;
+    if (i === rs || i === re || buf[i] !== SP) throw new BadRequestError('invalid method or separator', 'ERR_INVALID_REQUEST_LINE');
+    const method = knownString(METHODS, buf, rs, i) ?? this.#cut(buf, rs, i);
+    const ts = ++i;
+    while (i < re && TARGET[buf[i]] === 1) i++;
+    if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+    const target = i - ts === 1 && buf[ts] === 0x2f ? '/' : this.#cut(buf, ts, i);
+    const version = parseVersion(buf, i + 1, re);
+    checkTargetForm(method, target);
+
+    // ---- header section (RFC 9112 §5)
+    if (n > 2 && this.#repeatsSection(buf, base + lines[2], base + lines[n - 1])) {
+      // The same field lines as the previous request: same facts, a new array (the request owns it).
+      this.#fRawHeaders = this.#prevFields.slice();
+    } else {
+      this.#parseFields(buf, base, lines, n);
+    }
+    const rawHeaders = this.#fRawHeaders;
+    const host = this.#fHost;
+    const hostCount = this.#fHostCount;
+    const contentLength = this.#fContentLength;
+    const codings = this.#fCodings;
+    const connClose = this.#fConnClose;
+    const connKeepAlive = this.#fConnKeepAlive;
+    const expectContinue = this.#fExpectContinue && version === '1.1';
     // RFC 9112 §3.2: a 1.1 request without Host gets 400.
     if (version === '1.1' && hostCount === 0) throw new BadRequestError('missing Host', 'ERR_MISSING_HOST');
 
@@ -440,7 +517,6 @@ export class RequestParser {
       this.#state = 'end';
     }
     const keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
-    this.#prevFields = rawHeaders;
     this.#headText = undefined;
     return {
       type: 'request',
