@@ -578,3 +578,48 @@ test('the server answers over several connections in parallel', { timeout: TEST_
     assert.deepEqual(bodies, ['/0', '/1', '/2', '/3', '/4']);
   });
 });
+
+test('response heads: pipelined responses that differ in one piece each get their own exact head', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // The server reuses the previous head string when nothing it is built from changed; each
+  // request below changes one piece (a field value, a field name, the field order, the status,
+  // the length, framing, Connection, a handler-set Date, no fields), so a reuse would show.
+  const handler: Handler = (req, res) => {
+    const p = req.path;
+    if (p !== '/none') res.headers.set('Content-Type', p === '/value' ? 'text/html' : 'text/plain');
+    if (p === '/name') res.headers.set('X-B', '1');
+    if (p === '/order') {
+      res.headers.delete('Content-Type');
+      res.headers.set('X-B', '1');
+      res.headers.set('Content-Type', 'text/plain');
+    }
+    if (p === '/status') res.status = 201;
+    if (p === '/date') res.headers.set('Date', 'Mon, 01 Jan 2024 00:00:00 GMT');
+    if (p === '/chunked') {
+      res.write('ab');
+      res.end('c');
+      return;
+    }
+    if (p === '/close') res.headers.set('Connection', 'close');
+    res.end(p === '/len' ? 'abcd' : 'abc');
+  };
+  const paths = ['/same', '/same', '/value', '/same', '/name', '/order', '/status', '/len', '/date', '/none', '/chunked', '/same', '/close'];
+  const ct = 'Content-Type: text/plain\r\n';
+  const want: Record<string, string> = {
+    '/same': `HTTP/1.1 200 OK\r\n${ct}${D}Content-Length: 3\r\n\r\nabc`,
+    '/value': `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n${D}Content-Length: 3\r\n\r\nabc`,
+    '/name': `HTTP/1.1 200 OK\r\n${ct}X-B: 1\r\n${D}Content-Length: 3\r\n\r\nabc`,
+    '/order': `HTTP/1.1 200 OK\r\nX-B: 1\r\n${ct}${D}Content-Length: 3\r\n\r\nabc`,
+    '/status': `HTTP/1.1 201 Created\r\n${ct}${D}Content-Length: 3\r\n\r\nabc`,
+    '/len': `HTTP/1.1 200 OK\r\n${ct}${D}Content-Length: 4\r\n\r\nabcd`,
+    '/date': `HTTP/1.1 200 OK\r\n${ct}Date: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 3\r\n\r\nabc`,
+    '/none': `HTTP/1.1 200 OK\r\n${D}Content-Length: 3\r\n\r\nabc`,
+    '/chunked': `HTTP/1.1 200 OK\r\n${ct}${D}Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n`,
+    '/close': `HTTP/1.1 200 OK\r\n${ct}${D}Content-Length: 3\r\nConnection: close\r\n\r\nabc`,
+  };
+  await withServer(handler, { clock: () => FIXED_NOW_MS }, async ({ connect }) => {
+    const c = await connect();
+    await c.send(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`).join(''));
+    const got = (await c.readToEnd()).toString('latin1');
+    assert.equal(got, paths.map((p) => want[p]).join(''));
+  });
+});

@@ -2,7 +2,13 @@
 // (RFC 9110 §5.1, §5.5; issue #2).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeaderMap } from '../../src/wire/index.js';
+import {
+  HeaderMap,
+  SPECIAL_CONNECTION,
+  SPECIAL_CONTENT_LENGTH,
+  SPECIAL_DATE,
+  SPECIAL_TRANSFER_ENCODING,
+} from '../../src/wire/index.js';
 
 describe('HeaderMap', () => {
   test('get is case-insensitive and joins repeated fields with ", " (RFC 9110 §5.3)', () => {
@@ -103,4 +109,36 @@ describe('HeaderMap', () => {
     assert.throws(() => h.set('X', 'bad\n'), TypeError);
     assert.equal(h.get('X'), 'keep');
   });
+});
+
+test('special bits follow the fields the server frames with, through set, append, delete and set([])', () => {
+  const h = new HeaderMap();
+  assert.equal(h.special, 0);
+  h.set('Content-Type', 'text/plain').set('X-Date', '1');
+  assert.equal(h.special, 0, 'names that merely contain a special one are not special');
+  h.set('date', 'x');
+  assert.equal(h.special, SPECIAL_DATE);
+  h.append('Content-Length', 3).set('CONNECTION', 'close').append('Transfer-Encoding', 'chunked');
+  assert.equal(h.special, SPECIAL_DATE | SPECIAL_CONTENT_LENGTH | SPECIAL_CONNECTION | SPECIAL_TRANSFER_ENCODING);
+  h.append('Content-Length', 3);
+  h.delete('content-length');
+  assert.equal(h.special & SPECIAL_CONTENT_LENGTH, 0, 'delete removes every line of the name, and its bit');
+  h.set('Connection', []);
+  assert.equal(h.special & SPECIAL_CONNECTION, 0, 'set() with no values removes the field');
+  h.set('Date', ['a', 'b']);
+  assert.equal(h.special, SPECIAL_DATE | SPECIAL_TRANSFER_ENCODING);
+  assert.equal(h.delete('x-absent'), false);
+  assert.equal(h.special, SPECIAL_DATE | SPECIAL_TRANSFER_ENCODING);
+});
+
+test('hasFields compares with a copyFields snapshot: names, values and order', () => {
+  const h = new HeaderMap().set('A', '1').set('B', '2');
+  const snap = h.copyFields();
+  assert.equal(h.hasFields(snap), true);
+  h.set('B', '3');
+  assert.equal(h.hasFields(snap), false);
+  const reordered = new HeaderMap().set('B', '2').set('A', '1');
+  assert.equal(reordered.hasFields(snap), false);
+  assert.equal(new HeaderMap().set('A', '1').set('B', '2').hasFields(snap), true);
+  assert.equal(new HeaderMap().hasFields([]), true);
 });

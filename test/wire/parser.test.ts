@@ -14,6 +14,7 @@ import {
   ProtocolError,
   RequestParser,
   type ParserLimits,
+  type RequestEvent,
 } from '../../src/wire/index.js';
 import { bytes, bytewise, outcomeKey, parsePieces, splitAt, whole, type Outcome, type ParsedRequest } from './harness.js';
 
@@ -1063,5 +1064,93 @@ describe('parser: event protocol', () => {
       () => p.nextEvent(),
       (e: unknown) => e instanceof ProtocolError && e.publicMessage === 'Bad Request' && !e.message.includes('evil'),
     );
+  });
+});
+
+/**
+ * The parser reuses what it learned from the previous request's field section when the next
+ * one repeats it (whole, byte for byte) or repeats single lines. These pin the rules that keep
+ * that shortcut invisible: every request gets its own rawHeaders array, version-dependent rules
+ * are applied again, and a line that differs in any byte is validated in full.
+ */
+describe('parser: repeated field sections', () => {
+  /** Parses every request of `input` on one parser; a ProtocolError becomes [status, code]. */
+  function parseAll(input: string): Array<RequestEvent | [number, string]> {
+    const p = new RequestParser();
+    p.receive(bytes(input));
+    const out: Array<RequestEvent | [number, string]> = [];
+    for (;;) {
+      let ev;
+      try {
+        ev = p.nextEvent();
+      } catch (e) {
+        assert.ok(e instanceof ProtocolError);
+        out.push([e.status, e.code]);
+        return out;
+      }
+      if (ev === NEED_DATA) return out;
+      if (ev === PAUSED) p.startNextRequest();
+      else if (ev.type === 'request') out.push(ev);
+    }
+  }
+  const req = (x: RequestEvent | [number, string] | undefined): RequestEvent => {
+    assert.ok(x !== undefined && !Array.isArray(x), `expected a request, got ${JSON.stringify(x)}`);
+    return x;
+  };
+
+  test('a repeated section gives equal fields in a new array each time', () => {
+    const head = 'GET /a HTTP/1.1\r\nHost: example.com:8080\r\nAccept: */*\r\nX-Long: ' + 'v'.repeat(300) + '\r\n\r\n';
+    const [a, b, c] = parseAll(head + head + head.replace('/a', '/c')).map(req);
+    assert.deepEqual(b.rawHeaders, a.rawHeaders);
+    assert.deepEqual(c.rawHeaders, a.rawHeaders);
+    assert.notEqual(b.rawHeaders, a.rawHeaders);
+    assert.notEqual(c.rawHeaders, b.rawHeaders);
+    assert.equal(c.target, '/c');
+    assert.equal(b.host, 'example.com:8080');
+    // A change to one request's array does not leak into the next one's.
+    a.rawHeaders[1] = 'changed';
+    const [, d] = parseAll(head + head).map(req);
+    assert.equal(d.rawHeaders[1], 'example.com:8080');
+  });
+
+  test('the facts of a repeated section are applied to each request version again', () => {
+    const fields = 'Host: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc';
+    const [one, ten] = parseAll(`POST / HTTP/1.1\r\n${fields}POST / HTTP/1.0\r\n${fields}`).map(req);
+    assert.equal(one.expectContinue, true);
+    assert.equal(ten.expectContinue, false); // RFC 9110 §10.1.1: not to an HTTP/1.0 client
+    assert.equal(ten.keepAlive, false);
+
+    const chunked = 'Host: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
+    const out = parseAll(`POST / HTTP/1.1\r\n${chunked}POST / HTTP/1.0\r\n${chunked}`);
+    assert.equal(req(out[0]).bodyKind, 'chunked');
+    assert.deepEqual(out[1], [400, 'ERR_INVALID_TRANSFER_ENCODING']);
+
+    const keep = 'Host: a\r\nConnection: keep-alive\r\n\r\n';
+    const [k11, k10] = parseAll(`GET / HTTP/1.1\r\n${keep}GET / HTTP/1.0\r\n${keep}`).map(req);
+    assert.equal(k11.keepAlive, true);
+    assert.equal(k10.keepAlive, true);
+  });
+
+  test('one changed byte in a repeated line is validated in full', () => {
+    const ok = 'GET / HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\n\r\n';
+    // Same length, same name, one byte different: an invalid Host, then an invalid value.
+    assert.deepEqual(parseAll(ok + ok.replace('example.com', 'example com'))[1], [400, 'ERR_INVALID_HOST']);
+    assert.deepEqual(parseAll(ok + ok.replace('X-A: 1', 'X-A: \x01'))[1], [400, 'ERR_INVALID_HEADER_VALUE']);
+    // The name changes case: still the Host field, still checked.
+    assert.deepEqual(parseAll(ok + ok.replace('Host: example.com', 'host: exa mple.c'))[1], [400, 'ERR_INVALID_HOST']);
+    // A duplicate Host after a request that had one.
+    const dup = 'GET / HTTP/1.1\r\nHost: example.com\r\nHost: example.com\r\n\r\n';
+    assert.deepEqual(parseAll(ok + dup)[1], [400, 'ERR_DUPLICATE_HOST']);
+    // A name that extends the previous one is a different field, not a repeat of it.
+    const [, longer] = parseAll(ok + ok.replace('X-A:', 'X-AB:')).map(req);
+    assert.deepEqual(longer.rawHeaders, ['Host', 'example.com', 'X-AB', '1']);
+  });
+
+  test('a section seen after a different one is parsed, not taken for the older one', () => {
+    const a = 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n';
+    const b = 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx';
+    const out = parseAll(a + b + a + b).map(req);
+    assert.deepEqual(out.map((r) => r.contentLength), [0, 1, 0, 1]);
+    assert.deepEqual(out.map((r) => r.bodyKind), ['none', 'length', 'none', 'length']);
   });
 });
