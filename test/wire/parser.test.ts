@@ -1146,6 +1146,17 @@ describe('parser: repeated field sections', () => {
     assert.deepEqual(longer.rawHeaders, ['Host', 'example.com', 'X-AB', '1']);
   });
 
+  test('a section that starts with the previous one but goes on is parsed in full', () => {
+    const a = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
+    const b = 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nxy';
+    const c = 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nHost: b\r\n\r\n';
+    const out = parseAll(a + b + a + c);
+    assert.deepEqual(req(out[1]).rawHeaders, ['Host', 'a', 'Content-Length', '2']);
+    assert.equal(req(out[1]).contentLength, 2);
+    assert.deepEqual(req(out[2]).rawHeaders, ['Host', 'a']);
+    assert.deepEqual(out[3], [400, 'ERR_DUPLICATE_HOST']);
+  });
+
   test('a section seen after a different one is parsed, not taken for the older one', () => {
     const a = 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n';
     const b = 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx';
