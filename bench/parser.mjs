@@ -27,6 +27,13 @@
  * Every driver is checked to produce the same method, target, field count and
  * body length on every case before timing starts.
  *
+ * The same buffer is fed again and again, so in the single-request cases every
+ * request repeats the previous one byte for byte, as a load generator's do. keel
+ * remembers the previous request's field section per connection and skips
+ * parsing it again when it repeats; llhttp has no such shortcut. The
+ * "x16 different" browser case changes path, Sec-Fetch-Dest and cookie on every
+ * request, which is the figure for a browser's page load.
+ *
  * Usage: node bench/parser.mjs [--time-ms 300] [--rounds 5] [--out bench/results/parser.md]
  * keel's parser comes from dist/wire/parser.js (after `npm run build`), else
  * from src/wire/parser.ts when run as `node --import tsx bench/parser.mjs`.
@@ -80,10 +87,22 @@ const BROWSER_GET = [
 const POST_BODY = '{"name":"keel","message":"Hello, World!"}';
 const SMALL_POST = `POST /api/guestbook HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\nContent-Length: ${POST_BODY.length}\r\n\r\n${POST_BODY}`;
 
+/**
+ * 16 browser requests that differ from one another, as a page's requests on one connection do:
+ * path, Sec-Fetch-Dest and the cookie change each time, so a parser gains nothing from
+ * remembering the previous request's field section (keel does; the repeated cases above show it).
+ */
+const BROWSER_VARIED = Array.from({ length: PIPELINE_DEPTH }, (_, i) =>
+  BROWSER_GET.replace('/articles/http-servers-from-scratch?ref=home', `/assets/file-${i}.js`)
+    .replace('Sec-Fetch-Dest: document', i % 2 === 0 ? 'Sec-Fetch-Dest: script' : 'Sec-Fetch-Dest: image')
+    .replace('sid=8f14e45fceea167a5a36dedd4bea2543', `sid=${String(i).padStart(2, '0')}14e45fceea167a5a36dedd4bea2543`),
+).join('');
+
 /** Each case: one buffer fed per iteration, and how many requests it holds. */
 const CASES = [
   { name: 'small GET', bytes: Buffer.from(SMALL_GET), requests: 1 },
   { name: 'browser GET', bytes: Buffer.from(BROWSER_GET), requests: 1 },
+  { name: `browser GETs, x${PIPELINE_DEPTH} different`, bytes: Buffer.from(BROWSER_VARIED), requests: PIPELINE_DEPTH },
   { name: 'small POST (JSON body)', bytes: Buffer.from(SMALL_POST), requests: 1 },
   { name: `small GET pipelined x${PIPELINE_DEPTH}`, bytes: Buffer.from(SMALL_GET.repeat(PIPELINE_DEPTH)), requests: PIPELINE_DEPTH },
 ];
