@@ -54,7 +54,7 @@ export class HeaderMap {
   set(name: string, value: string | number | readonly string[]): this {
     const lower = checkName(name);
     if (typeof value !== 'object') {
-      const v = checkValue(name, String(value));
+      const v = checkValue(name, typeof value === 'string' ? value : String(value));
       this.#remove(lower);
       this.#f.push(name, lower, v);
       this.#special |= specialBit(lower);
@@ -71,7 +71,7 @@ export class HeaderMap {
   /** Adds one more field line of this name. */
   append(name: string, value: string | number): this {
     const lower = checkName(name);
-    this.#f.push(name, lower, checkValue(name, String(value)));
+    this.#f.push(name, lower, checkValue(name, typeof value === 'string' ? value : String(value)));
     this.#special |= specialBit(lower);
     return this;
   }
@@ -159,9 +159,18 @@ const KNOWN_NAMES = new Map<string, string>();
 /** Bound on KNOWN_NAMES, so names built from input cannot grow it without limit. */
 const MAX_KNOWN_NAMES = 512;
 
+/** The last name checked and its lower case: a handler usually sets the same name again. */
+let lastName = 'Content-Type';
+let lastLower = 'content-type';
+
 function checkName(name: string): string {
+  if (name === lastName) return lastLower;
   const known = KNOWN_NAMES.get(name);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    lastName = name;
+    lastLower = known;
+    return known;
+  }
   if (!isToken(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
   const lower = name.toLowerCase();
   if (KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.set(name, lower);
@@ -174,13 +183,21 @@ const KNOWN_VALUES = new Set<string>();
 const MAX_KNOWN_VALUE_LENGTH = 64;
 const MAX_KNOWN_VALUES = 512;
 
+/** The last value that passed unchanged (no OWS to trim): checked again with one compare. */
+let lastValue: string | undefined;
+
 function checkValue(name: string, value: string): string {
-  if (KNOWN_VALUES.has(value)) return value;
+  if (value === lastValue) return value;
+  if (KNOWN_VALUES.has(value)) {
+    lastValue = value;
+    return value;
+  }
   if (!isFieldValue(value)) throw new TypeError(`invalid value for header ${name}`);
   // Leading/trailing whitespace is not part of a field value (RFC 9110 §5.5).
   const trimmed = trimOws(value);
-  if (trimmed === value && value.length <= MAX_KNOWN_VALUE_LENGTH && KNOWN_VALUES.size < MAX_KNOWN_VALUES) {
-    KNOWN_VALUES.add(value);
+  if (trimmed === value) {
+    lastValue = value;
+    if (value.length <= MAX_KNOWN_VALUE_LENGTH && KNOWN_VALUES.size < MAX_KNOWN_VALUES) KNOWN_VALUES.add(value);
   }
   return trimmed;
 }
