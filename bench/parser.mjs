@@ -293,7 +293,7 @@ async function main() {
   for (let ci = 0; ci < CASES.length; ci++) {
     const [k, l, n] = results[ci].map(median);
     const c = CASES[ci];
-    lines.push(`| ${c.name} | ${c.bytes.length / c.requests} | ${fmt(k)} | ${fmt(l)} | ${(k / l).toFixed(2)}x | ${fmt(n)} | ${(k / n).toFixed(2)}x |`);
+    lines.push(`| ${c.name} | ${Math.round(c.bytes.length / c.requests)} | ${fmt(k)} | ${fmt(l)} | ${(k / l).toFixed(2)}x | ${fmt(n)} | ${(k / n).toFixed(2)}x |`);
   }
   const md = lines.join('\n') + '\n';
   process.stdout.write(md);
