@@ -67,7 +67,7 @@ function contentLengthLine(n: number): string {
  * then the same string is sent again instead of being concatenated anew: no allocation,
  * and a string already flattened by its first write.
  */
-const lastHead = { status: '', date: '', framing: '', connection: '', fields: [] as string[], text: '' };
+const lastHead = { status: '', date: '', framing: '', connection: '', fields: [] as string[], text: '', flat: false };
 
 /** Status line, the handler's fields, then the server's (Date, framing, Connection), then CRLF. */
 function responseHead(status: string, h: HeaderMap | undefined, date: string, framing: string, connection: string): string {
@@ -76,6 +76,13 @@ function responseHead(status: string, h: HeaderMap | undefined, date: string, fr
     status === last.status && date === last.date && framing === last.framing && connection === last.connection &&
     (h === undefined ? last.fields.length === 0 : h.hasFields(last.fields))
   ) {
+    if (!last.flat) {
+      // Reused at least once: made flat now. A concatenation is a tree of pieces that every
+      // socket write walks again; one sequential copy is written with a single memcpy.
+      // (Not on a miss: a server whose heads always differ would pay for nothing.)
+      last.text = Buffer.from(last.text, 'latin1').toString('latin1');
+      last.flat = true;
+    }
     return last.text;
   }
   last.status = status;
@@ -83,10 +90,8 @@ function responseHead(status: string, h: HeaderMap | undefined, date: string, fr
   last.framing = framing;
   last.connection = connection;
   last.fields = h === undefined ? [] : h.copyFields();
-  const text = `${h === undefined ? status : h.serializeInto(status)}${date}${framing}${connection}\r\n`;
-  // Stored flat: a concatenation is a tree of pieces that every socket write would walk
-  // again; one sequential copy is written with a single memcpy each time it is reused.
-  return (last.text = Buffer.from(text, 'latin1').toString('latin1'));
+  last.flat = false;
+  return (last.text = `${h === undefined ? status : h.serializeInto(status)}${date}${framing}${connection}\r\n`);
 }
 
 /** The server's implementation of `ResponseWriter`. */

@@ -21,10 +21,14 @@
  * framing of anything after it cannot be trusted (RFC 9112 §11.2).
  *
  * The head is parsed once complete: lines are located with `indexOf(LF)`
- * (native memchr), then validated byte by byte against the tables of chars.ts. Field names the
- * parser acts on are recognized on the bytes, before any string exists, and
- * common method and field-name strings are shared constants rather than new
- * slices. Body bytes are handed out as zero-copy views of the input.
+ * (native memchr), then validated byte by byte against the tables of
+ * chars.ts. Field names the parser acts on are recognized on the bytes,
+ * before any string exists; common method and field-name strings are shared
+ * constants rather than new slices. A client sends the same fields on every
+ * request of a connection: a field section that repeats the previous one byte
+ * for byte reuses its strings and facts (Host, framing, persistence) instead
+ * of being parsed again, and a repeated single line reuses its strings.
+ * Body bytes are handed out as zero-copy views of the input.
  */
 import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TARGET, TOKEN } from './chars.js';
 import {
