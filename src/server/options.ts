@@ -60,7 +60,11 @@ export interface ServerOptions extends Partial<ParserLimits> {
   clock?: () => number;
   /** TLS: when set, the listener speaks HTTPS through node:tls with these options (key, cert...). */
   tls?: TlsOptions & SecureContextOptions;
-  /** Called with handler errors and connection errors (never sent to clients). Default: console.error. */
+  /**
+   * Called with handler errors and connection errors (never sent to clients). Default:
+   * console.error. If it throws, the throw is written to console.error and dropped: a
+   * failing reporter must not take the process down with the error it was reporting.
+   */
   onError?: (err: unknown, context: string) => void;
   /**
    * PROXY protocol v1/v2 (proxy-protocol.ts): every connection starts with a header from a
@@ -146,5 +150,20 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     }
     (o as unknown as Record<string, unknown>)[key] = value;
   }
+  if (o.onError !== defaultOnError) o.onError = guardedReporter(o.onError);
   return o;
+}
+
+/**
+ * The user's onError, made safe to call from socket events and promise callbacks: there a
+ * throw would become an uncaught exception or an unhandled rejection, and end the process.
+ */
+function guardedReporter(report: (err: unknown, context: string) => void): (err: unknown, context: string) => void {
+  return (err, context) => {
+    try {
+      report(err, context);
+    } catch (thrown) {
+      console.error(`keel: onError threw while reporting "${context}":`, thrown, '\noriginal error:', err);
+    }
+  };
 }

@@ -308,3 +308,44 @@ test('idleTimeoutMs counts from the end of a long response, not from when its he
     assert.equal((await c.readResponse()).body.toString(), 'next');
   });
 });
+
+test('an onError that throws: the client still gets its 500, the connection and the process go on', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/sync') throw new Error('handler boom');
+    if (req.path === '/async') {
+      await Promise.resolve();
+      throw new Error('async boom');
+    }
+    res.end('ok');
+  };
+  const logged: unknown[][] = [];
+  const realConsoleError = console.error;
+  let uncaught: unknown;
+  const onUncaught = (err: unknown): void => {
+    uncaught = err;
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    const onError = (): void => {
+      throw new Error('reporter broke');
+    };
+    await withServer(handler, { clock: () => FIXED_NOW_MS, onError }, async ({ connect }) => {
+      const c = await connect();
+      for (const path of ['/sync', '/async', '/fine']) {
+        await c.send(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        const res = await c.readResponse();
+        assert.equal(res.status, path === '/fine' ? 200 : 500, path);
+      }
+    });
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    console.error = realConsoleError;
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
+  }
+  assert.equal(uncaught, undefined);
+  assert.equal(logged.length, 2, 'each reporter failure is written to the console');
+  assert.match(String(logged[0]![0]), /onError threw while reporting "handler failed"/);
+});
