@@ -105,6 +105,8 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
  * a browser's is under 1 KiB; a longer one is parsed every time rather than kept per connection.
  */
 const MAX_REMEMBERED_SECTION_BYTES = 2048;
+/** Longest field value the parser compares with the previous request's to reuse its string. */
+const REUSED_VALUE_MAX = 32;
 /** Sections longer than this are compared as strings (one native slice), shorter ones byte by byte in JS. */
 const NATIVE_COMPARE_BYTES = 64;
 /** Bytes of storage a parser starts with when it must keep a partial message. */
@@ -357,28 +359,19 @@ export class RequestParser {
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
       const e = base + lines[k + 1];
-      // A client repeats most fields on every request of a connection (Host, User-Agent,
-      // Accept...): a line whose name, then value, has the bytes of the previous request's
-      // line at the same index reuses its strings, already validated, instead of checking
-      // and copying the bytes again.
-      const f = k - 2;
-      const prevName = f < prev.length ? prev[f] : undefined;
-      let name: string;
-      let colon: number;
-      if (prevName !== undefined && s + prevName.length < e && buf[s + prevName.length] === 0x3a && sameBytes(prevName, buf, s)) {
-        name = prevName;
-        colon = s + prevName.length;
-      } else {
-        colon = scanFieldLine(buf, s, e);
-        name = knownString(FIELD_NAMES, buf, s, colon) ?? this.#cut(buf, s, colon);
-      }
+      const colon = scanFieldLine(buf, s, e);
+      const name = knownString(FIELD_NAMES, buf, s, colon) ?? this.#cut(buf, s, colon);
       let vs = colon + 1;
       let ve = e;
       while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
       while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-      const prevValue = name === prevName ? prev[f + 1] : undefined;
+      // A short value equal to the previous request's at the same line (Host, Connection...)
+      // reuses its string, already checked. Only short ones: comparing a long value costs more
+      // than validating and slicing it.
+      const f = k - 2;
+      const prevValue = f < prev.length && ve - vs <= REUSED_VALUE_MAX && prev[f] === name ? prev[f + 1] : undefined;
       let value: string;
-      /** The whole line equals the previous request's: its value passed every check below already. */
+      /** The line equals the previous request's: its value passed every check below already. */
       let repeated = false;
       if (prevValue !== undefined && prevValue.length === ve - vs && sameBytes(prevValue, buf, vs)) {
         value = prevValue;
