@@ -100,10 +100,10 @@ const BROWSER_VARIED = Array.from({ length: PIPELINE_DEPTH }, (_, i) =>
 
 /** Each case: one buffer fed per iteration, and how many requests it holds. */
 const CASES = [
-  { name: 'small GET', bytes: Buffer.from(SMALL_GET), requests: 1 },
-  { name: 'browser GET', bytes: Buffer.from(BROWSER_GET), requests: 1 },
+  { name: 'small GET, repeated', bytes: Buffer.from(SMALL_GET), requests: 1 },
+  { name: 'browser GET (Chrome, 20 fields), repeated', bytes: Buffer.from(BROWSER_GET), requests: 1 },
   { name: `browser GETs, x${PIPELINE_DEPTH} different`, bytes: Buffer.from(BROWSER_VARIED), requests: PIPELINE_DEPTH },
-  { name: 'small POST (JSON body)', bytes: Buffer.from(SMALL_POST), requests: 1 },
+  { name: 'small POST (JSON body), repeated', bytes: Buffer.from(SMALL_POST), requests: 1 },
   { name: `small GET pipelined x${PIPELINE_DEPTH}`, bytes: Buffer.from(SMALL_GET.repeat(PIPELINE_DEPTH)), requests: PIPELINE_DEPTH },
 ];
 
