@@ -101,10 +101,11 @@ const MAX_CHUNK_SIZE_DIGITS = 13;
 /** Decimal digits of a Content-Length beyond which it cannot fit in 2^53. */
 const MAX_CONTENT_LENGTH_DIGITS = 15;
 /**
- * Longest field section remembered for the next request's compare (see #rememberSection):
- * a browser's is under 1 KiB; a longer one is parsed every time rather than kept per connection.
+ * Longest head whose fields are remembered for the next request (see #parseFields): a
+ * browser's is under 1 KiB. What is remembered stays with an idle connection (the field
+ * strings are slices of the head's text), so a longer head is parsed every time instead.
  */
-const MAX_REMEMBERED_SECTION_BYTES = 2048;
+const MAX_REMEMBERED_HEAD_BYTES = 4096;
 /** Longest field value the parser compares with the previous request's to reuse its string. */
 const REUSED_VALUE_MAX = 32;
 /** Sections longer than this are compared as strings (one native slice), shorter ones byte by byte in JS. */
@@ -141,7 +142,6 @@ export class RequestParser {
    */
   #section = '';
   /** What the last parsed field section said (see #parseFields); reused when the next one repeats it. */
-  #fRawHeaders: string[] = [];
   #fHost = '';
   #fHostCount = 0;
   #fContentLength = -1;
@@ -341,10 +341,10 @@ export class RequestParser {
   }
 
   /**
-   * Parses the field lines (RFC 9112 §5) into rawHeaders and the facts that drive framing,
-   * left in the #f* fields, and remembers the section's bytes for the next request.
+   * Parses the field lines (RFC 9112 §5) into rawHeaders, returned, and the facts that drive
+   * framing, left in the #f* fields; remembers the section for the next request.
    */
-  #parseFields(buf: Buffer, base: number, lines: number[], n: number): void {
+  #parseFields(buf: Buffer, base: number, lines: number[], n: number): string[] {
     const rawHeaders: string[] = [];
     let host = '';
     let hostCount = 0;
@@ -432,7 +432,6 @@ export class RequestParser {
           break;
       }
     }
-    this.#fRawHeaders = rawHeaders;
     this.#fHost = host;
     this.#fHostCount = hostCount;
     this.#fContentLength = contentLength;
@@ -440,17 +439,16 @@ export class RequestParser {
     this.#fConnClose = connClose;
     this.#fConnKeepAlive = connKeepAlive;
     this.#fExpectContinue = expectContinue;
-    this.#prevFields = rawHeaders;
-    if (n > 2) this.#rememberSection(buf, base + lines[2], base + lines[n - 1]);
-  }
-
-  /**
-   * Keeps a copy of the field section's bytes (from the first field line to the end of the
-   * last). Clients repeat the same fields on every request of a connection: when the next
-   * section has the same bytes, one native compare replaces parsing it again.
-   */
-  #rememberSection(buf: Buffer, s: number, e: number): void {
-    this.#section = e - s > MAX_REMEMBERED_SECTION_BYTES ? '' : (buf as Latin1).latin1Slice(s, e);
+    // Clients repeat the same fields on every request of a connection: the section's text
+    // (from the first field line to the end of the last) and its lines are kept, so the next
+    // request can be compared with them instead of parsed (see #head, #repeatsSection).
+    if (n > 2 && this.#headEnd - base <= MAX_REMEMBERED_HEAD_BYTES) {
+      this.#section = (buf as Latin1).latin1Slice(base + lines[2], base + lines[n - 1]);
+      this.#prevFields = rawHeaders;
+    } else {
+      this.#prevFields = NO_FIELDS;
+    }
+    return rawHeaders;
   }
 
   /** Whether buf[s, e) repeats the remembered section byte for byte. */
@@ -487,13 +485,11 @@ export class RequestParser {
     checkTargetForm(method, target);
 
     // ---- header section (RFC 9112 §5)
-    if (repeated || (n > 2 && this.#repeatsSection(buf, base + lines[2], base + lines[n - 1]))) {
-      // The same field lines as the previous request: same facts, a new array (the request owns it).
-      this.#fRawHeaders = this.#prevFields.slice();
-    } else {
-      this.#parseFields(buf, base, lines, n);
-    }
-    const rawHeaders = this.#fRawHeaders;
+    // The same field lines as the previous request: the same facts, in a new array (the request owns it).
+    const rawHeaders =
+      repeated || (n > 2 && this.#repeatsSection(buf, base + lines[2], base + lines[n - 1]))
+        ? this.#prevFields.slice()
+        : this.#parseFields(buf, base, lines, n);
     const host = this.#fHost;
     const hostCount = this.#fHostCount;
     const contentLength = this.#fContentLength;
@@ -532,6 +528,8 @@ export class RequestParser {
     }
     const keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
     this.#headText = undefined;
+    // Nothing of a head too long to remember stays with the connection (#fHost is a slice of it).
+    if (this.#section.length === 0) this.#fHost = '';
     return {
       type: 'request',
       method,
