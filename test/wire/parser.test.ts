@@ -7,6 +7,7 @@
 // request left in the buffer; every delivery must give the same outcome
 // (STYLE.md rule 7).
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import {
   NEED_DATA,
@@ -1174,5 +1175,91 @@ describe('parser: repeated field sections', () => {
     const out = parseAll(a + b + a + b).map(req);
     assert.deepEqual(out.map((r) => r.contentLength), [0, 1, 0, 1]);
     assert.deepEqual(out.map((r) => r.bodyKind), ['none', 'length', 'none', 'length']);
+  });
+});
+
+describe('parser: remembering the previous request changes no outcome (property)', () => {
+  /** The first request's outcome from a parser that has seen nothing before these bytes (null: incomplete). */
+  function fresh(input: Buffer): RequestEvent | [number, string] | null {
+    const p = new RequestParser();
+    p.receive(input);
+    try {
+      const ev = p.nextEvent();
+      if (ev === NEED_DATA) return null;
+      assert.ok(ev !== PAUSED && ev.type === 'request', 'the first event is a request');
+      return ev;
+    } catch (e) {
+      assert.ok(e instanceof ProtocolError, String(e));
+      return [e.status, e.code];
+    }
+  }
+  const FIELDS: Array<[string, string]> = [
+    ['Host', 'a.example'], ['host', 'a.example:80'], ['Connection', 'close'], ['Connection', 'keep-alive'],
+    ['Expect', '100-continue'], ['Content-Length', '0'], ['Transfer-Encoding', 'chunked'], ['X-A', '1'],
+    ['Accept', '*/*'], ['User-Agent', 'test/1.0 (x)'],
+  ];
+  const opArb = fc.oneof(
+    fc.constant({ kind: 'same' as const }),
+    fc.constant({ kind: 'version' as const }),
+    fc.record({ kind: fc.constant('flip' as const), pos: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('drop' as const), idx: fc.nat() }),
+    fc.record({ kind: fc.constant('add' as const), field: fc.constantFrom(...FIELDS) }),
+  );
+
+  test('a pipelined sequence of near-copies gives, request by request, what fresh parsers give', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('1.0', '1.1'),
+        fc.array(opArb, { minLength: 1, maxLength: 8 }),
+        (fields, firstVersion, ops) => {
+          let version = firstVersion;
+          let section = fields.map(([n, v]) => `${n}: ${v}`).join('\r\n');
+          const heads: string[] = [];
+          const push = (): void => void heads.push(`GET /${heads.length} HTTP/${version}\r\n${section}\r\n\r\n`);
+          push();
+          for (const op of ops) {
+            if (op.kind === 'version') version = version === '1.0' ? '1.1' : '1.0';
+            else if (op.kind === 'flip' && section.length > 0) {
+              const at = op.pos % section.length;
+              section = section.slice(0, at) + String.fromCharCode(op.byte) + section.slice(at + 1);
+            } else if (op.kind === 'drop') {
+              const lines = section.split('\r\n');
+              if (lines.length > 1) lines.splice(op.idx % lines.length, 1);
+              section = lines.join('\r\n');
+            } else if (op.kind === 'add') section += `\r\n${op.field[0]}: ${op.field[1]}`;
+            push();
+          }
+          const stream = bytes(heads.join(''));
+          const p = new RequestParser();
+          p.receive(stream);
+          for (;;) {
+            // A fresh parser given the same remaining bytes (a changed byte may have made two
+            // heads run together or split one: the remaining bytes, not `heads`, are the truth).
+            const rest = stream.subarray(stream.length - p.bufferedBytes);
+            const want = fresh(rest);
+            let got: RequestEvent | [number, string] | null;
+            try {
+              const ev = p.nextEvent();
+              if (ev === NEED_DATA) got = null;
+              else {
+                assert.ok(ev !== PAUSED && ev.type === 'request');
+                got = ev;
+              }
+            } catch (e) {
+              assert.ok(e instanceof ProtocolError, String(e));
+              got = [e.status, e.code];
+            }
+            assert.deepEqual(got, want, JSON.stringify(rest.toString('latin1')));
+            // Stop at the end, at an error, or where a body makes the rest framing, not heads.
+            if (got === null || Array.isArray(got) || got.bodyKind !== 'none') return;
+            const end = p.nextEvent();
+            assert.ok(end !== NEED_DATA && end !== PAUSED && end.type === 'end');
+            p.startNextRequest();
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
