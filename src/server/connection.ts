@@ -111,7 +111,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #outStr = '';
   #outBytes = 0;
   #drainWait: Promise<void> | null = null;
-  /** The clock read once per batch of requests: their responses share it (the Date header). */
+  /**
+   * The clock, read once when a batch of requests starts to be answered (nginx reads its time
+   * once per event-loop turn the same way): reading it costs as much as the rest of a small
+   * response. A response made later, by a handler that awaited, reads the clock itself.
+   */
   #batchNow = 0;
   #remote: { address: string; port: number } | undefined;
 
@@ -523,7 +527,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   now(): number {
-    // Inside a batch, its one reading: the batch takes microseconds, and Date has 1 s resolution.
+    // Within a batch, the time it started: only synchronous handlers run inside one, and one
+    // that blocks for seconds stalls every connection of the process anyway (see #batchNow).
     return this.#inLoop ? this.#batchNow : this.#opts.clock();
   }
 

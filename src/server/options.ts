@@ -62,8 +62,8 @@ export interface ServerOptions extends Partial<ParserLimits> {
   tls?: TlsOptions & SecureContextOptions;
   /**
    * Called with handler errors and connection errors (never sent to clients). Default:
-   * console.error. If it throws, the throw is written to console.error and dropped: a
-   * failing reporter must not take the process down with the error it was reporting.
+   * console.error. If it throws (or, async, rejects), that is written to console.error and
+   * dropped: a failing reporter must not take the process down with the error it reported.
    */
   onError?: (err: unknown, context: string) => void;
   /**
@@ -160,10 +160,17 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
  */
 function guardedReporter(report: (err: unknown, context: string) => void): (err: unknown, context: string) => void {
   return (err, context) => {
-    try {
-      report(err, context);
-    } catch (thrown) {
+    const failed = (thrown: unknown): void => {
       console.error(`keel: onError threw while reporting "${context}":`, thrown, '\noriginal error:', err);
+    };
+    try {
+      // An async reporter returns a promise: its rejection would be an unhandled rejection.
+      const result: unknown = report(err, context);
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, failed);
+      }
+    } catch (thrown) {
+      failed(thrown);
     }
   };
 }

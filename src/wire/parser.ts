@@ -27,7 +27,7 @@
  * constants rather than new slices. A client sends the same fields on every
  * request of a connection: a field section that repeats the previous one byte
  * for byte reuses its strings and facts (Host, framing, persistence) instead
- * of being parsed again, and a repeated single line reuses its strings.
+ * of being parsed again.
  * Body bytes are handed out as zero-copy views of the input.
  */
 import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TARGET, TOKEN } from './chars.js';
@@ -106,8 +106,6 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
  * strings are slices of the head's text), so a longer head is parsed every time instead.
  */
 const MAX_REMEMBERED_HEAD_BYTES = 4096;
-/** Longest field value the parser compares with the previous request's to reuse its string. */
-const REUSED_VALUE_MAX = 32;
 /** Sections longer than this are compared as strings (one native slice), shorter ones byte by byte in JS. */
 const NATIVE_COMPARE_BYTES = 64;
 /** Bytes of storage a parser starts with when it must keep a partial message. */
@@ -134,7 +132,10 @@ export class RequestParser {
   #headBase = 0;
   #headEnd = 0;
   #headText: string | undefined = undefined;
-  /** The previous request's field lines, whose strings a repeated line reuses. */
+  /**
+   * The previous request's field lines: a private copy (the request's own array may be changed
+   * by its handler), handed out again, copied, when the next section repeats it.
+   */
   #prevFields: readonly string[] = NO_FIELDS;
   /**
    * The previous request's field section as a latin1 string ('' when none is remembered): a
@@ -301,9 +302,14 @@ export class RequestParser {
       ls = nl + 1;
       // Right after the request line: when the previous request's field section follows, byte
       // for byte, then the empty line, the head is complete without locating its lines one by
-      // one. Its limits cannot fail: the same bytes passed them under the same limits.
-      if (n === 2 && this.#section.length > 0) {
-        const se = ls + this.#section.length;
+      // one. The same bytes passed the limits before; they are checked again in case the limits
+      // object was changed since (a section over them is left to the loop, which says which).
+      const section = this.#section;
+      if (
+        n === 2 && section.length > 0 && section.length + 2 <= limits.maxHeaderBytes &&
+        this.#prevFields.length / 2 <= limits.maxHeaderCount
+      ) {
+        const se = ls + section.length;
         if (
           se + 4 <= buf.length && buf[se] === CR && buf[se + 1] === LF && buf[se + 2] === CR && buf[se + 3] === LF &&
           this.#repeatsSection(buf, ls, se)
@@ -355,7 +361,6 @@ export class RequestParser {
     let expectContinue = false;
     // Forget the remembered section first: if a line below throws, nothing half-parsed is reused.
     this.#section = '';
-    const prev = this.#prevFields;
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
       const e = base + lines[k + 1];
@@ -365,21 +370,8 @@ export class RequestParser {
       let ve = e;
       while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
       while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-      // A short value equal to the previous request's at the same line (Host, Connection...)
-      // reuses its string, already checked. Only short ones: comparing a long value costs more
-      // than validating and slicing it.
-      const f = k - 2;
-      const prevValue = f < prev.length && ve - vs <= REUSED_VALUE_MAX && prev[f] === name ? prev[f + 1] : undefined;
-      let value: string;
-      /** The line equals the previous request's: its value passed every check below already. */
-      let repeated = false;
-      if (prevValue !== undefined && prevValue.length === ve - vs && sameBytes(prevValue, buf, vs)) {
-        value = prevValue;
-        repeated = true;
-      } else {
-        checkFieldValue(buf, vs, ve);
-        value = this.#cut(buf, vs, ve);
-      }
+      checkFieldValue(buf, vs, ve);
+      const value = this.#cut(buf, vs, ve);
       rawHeaders.push(name, value);
       // The fields that drive parsing are recognized on the bytes: length first, then ASCII case-insensitively.
       switch (colon - s) {
@@ -387,7 +379,7 @@ export class RequestParser {
           if (equalsLower(buf, s, 'host')) {
             // RFC 9112 §3.2: more than one Host, or an invalid one, gets 400.
             if (++hostCount > 1) throw new BadRequestError('duplicate Host', 'ERR_DUPLICATE_HOST');
-            if (!repeated && !isValidHost(buf, vs, ve)) throw new BadRequestError('invalid Host', 'ERR_INVALID_HOST');
+            if (!isValidHostBytes(buf, vs, ve)) throw new BadRequestError('invalid Host', 'ERR_INVALID_HOST');
             host = value;
           }
           break;
@@ -444,7 +436,7 @@ export class RequestParser {
     // request can be compared with them instead of parsed (see #head, #repeatsSection).
     if (n > 2 && this.#headEnd - base <= MAX_REMEMBERED_HEAD_BYTES) {
       this.#section = (buf as Latin1).latin1Slice(base + lines[2], base + lines[n - 1]);
-      this.#prevFields = rawHeaders;
+      this.#prevFields = rawHeaders.slice();
     } else {
       this.#prevFields = NO_FIELDS;
     }
@@ -767,11 +759,6 @@ function checkFieldValue(b: Buffer, s: number, e: number): void {
   }
 }
 
-/** Whether buf[s, s + str.length) holds the characters of `str` (a latin1 string). */
-function sameBytes(str: string, buf: Buffer, s: number): boolean {
-  for (let i = 0; i < str.length; i++) if (buf[s + i] !== str.charCodeAt(i)) return false;
-  return true;
-}
 
 /** Content-Length = 1*DIGIT (RFC 9110 §8.6); anything else (sign, space, list) is 400. */
 function parseContentLength(value: string): number {
@@ -787,11 +774,17 @@ function parseContentLength(value: string): number {
 }
 
 /**
- * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2), on the bytes
- * buf[s, e). Empty is allowed (RFC 9112 §3.2: authority without host). A list,
- * spaces or NUL are refused.
+ * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2). Empty is allowed
+ * (RFC 9112 §3.2: authority without host). A list, spaces or NUL are refused.
  */
-function isValidHost(buf: Buffer, s: number, e: number): boolean {
+export function isValidHost(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return false;
+  const b = Buffer.from(value, 'latin1');
+  return isValidHostBytes(b, 0, b.length);
+}
+
+/** isValidHost on the bytes buf[s, e), as the parser checks a received Host. */
+function isValidHostBytes(buf: Buffer, s: number, e: number): boolean {
   let i = s;
   if (i < e && buf[i] === 0x5b) {
     const close = buf.indexOf(0x5d, i);

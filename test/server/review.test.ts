@@ -349,3 +349,53 @@ test('an onError that throws: the client still gets its 500, the connection and 
   assert.equal(logged.length, 2, 'each reporter failure is written to the console');
   assert.match(String(logged[0]![0]), /onError threw while reporting "handler failed"/);
 });
+
+test('an async onError that rejects is caught too: the process goes on', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = () => {
+    throw new Error('handler boom');
+  };
+  const logged: unknown[][] = [];
+  const realConsoleError = console.error;
+  let unhandled: unknown;
+  const onUnhandled = (err: unknown): void => {
+    unhandled = err;
+  };
+  process.on('unhandledRejection', onUnhandled);
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    const onError = async (): Promise<void> => {
+      throw new Error('async reporter broke');
+    };
+    await withServer(handler, { clock: () => FIXED_NOW_MS, onError }, async ({ connect }) => {
+      const c = await connect();
+      await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await c.readResponse()).status, 500);
+    });
+    await until(() => logged.length > 0, 'the rejection to be logged');
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    console.error = realConsoleError;
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.equal(unhandled, undefined);
+  assert.match(String(logged[0]![0]), /onError threw while reporting "handler failed"/);
+});
+
+test('Date: a batch of pipelined requests shares the time it started; an awaiting handler and a later batch read the clock again', { timeout: TEST_TIMEOUT_MS }, async () => {
+  let now = FIXED_NOW_MS;
+  // Each handler "takes" 5 s of the injected clock; /wait also awaits before it responds.
+  const handler: Handler = async (req, res) => {
+    now += 5_000;
+    if (req.path === '/wait') await new Promise((r) => setImmediate(r));
+    res.end('x');
+  };
+  await withServer(handler, { clock: () => now }, async ({ connect }) => {
+    const c = await connect();
+    const dateOf = async (): Promise<string> => /Date: ([^\r]*)/.exec((await c.readResponse()).raw.toString('latin1'))![1]!;
+    await c.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(2) + 'GET /wait HTTP/1.1\r\nHost: a\r\n\r\n');
+    const dates = [await dateOf(), await dateOf(), await dateOf()];
+    assert.deepEqual(dates, ['Thu, 01 Jan 2026 00:00:00 GMT', 'Thu, 01 Jan 2026 00:00:00 GMT', 'Thu, 01 Jan 2026 00:00:15 GMT']);
+    await c.send('GET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal(await dateOf(), 'Thu, 01 Jan 2026 00:00:15 GMT', 'a new batch reads the clock when it starts');
+  });
+});

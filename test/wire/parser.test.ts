@@ -16,6 +16,8 @@ import {
   RequestParser,
   type ParserLimits,
   type RequestEvent,
+  DEFAULT_PARSER_LIMITS,
+  isValidHost,
 } from '../../src/wire/index.js';
 import { bytes, bytewise, outcomeKey, parsePieces, splitAt, whole, type Outcome, type ParsedRequest } from './harness.js';
 
@@ -1112,6 +1114,49 @@ describe('parser: repeated field sections', () => {
     a.rawHeaders[1] = 'changed';
     const [, d] = parseAll(head + head).map(req);
     assert.equal(d.rawHeaders[1], 'example.com:8080');
+  });
+
+  test("a handler changing its request's rawHeaders changes nothing for the next request", () => {
+    const p = new RequestParser();
+    const head = 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\r\n';
+    p.receive(bytes(head + head + head.replace('Host: a', 'Host: bad host')));
+    const first = p.nextEvent() as RequestEvent;
+    first.rawHeaders.push('X-Internal-Auth', 'admin');
+    first.rawHeaders[1] = 'bad host';
+    first.rawHeaders[3] = 'ctl\x01';
+    assert.equal((p.nextEvent() as { type: string }).type, 'end');
+    p.startNextRequest();
+    const second = p.nextEvent() as RequestEvent;
+    assert.deepEqual(second.rawHeaders, ['Host', 'a', 'X-A', '1']);
+    assert.equal(second.host, 'a');
+    assert.equal((p.nextEvent() as { type: string }).type, 'end');
+    p.startNextRequest();
+    assert.throws(() => p.nextEvent(), (e: unknown) => e instanceof ProtocolError && e.code === 'ERR_INVALID_HOST');
+  });
+
+  test('a repeated section is held to the limits in force now, not when it was first seen', () => {
+    const limits = { ...DEFAULT_PARSER_LIMITS };
+    const p = new RequestParser(limits);
+    const head = 'GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n';
+    p.receive(bytes(head + head + head));
+    assert.equal((p.nextEvent() as { type: string }).type, 'request');
+    p.nextEvent();
+    p.startNextRequest();
+    limits.maxHeaderBytes = 20; // the section (with its last CRLF) is 34 bytes
+    assert.throws(() => p.nextEvent(), (e: unknown) => e instanceof ProtocolError && e.status === 431);
+    const q = new RequestParser(limits);
+    limits.maxHeaderBytes = DEFAULT_PARSER_LIMITS.maxHeaderBytes;
+    q.receive(bytes(head + head));
+    q.nextEvent();
+    q.nextEvent();
+    q.startNextRequest();
+    limits.maxHeaderCount = 3;
+    assert.throws(() => q.nextEvent(), (e: unknown) => e instanceof ProtocolError && e.status === 431);
+  });
+
+  test('isValidHost checks a Host value as the parser does', () => {
+    for (const ok of ['', 'a', 'example.com:8080', '[::1]:80', '127.0.0.1', "a!$&'()*+,;=b"]) assert.equal(isValidHost(ok), true, ok);
+    for (const bad of ['a b', 'a:b', 'a,b\x00', '[::1', 'user@host', 'h\u0100st', ':80x']) assert.equal(isValidHost(bad), false, bad);
   });
 
   test('the facts of a repeated section are applied to each request version again', () => {
