@@ -328,14 +328,17 @@ for (const scheduling of ['round-robin', 'os']) {
       assert.ok(c.lines.some((l) => l === `cluster: worker ${victim} exited unexpectedly (signal SIGKILL)`));
       assert.ok(c.lines.some((l) => /^cluster: restarting slot \d+ in 50 ms$/.test(l)), c.lines.join('\n'));
 
-      // The replacement answers: fresh connections until it is seen (round-robin: at most a few).
+      // The replacement answers: bursts of fresh connections until it is seen. Round-robin
+      // needs a few; with 'os' scheduling the kernel may give every sequential connection to
+      // the same worker, so each burst opens its connections at once and they race to accept.
       let seen = false;
-      for (let i = 0; i < 20 && !seen; i++) {
-        const conn = new Conn(c.port);
+      for (let burst = 0; burst < 10 && !seen; burst++) {
+        const conns = Array.from({ length: 8 }, () => new Conn(c.port));
         try {
-          seen = Number((await conn.request('/')).body) === newPid;
+          const bodies = await Promise.all(conns.map((conn) => conn.request('/').then((r) => r.body, () => '')));
+          seen = bodies.some((b) => Number(b) === newPid);
         } finally {
-          conn.close();
+          for (const conn of conns) conn.close();
         }
       }
       assert.ok(seen, `replacement ${newPid} never answered`);
