@@ -8,6 +8,7 @@
 // (STYLE.md rule 7).
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { FIELD_VALUE, TOKEN } from '../../src/wire/chars.js';
 import assert from 'node:assert/strict';
 import {
   NEED_DATA,
@@ -1306,5 +1307,32 @@ describe('parser: remembering the previous request changes no outcome (property)
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('parser: byte classes agree with chars.ts for every byte', () => {
+  const accepts = (head: string): boolean => {
+    const p = new RequestParser();
+    p.receive(bytes(head));
+    try {
+      const ev = p.nextEvent();
+      return ev !== NEED_DATA && ev !== PAUSED && ev.type === 'request';
+    } catch (e) {
+      assert.ok(e instanceof ProtocolError);
+      return false;
+    }
+  };
+  test('a field-value byte is accepted exactly when FIELD_VALUE allows it (RFC 9110 §5.5)', () => {
+    for (let b = 0; b < 256; b++) {
+      const head = `GET / HTTP/1.1\r\nHost: a\r\nX-A: a${String.fromCharCode(b)}a\r\n\r\n`;
+      assert.equal(accepts(head), FIELD_VALUE[b] === 1, `byte 0x${b.toString(16)}`);
+    }
+  });
+  test('a field-name byte is accepted exactly when TOKEN allows it (RFC 9110 §5.1)', () => {
+    for (let b = 0; b < 256; b++) {
+      const head = `GET / HTTP/1.1\r\nHost: a\r\nX${String.fromCharCode(b)}A: 1\r\n\r\n`;
+      // ":" ends the name early ("X" with the value "A: 1"), which is valid too.
+      assert.equal(accepts(head), TOKEN[b] === 1 || b === 0x3a, `byte 0x${b.toString(16)}`);
+    }
   });
 });
