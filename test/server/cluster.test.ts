@@ -335,7 +335,8 @@ for (const scheduling of ['round-robin', 'os']) {
       for (let burst = 0; burst < 10 && !seen; burst++) {
         const conns = Array.from({ length: 8 }, () => new Conn(c.port));
         try {
-          const bodies = await Promise.all(conns.map((conn) => conn.request('/').then((r) => r.body, () => '')));
+          // Every one must be answered: the victim is gone, both live workers serve.
+          const bodies = await Promise.all(conns.map(async (conn) => (await conn.request('/')).body));
           seen = bodies.some((b) => Number(b) === newPid);
         } finally {
           for (const conn of conns) conn.close();
