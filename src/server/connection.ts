@@ -632,7 +632,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
 
   #setDeadline(kind: Deadline, ms: number): void {
     this.#deadlineKind = kind;
-    this.deadline = ms > 0 ? this.#opts.clock() + ms : 0;
+    // now(): inside a batch, the time it started (microseconds ago): no second clock read on
+    // a keep-alive request, and deadlines are swept at timerResolutionMs anyway.
+    this.deadline = ms > 0 ? this.now() + ms : 0;
   }
 
   #clearDeadline(): void {
