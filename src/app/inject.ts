@@ -198,6 +198,8 @@ export class MemoryResponse implements ResponseWriter {
   readonly headers = new MemoryHeaderMap();
   /** Trailer fields set with setTrailer (not representable in a WHATWG Response). */
   readonly trailers: Array<[string, string]> = [];
+  /** The fields of each 103 Early Hints sent with writeEarlyHints, in order (a WHATWG Response has no interim responses). */
+  readonly earlyHints: Array<Array<[string, string]>> = [];
   /** Resolves with the Response once the head is sent. */
   readonly response: Promise<Response>;
   #headersSent = false;
@@ -329,6 +331,13 @@ export class MemoryResponse implements ResponseWriter {
 
   setTrailer(name: string, value: string): void {
     this.trailers.push([name, value]);
+  }
+
+  writeEarlyHints(fields: Record<string, string | readonly string[]>): void {
+    if (this.#headersSent || this.#finished) throw new Error('early hints after the response head');
+    const hints = new MemoryHeaderMap();
+    for (const name of Object.keys(fields)) hints.set(name, fields[name]!);
+    if (!this.#closed) this.earlyHints.push([...hints.entries()]);
   }
 
   onClose(fn: () => void): void {

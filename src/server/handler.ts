@@ -96,6 +96,13 @@ export interface ResponseWriter {
   end(chunk?: string | Uint8Array): void;
   /** Trailer fields sent after the last chunk of a chunked response (RFC 9112 §7.1.2). */
   setTrailer(name: string, value: string): void;
+  /**
+   * Sends a 103 Early Hints interim response with these fields (RFC 8297), typically `Link`
+   * preloads, before the final response is ready. Names and values are checked as in
+   * `headers.set()`. Not sent to an HTTP/1.0 client (RFC 9110 §15.2) or once the connection is
+   * gone; throws once the final head was sent.
+   */
+  writeEarlyHints(fields: Record<string, string | readonly string[]>): void;
   /** Calls fn once when the response completes or the connection closes, whichever comes first. */
   onClose(fn: () => void): void;
 }

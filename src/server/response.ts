@@ -179,6 +179,16 @@ export class OutgoingResponse implements ResponseWriter {
     this.fireClose();
   }
 
+  writeEarlyHints(fields: Record<string, string | readonly string[]>): void {
+    if (this.#headersSent || this.#finished) throw new Error('early hints after the response head');
+    // Checked before anything is written: a bad field throws and the response goes on untouched.
+    const hints = new HeaderMap();
+    for (const name of Object.keys(fields)) hints.set(name, fields[name]);
+    // RFC 9110 §15.2: a server must not send a 1xx response to an HTTP/1.0 client.
+    if (this.#version === '1.0' || this.#sink.isClosed) return;
+    this.#sink.writeLatin1(`${hints.serializeInto(statusLine(103))}\r\n`);
+  }
+
   setTrailer(name: string, value: string): void {
     if (this.#finished) throw new Error('trailer after end');
     (this.#trailers ??= []).push([name, value]);

@@ -59,6 +59,16 @@ describe('MemoryResponse', () => {
     assert.equal(res.finished, true);
   });
 
+  test('writeEarlyHints records each 103, checks fields, and refuses after the head', async () => {
+    const res = new MemoryResponse();
+    res.writeEarlyHints({ Link: ['</a.css>; rel=preload', '</b.js>; rel=preload'] });
+    assert.throws(() => res.writeEarlyHints({ Link: 'a\r\nX: 1' }), TypeError);
+    res.end('ok');
+    assert.deepEqual(res.earlyHints, [[['Link', '</a.css>; rel=preload'], ['Link', '</b.js>; rel=preload']]]);
+    assert.throws(() => res.writeEarlyHints({ Link: '</c.css>' }), /after the response head/);
+    assert.equal((await res.response).status, 200);
+  });
+
   test('write() returns false until the reader pulls; drain() waits for it', async () => {
     const res = new MemoryResponse();
     assert.equal(res.write('a'), false, 'highWaterMark 1: the first chunk fills the queue');

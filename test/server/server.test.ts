@@ -623,3 +623,48 @@ test('response heads: pipelined responses that differ in one piece each get thei
     assert.equal(got, paths.map((p) => want[p]).join(''));
   });
 });
+
+test('103 Early Hints (RFC 8297): interim heads before the final response, in order, pipelined too', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const errors: string[] = [];
+  const handler: Handler = (req, res) => {
+    if (req.path === '/two') {
+      res.writeEarlyHints({ Link: ['</a.css>; rel=preload; as=style', '</b.js>; rel=preload; as=script'] });
+      res.writeEarlyHints({ Link: '</c.png>; rel=preload; as=image' });
+    } else if (req.path === '/bad') {
+      try {
+        res.writeEarlyHints({ Link: '</a.css>\r\nX-Injected: 1' });
+      } catch (e) {
+        errors.push((e as Error).name);
+      }
+    } else if (req.path === '/late') {
+      res.writeHead(200, { 'Content-Length': 3 });
+      try {
+        res.writeEarlyHints({ Link: '</a.css>; rel=preload' });
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    } else {
+      res.writeEarlyHints({ Link: '</a.css>; rel=preload; as=style' });
+    }
+    res.end('abc');
+  };
+  const ok = `HTTP/1.1 200 OK\r\n${D}Content-Length: 3\r\n\r\nabc`;
+  await withServer(handler, { clock: () => FIXED_NOW_MS }, async ({ connect }) => {
+    const c = await connect();
+    await c.send(['/two', '/bad', '/late', '/one'].map((p) => `GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`).join('') + 'GET /one HTTP/1.0\r\n\r\n');
+    const got = (await c.readToEnd()).toString('latin1');
+    assert.equal(
+      got,
+      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload; as=style\r\nLink: </b.js>; rel=preload; as=script\r\n\r\n' +
+        'HTTP/1.1 103 Early Hints\r\nLink: </c.png>; rel=preload; as=image\r\n\r\n' +
+        ok +
+        ok + // /bad: the bad field threw, nothing was sent for it
+        `HTTP/1.1 200 OK\r\nContent-Length: 3\r\n${D}\r\nabc` + // /late: the head went first
+        'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload; as=style\r\n\r\n' +
+        ok +
+        // HTTP/1.0: no 1xx at all (RFC 9110 §15.2), and the connection closes after it.
+        `HTTP/1.1 200 OK\r\n${D}Content-Length: 3\r\nConnection: close\r\n\r\nabc`,
+    );
+  });
+  assert.deepEqual(errors, ['TypeError', 'early hints after the response head']);
+});
