@@ -205,8 +205,11 @@ export class MemoryResponse implements ResponseWriter {
   #headersSent = false;
   #finished = false;
   #closed = false;
+  /** destroy() was called: later writes and end() are dropped (as OutgoingResponse does). */
+  #destroyed = false;
   #isHead: boolean;
   #resolve!: (r: Response) => void;
+  #reject!: (err: unknown) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #waiters: Array<() => void> = [];
   #closeFns: Array<() => void> = [];
@@ -214,7 +217,10 @@ export class MemoryResponse implements ResponseWriter {
 
   constructor(options: { isHead?: boolean } = {}) {
     this.#isHead = options.isHead === true;
-    this.response = new Promise((resolve) => (this.#resolve = resolve));
+    this.response = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
 
   get headersSent(): boolean {
@@ -288,6 +294,7 @@ export class MemoryResponse implements ResponseWriter {
   }
 
   write(chunk: string | Uint8Array): boolean {
+    if (this.#destroyed) return false;
     if (this.#finished) throw new Error('write after end');
     if (!this.#headersSent) this.#sendHead(undefined);
     if (this.#closed) return false;
@@ -305,7 +312,7 @@ export class MemoryResponse implements ResponseWriter {
   }
 
   end(chunk?: string | Uint8Array): void {
-    if (this.#finished) return;
+    if (this.#finished || this.#destroyed) return;
     if (!this.#headersSent) {
       this.#checkStatus();
       const bytes = chunk === undefined ? new Uint8Array(0) : typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -320,6 +327,21 @@ export class MemoryResponse implements ResponseWriter {
     this.#finished = true;
     if (this.#controller !== undefined && !this.#closed) this.#controller.close();
     this.#close();
+  }
+
+  /**
+   * As a connection destroyed: before the head, `response` rejects (a client's network
+   * error); after it, the body stream errors. Later writes are dropped.
+   */
+  destroy(err?: unknown): void {
+    if (this.#finished || this.#closed) return;
+    this.#destroyed = true;
+    if (!this.#headersSent) {
+      this.#reject(err ?? new Error('response destroyed'));
+      this.#close();
+      return;
+    }
+    this.abort(err ?? new Error('response destroyed'));
   }
 
   /** Ends the body stream with an error (the in-memory analogue of a reset connection). */

@@ -345,9 +345,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     if (this.isClosed || res.finished) return;
     if (res.headersSent) {
       // The status is on the wire already; only an abort tells the client something broke.
-      // Earlier pipelined responses collected in this batch are complete: send them first.
-      this.#flush();
-      this.socket.destroy();
+      this.abort();
       return;
     }
     const status = isProtocol ? err.status : 500;
@@ -494,6 +492,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       socket.on('drain', done);
       socket.on('close', done);
     }));
+  }
+
+  abort(): void {
+    if (this.isClosed) return;
+    // Earlier pipelined responses collected in this batch are complete: send them first.
+    this.#flush();
+    this.socket.destroy();
   }
 
   get isClosed(): boolean {

@@ -103,6 +103,14 @@ export interface ResponseWriter {
    * gone; throws once the final head was sent.
    */
   writeEarlyHints(fields: Record<string, string | readonly string[]>): void;
+  /**
+   * Abandons the response and closes the connection at once: the client sees it cut short,
+   * never a complete-looking response (the way to say "this body is broken" once the head is
+   * out). Complete responses to earlier pipelined requests are sent first. `err`, when given,
+   * goes to the server's `onError`. Later writes are dropped; `onClose` callbacks run and
+   * `req.signal` aborts, as when the client leaves.
+   */
+  destroy(err?: unknown): void;
   /** Calls fn once when the response completes or the connection closes, whichever comes first. */
   onClose(fn: () => void): void;
 }

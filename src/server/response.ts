@@ -37,6 +37,8 @@ export interface ResponseSink {
   drain(): Promise<void>;
   /** True once the socket is gone. */
   readonly isClosed: boolean;
+  /** Closes the connection at once, after the complete responses already collected. */
+  abort(): void;
   /** Whether the connection may persist after this response (asked once, when the head is built). */
   canKeepAlive(): boolean;
   /** The response is complete; `keepAlive` says whether its head promised persistence. */
@@ -107,6 +109,8 @@ export class OutgoingResponse implements ResponseWriter {
   #trailers: Array<[string, string]> | undefined;
   #onClose: Array<() => void> | undefined;
   #closeFired = false;
+  /** destroy() was called: later writes and end() are dropped, and the response never finishes. */
+  #destroyed = false;
   readonly #sink: ResponseSink;
   readonly #isHead: boolean;
   readonly #version: '1.0' | '1.1';
@@ -143,6 +147,7 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   write(chunk: string | Uint8Array): boolean {
+    if (this.#destroyed) return false;
     if (this.#finished) throw new Error('write after end');
     if (!this.#headersSent) this.#sendHead(-1, null);
     return this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
@@ -153,7 +158,7 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   end(chunk?: string | Uint8Array): void {
-    if (this.#finished) return;
+    if (this.#finished || this.#destroyed) return;
     if (!this.#headersSent) {
       if (typeof chunk === 'string') {
         // An ASCII body (byte length = string length) travels with the head as one
@@ -187,6 +192,14 @@ export class OutgoingResponse implements ResponseWriter {
     // RFC 9110 §15.2: a server must not send a 1xx response to an HTTP/1.0 client.
     if (this.#version === '1.0' || this.#sink.isClosed) return;
     this.#sink.writeLatin1(`${hints.serializeInto(statusLine(103))}\r\n`);
+  }
+
+  destroy(err?: unknown): void {
+    if (this.#finished || this.#destroyed || this.#sink.isClosed) return;
+    // Not finished, ever: when the socket closes, the connection aborts req.signal and runs onClose.
+    this.#destroyed = true;
+    if (err !== undefined) this.#sink.reportError(err, 'response destroyed');
+    this.#sink.abort();
   }
 
   setTrailer(name: string, value: string): void {

@@ -69,6 +69,23 @@ describe('MemoryResponse', () => {
     assert.equal((await res.response).status, 200);
   });
 
+  test('destroy() before the head rejects the Response (a network error); after it, the body errors', async () => {
+    const early = new MemoryResponse();
+    const rejected = assert.rejects(early.response, /gone/);
+    early.destroy(new Error('gone'));
+    early.end('ignored');
+    assert.equal(early.write('x'), false);
+    await rejected;
+
+    const late = new MemoryResponse();
+    late.write('part');
+    late.destroy(new Error('upstream broke'));
+    assert.equal(late.write('more'), false);
+    late.end();
+    const r = await late.response;
+    await assert.rejects(r.text(), /upstream broke/);
+  });
+
   test('write() returns false until the reader pulls; drain() waits for it', async () => {
     const res = new MemoryResponse();
     assert.equal(res.write('a'), false, 'highWaterMark 1: the first chunk fills the queue');

@@ -396,3 +396,50 @@ test('Date: a batch of pipelined requests shares the time it started; an awaitin
     assert.equal(await dateOf(), 'Thu, 01 Jan 2026 00:00:15 GMT', 'a new batch reads the clock when it starts');
   });
 });
+
+test('res.destroy(): cuts the response short, after the complete earlier pipelined ones; reports, aborts, closes', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const closed = deferred<{ aborted: boolean; writeAfter: boolean }>();
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/a') {
+      res.end('a');
+      return;
+    }
+    res.headers.set('Content-Type', 'text/plain');
+    res.write('part');
+    await new Promise((r) => setImmediate(r));
+    res.onClose(() => closed.resolve({ aborted: req.signal.aborted, writeAfter: res.write('more') }));
+    res.destroy(new Error('upstream broke'));
+    res.end('never'); // dropped: the connection is gone
+  };
+  await withServer(handler, { clock }, async ({ connect, errors }) => {
+    const c = await connect();
+    await c.send('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n');
+    const got = (await c.readToEnd()).toString('latin1');
+    assert.equal(
+      got,
+      `HTTP/1.1 200 OK\r\n${D}Content-Length: 1\r\n\r\na` +
+        `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n${D}Transfer-Encoding: chunked\r\n\r\n4\r\npart\r\n`,
+      'the second response stops mid-body: no last chunk',
+    );
+    assert.deepEqual(await closed.promise, { aborted: true, writeAfter: false });
+    await until(() => errors.length > 0, 'the error to be reported');
+    assert.equal(errors[0]!.context, 'response destroyed');
+    assert.equal((errors[0]!.err as Error).message, 'upstream broke');
+  });
+});
+
+test('res.destroy() before the head: the client gets no response, only the close; other clients go on', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = (req, res) => {
+    if (req.path === '/drop') res.destroy();
+    else res.end('fine');
+  };
+  await withServer(handler, { clock }, async ({ connect, errors }) => {
+    const dropped = await connect();
+    const other = await connect();
+    await dropped.send('GET /drop HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal((await dropped.readToEnd()).length, 0);
+    await other.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal((await other.readResponse()).body.toString(), 'fine');
+    assert.deepEqual(errors, [], 'no error given, nothing reported');
+  });
+});
