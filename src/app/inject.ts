@@ -208,6 +208,7 @@ export class MemoryResponse implements ResponseWriter {
   /** destroy() was called: later writes and end() are dropped (as OutgoingResponse does). */
   #destroyed = false;
   #isHead: boolean;
+  #onAbort: ((reason: unknown) => void) | undefined;
   #resolve!: (r: Response) => void;
   #reject!: (err: unknown) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -215,8 +216,13 @@ export class MemoryResponse implements ResponseWriter {
   #closeFns: Array<() => void> = [];
   #pending: Uint8Array[] = [];
 
-  constructor(options: { isHead?: boolean } = {}) {
+  /**
+   * `onAbort` is called when the exchange is abandoned: destroy(), or the reader cancelling the
+   * body (the in-memory "client went away"); runFetchRequest aborts the request's signal with it.
+   */
+  constructor(options: { isHead?: boolean; onAbort?: (reason: unknown) => void } = {}) {
     this.#isHead = options.isHead === true;
+    this.#onAbort = options.onAbort;
     this.response = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -262,7 +268,10 @@ export class MemoryResponse implements ResponseWriter {
               this.#controller = c;
             },
             pull: () => this.#wake(),
-            cancel: () => this.#close(),
+            cancel: (reason: unknown) => {
+              this.#onAbort?.(reason ?? new Error('client disconnected'));
+              this.#close();
+            },
           },
           { highWaterMark: 1 },
         );
@@ -336,12 +345,12 @@ export class MemoryResponse implements ResponseWriter {
   destroy(err?: unknown): void {
     if (this.#finished || this.#closed) return;
     this.#destroyed = true;
-    if (!this.#headersSent) {
-      this.#reject(err ?? new Error('response destroyed'));
-      this.#close();
-      return;
-    }
-    this.abort(err ?? new Error('response destroyed'));
+    const reason = err ?? new Error('response destroyed');
+    this.#onAbort?.(reason);
+    // Never finished, as on the server: before the head the Response rejects, after it the body errors.
+    if (!this.#headersSent) this.#reject(reason);
+    else if (this.#controller !== undefined) this.#controller.error(reason);
+    this.#close();
   }
 
   /** Ends the body stream with an error (the in-memory analogue of a reset connection). */
@@ -398,8 +407,14 @@ export function memoryRequestFrom(request: globalThis.Request, extra: Omit<Memor
  * head gets a bare 500.
  */
 export function runFetchRequest(handler: Handler, request: globalThis.Request): Promise<Response> {
-  const req = memoryRequestFrom(request);
-  const res = new MemoryResponse({ isHead: req.method === 'HEAD' });
+  // The handler's req.signal: aborted with the caller's signal, and when the exchange is
+  // abandoned (res.destroy(), or the caller cancelling the body), as a server's would be.
+  const abort = new AbortController();
+  const outer = request.signal;
+  if (outer.aborted) abort.abort(outer.reason);
+  else outer.addEventListener('abort', () => abort.abort(outer.reason), { once: true });
+  const req = memoryRequestFrom(request, { signal: abort.signal });
+  const res = new MemoryResponse({ isHead: req.method === 'HEAD', onAbort: (reason) => abort.abort(reason) });
   let result: void | Promise<void>;
   try {
     result = handler(req, res);

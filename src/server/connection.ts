@@ -344,8 +344,8 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     if (!isProtocol && !(err instanceof RequestAbortedError)) this.#opts.onError(err, 'handler failed');
     if (this.isClosed || res.finished) return;
     if (res.headersSent) {
-      // The status is on the wire already; only an abort tells the client something broke.
-      this.abort();
+      // The status is on the wire already; only cutting the response short tells the client.
+      res.destroy();
       return;
     }
     const status = isProtocol ? err.status : 500;
@@ -498,7 +498,15 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     if (this.isClosed) return;
     // Earlier pipelined responses collected in this batch are complete: send them first.
     this.#flush();
-    this.socket.destroy();
+    // A normal close after the queued bytes, lingering (RFC 9112 §9.6): the client reads every
+    // earlier response, then this one cut short or missing. A reset could drop them, and so
+    // would destroy() with bytes still buffered in the socket. The request sees the abort now.
+    const req = this.#req;
+    const res = this.#res;
+    this.#mustClose = true;
+    this.#startClosing();
+    if (req !== null && res !== null && !res.finished) req.abort();
+    res?.fireClose();
   }
 
   get isClosed(): boolean {

@@ -104,11 +104,13 @@ export interface ResponseWriter {
    */
   writeEarlyHints(fields: Record<string, string | readonly string[]>): void;
   /**
-   * Abandons the response and closes the connection at once: the client sees it cut short,
-   * never a complete-looking response (the way to say "this body is broken" once the head is
-   * out). Complete responses to earlier pipelined requests are sent first. `err`, when given,
-   * goes to the server's `onError`. Later writes are dropped; `onClose` callbacks run and
-   * `req.signal` aborts, as when the client leaves.
+   * Abandons the response and closes the connection (the way to say "this body is broken"
+   * once the head is out): the client sees no response, a chunked body without its last
+   * chunk, or a body short of its Content-Length. Complete responses to earlier pipelined
+   * requests are sent first. `err`, when given, goes to the server's `onError`. Later writes
+   * are dropped; `onClose` callbacks run and `req.signal` aborts, as when the client leaves.
+   * A response that already looks complete (HTTP/1.0 read-until-close, HEAD, 204, 304, a
+   * Content-Length fully written) closes normally: its client cannot tell.
    */
   destroy(err?: unknown): void;
   /** Calls fn once when the response completes or the connection closes, whichever comes first. */

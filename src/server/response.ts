@@ -37,7 +37,7 @@ export interface ResponseSink {
   drain(): Promise<void>;
   /** True once the socket is gone. */
   readonly isClosed: boolean;
-  /** Closes the connection at once, after the complete responses already collected. */
+  /** Ends the connection for a response cut short, after the complete responses already collected. */
   abort(): void;
   /** Whether the connection may persist after this response (asked once, when the head is built). */
   canKeepAlive(): boolean;
@@ -139,6 +139,7 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   writeHead(status: number, headers?: Record<string, string | number | readonly string[]>): this {
+    if (this.#destroyed) return this;
     if (this.#headersSent) throw new Error('headers already sent');
     this.status = status;
     if (headers) for (const name of Object.keys(headers)) this.headers.set(name, headers[name]);
@@ -187,19 +188,32 @@ export class OutgoingResponse implements ResponseWriter {
   writeEarlyHints(fields: Record<string, string | readonly string[]>): void {
     if (this.#headersSent || this.#finished) throw new Error('early hints after the response head');
     // Checked before anything is written: a bad field throws and the response goes on untouched.
+    // append, not set: { Link: 'a', link: 'b' } are two Link lines.
     const hints = new HeaderMap();
-    for (const name of Object.keys(fields)) hints.set(name, fields[name]);
+    for (const name of Object.keys(fields)) {
+      const value = fields[name];
+      for (const v of typeof value === 'string' ? [value] : value) hints.append(name, v);
+    }
+    // RFC 9110 §8.6, §6.1: no Content-Length or Transfer-Encoding in a 1xx; Connection is the server's.
+    hints.delete('content-length');
+    hints.delete('transfer-encoding');
+    hints.delete('connection');
     // RFC 9110 §15.2: a server must not send a 1xx response to an HTTP/1.0 client.
-    if (this.#version === '1.0' || this.#sink.isClosed) return;
+    if (this.#version === '1.0' || this.#destroyed || this.#sink.isClosed) return;
     this.#sink.writeLatin1(`${hints.serializeInto(statusLine(103))}\r\n`);
   }
 
   destroy(err?: unknown): void {
-    if (this.#finished || this.#destroyed || this.#sink.isClosed) return;
-    // Not finished, ever: when the socket closes, the connection aborts req.signal and runs onClose.
+    if (this.#finished || this.#destroyed) return;
+    // Never finished: the connection aborts req.signal and runs onClose as for a client gone.
     this.#destroyed = true;
     if (err !== undefined) this.#sink.reportError(err, 'response destroyed');
-    this.#sink.abort();
+    // The client sees a missing response, a chunked body without its last chunk, or a
+    // Content-Length body short of its length. A response that already looks complete
+    // (HTTP/1.0 read-until-close, HEAD, 204, 304, a length fully written) cannot be marked
+    // broken: a reset could, but it may also drop earlier responses, and Node sends a normal
+    // close after any write anyway (resetAndDestroy was seen to give a FIN here).
+    if (!this.#sink.isClosed) this.#sink.abort();
   }
 
   setTrailer(name: string, value: string): void {

@@ -86,6 +86,17 @@ describe('MemoryResponse', () => {
     await assert.rejects(r.text(), /upstream broke/);
   });
 
+  test('destroy() through runFetchRequest aborts the handler req.signal, as a server does', async () => {
+    let aborted: boolean | undefined;
+    const response = await runFetchRequest(async (req, res) => {
+      res.write('part');
+      res.destroy(new Error('upstream broke'));
+      aborted = req.signal.aborted;
+    }, new Request('http://localhost/'));
+    assert.equal(aborted, true);
+    await assert.rejects(response.text(), /upstream broke/);
+  });
+
   test('write() returns false until the reader pulls; drain() waits for it', async () => {
     const res = new MemoryResponse();
     assert.equal(res.write('a'), false, 'highWaterMark 1: the first chunk fills the queue');

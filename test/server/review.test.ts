@@ -443,3 +443,54 @@ test('res.destroy() before the head: the client gets no response, only the close
     assert.deepEqual(errors, [], 'no error given, nothing reported');
   });
 });
+
+test('res.destroy() with request bytes still arriving: earlier responses are read in full, not lost to a reset', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = (req, res) => {
+    if (req.path === '/ok') res.end('ok');
+    else res.destroy(); // the body is never read
+  };
+  await withServer(handler, { clock, lingerMs: 500 }, async ({ connect }) => {
+    const c = await connect();
+    await c.send('GET /ok HTTP/1.1\r\nHost: a\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 900000\r\n\r\n');
+    await c.send(Buffer.alloc(200_000, 0x61)); // part of the body, more than the server reads before it answers
+    await new Promise((r) => setTimeout(r, 100));
+    const all = (await c.readToEnd()).toString('latin1');
+    assert.equal(all, `HTTP/1.1 200 OK\r\n${D}Content-Length: 2\r\n\r\nok`);
+    assert.equal(c.error, null, 'a normal close, not a reset');
+  });
+});
+
+test('res.destroy() with earlier responses still buffered in the socket: they are sent in full first', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const big = Buffer.alloc(4 * 1024 * 1024, 0x62);
+  const handler: Handler = (req, res) => {
+    if (req.path === '/big') res.end(big);
+    else res.destroy();
+  };
+  await withServer(handler, { clock }, async ({ connect }) => {
+    const c = await connect();
+    c.socket.pause(); // the client does not read yet: the 4 MiB waits in the server's socket buffer
+    await c.send('GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /gone HTTP/1.1\r\nHost: a\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    c.socket.resume();
+    const res = await c.readResponse();
+    assert.equal(res.body.length, big.length);
+    await c.readToEnd();
+    assert.equal(c.error, null);
+  });
+});
+
+test('res.destroy(err) after the client left still reports err', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = async (req, res) => {
+    res.write('part');
+    await new Promise((r) => req.signal.addEventListener('abort', r, { once: true }));
+    res.destroy(new Error('too late'));
+  };
+  await withServer(handler, { clock }, async ({ connect, errors }) => {
+    const c = await connect();
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await until(() => c.buffered.length > 0, 'the head');
+    c.socket.destroy();
+    await until(() => errors.some((e) => e.context === 'response destroyed'), 'the error to be reported');
+    assert.equal((errors.find((e) => e.context === 'response destroyed')!.err as Error).message, 'too late');
+  });
+});

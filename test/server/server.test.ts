@@ -668,3 +668,16 @@ test('103 Early Hints (RFC 8297): interim heads before the final response, in or
   });
   assert.deepEqual(errors, ['TypeError', 'early hints after the response head']);
 });
+
+test('103 Early Hints: names differing in case are separate lines; framing fields never go into a 1xx', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = (_req, res) => {
+    res.writeEarlyHints({ Link: '</a.css>', link: '</b.css>', 'Content-Length': '5', 'Transfer-Encoding': 'chunked', Connection: 'close' });
+    res.end('x');
+  };
+  await withServer(handler, { clock: () => FIXED_NOW_MS }, async ({ connect }) => {
+    const c = await connect();
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal((await c.readResponse()).raw.toString('latin1'), 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nlink: </b.css>\r\n\r\n');
+    assert.equal((await c.readResponse()).raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 1\r\n\r\nx`);
+  });
+});
