@@ -9,7 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
-import type { Database, Queryable, Row, RunResult, SqlValue } from './database.js';
+import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
 
 /** Options of `openPostgres()`; database.ts fills the defaults. */
 export interface PostgresOptions {

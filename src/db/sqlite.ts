@@ -21,7 +21,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Database, Queryable, Row, RunResult, SqlValue } from './database.js';
+import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
 
 /** Options of `openSqlite()`; database.ts fills the defaults. */
 export interface SqliteOptions {
