@@ -24,4 +24,5 @@ export {
   DEFAULT_PG_IDLE_TIMEOUT_MS,
   type OpenDatabaseOptions,
 } from './database.js';
+export { DbDriverMissingError } from './driver.js';
 export { migrate, MIGRATIONS_TABLE, type Migration, type MigrationSql, type MigrateOptions } from './migrations.js';

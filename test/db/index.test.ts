@@ -11,6 +11,7 @@ const WANT = [
   'DEFAULT_PG_IDLE_TIMEOUT_MS',
   'DEFAULT_PG_POOL_SIZE',
   'DEFAULT_SQLITE_FILE',
+  'DbDriverMissingError',
   'MIGRATIONS_TABLE',
   'isPostgresUrl',
   'isUniqueViolation',
