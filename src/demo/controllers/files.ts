@@ -49,6 +49,22 @@ function listingBody(page: string): string | undefined {
 }
 
 /**
+ * A view of `target` in which the members of `overrides` replace its own and
+ * everything else, reads and writes, goes to the target itself (its getters
+ * must run on the target: they read its private fields).
+ */
+function overriding<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get: (t, prop) => {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof T];
+      const value: unknown = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+    },
+    set: (t, prop, value) => Reflect.set(t, prop, value, t),
+  });
+}
+
+/**
  * `res` as the static handler sees it for a directory URL: its end(page) puts a
  * 200 HTML listing into the layout (`DEMO_CSP`, our page now) before sending it;
  * everything else passes through untouched.
@@ -62,15 +78,7 @@ function dressingListings(res: ResponseWriter): ResponseWriter {
     res.headers.set('Content-Security-Policy', DEMO_CSP);
     res.end(listingView(raw(body)).value);
   };
-  return new Proxy(res, {
-    get: (target, prop) => {
-      if (prop === 'end') return end;
-      // The receiver is the target: the writer's getters read its private fields.
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-    set: (target, prop, value) => Reflect.set(target, prop, value, target),
-  });
+  return overriding(res, { end });
 }
 
 /**
@@ -80,13 +88,7 @@ function dressingListings(res: ResponseWriter): ResponseWriter {
  * GET it writes the page, and the server still sends no body to a HEAD.
  */
 function asGet(req: Request): Request {
-  return new Proxy(req, {
-    get: (target, prop) => {
-      if (prop === 'method') return 'GET';
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overriding(req, { method: 'GET' });
 }
 
 /** Registers `/files/...` and `/cgi-bin/...`. */
