@@ -33,9 +33,11 @@ import { reasonPhrase } from '../wire/status.js';
 import { acceptableEncodings, type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { evaluatePreconditions, formatHttpDate, ifRangeAllows, type Validators } from './conditional.js';
 import { type ListingEntry, renderListing } from './listing.js';
+import { compressBuffer, CompressionLimiter, compressorSettings, createCompressor, type ReleaseSlot } from './compression.js';
 import { LruCache } from './file-cache.js';
 import { extensionOf, isCompressible, mimeType } from './mime.js';
 import { type ByteRange, contentRange, DEFAULT_MAX_RANGES, multipartLayout, parseRange, unsatisfiedContentRange } from './range.js';
+import { closeQuietly, FileChangedError, openVerified, readAsync, readExactly } from './static-file.js';
 
 /** What to do with path segments starting with ".": `.git`, `.env`, `.htpasswd`... */
 export type DotfilesPolicy = 'deny' | 'allow' | 'ignore';
@@ -94,6 +96,20 @@ export interface StaticOptions {
   readonly compress?: boolean | readonly ContentCoding[];
   /** Files smaller than this are not compressed on the fly. Default `DEFAULT_COMPRESS_MIN_BYTES`. */
   readonly compressMinBytes?: number;
+  /**
+   * Most on-the-fly compression streams (files above `smallFileBytes`) alive at once in
+   * this handler. Over it, the file is sent uncompressed (identity) rather than queued:
+   * a client that never reads would hold its slot for ever. 0 streams nothing compressed
+   * (small files still come compressed from the content cache). Ignored when
+   * `compressionLimiter` is given. Default `DEFAULT_MAX_CONCURRENT_COMPRESSIONS` (compression.ts).
+   */
+  readonly maxConcurrentCompressions?: number;
+  /** A limiter shared with other handlers or middleware, so the cap is per process. */
+  readonly compressionLimiter?: CompressionLimiter;
+  /** Brotli quality (0-11) on the fly. Default `DEFAULT_BROTLI_QUALITY` (4). */
+  readonly brotliQuality?: number;
+  /** Brotli window as a power of two (10-24) on the fly. Default `DEFAULT_BROTLI_WINDOW_BITS` (18: 256 KiB). */
+  readonly brotliWindowBits?: number;
   /**
    * Single-page-app fallback: a missing path without a file extension, requested with
    * GET/HEAD, is answered with this file (relative to root) and 200. `true` means
@@ -168,12 +184,6 @@ export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CACHE_MAX_FILE_BYTES = 1024 * 1024;
 /** Default `maxListingEntries`: 10 000 rows is already a multi-megabyte page. */
 export const DEFAULT_MAX_LISTING_ENTRIES = 10_000;
-/**
- * Brotli quality for on-the-fly compression. The zlib default (11) is meant for
- * build-time compression and is ~20x slower; 4 is the usual dynamic setting
- * (close to gzip -6 in speed, smaller output).
- */
-export const ON_THE_FLY_BROTLI_QUALITY = 4;
 /** `Access-Control-Max-Age` of preflight answers: one day (browsers cap it lower anyway). */
 export const CORS_MAX_AGE_SECONDS = 86_400;
 
@@ -191,6 +201,9 @@ type Found = { readonly kind: 'file' | 'dir'; readonly realPath: string; readonl
 /** The outcome of resolving a path under the root. */
 type Resolved = Found | { readonly kind: 'missing' } | { readonly kind: 'forbidden' };
 
+/** What an answer sends as its body, acquired before any header is set. */
+type Body = { readonly kind: 'none' } | { readonly kind: 'buffer'; readonly bytes: Buffer } | { readonly kind: 'fd'; readonly fd: number };
+
 /** A selected representation of a file: which bytes, which coding, which validators. */
 interface Representation {
   readonly realPath: string;
@@ -206,21 +219,8 @@ interface Representation {
 function realpathAsync(p: string): Promise<string> {
   return new Promise((resolve, reject) => fs.realpath.native(p, (err, r) => (err ? reject(err) : resolve(r))));
 }
-function statAsync(p: string): Promise<fs.Stats> {
-  return new Promise((resolve, reject) => fs.stat(p, (err, s) => (err ? reject(err) : resolve(s))));
-}
-function openAsync(p: string): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(p, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
-}
-function readAsync(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    fs.read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n))),
-  );
-}
-function closeQuietly(fd: number): Promise<void> {
-  // A close error leaves nothing to recover; the descriptor is released either way.
-  // Awaited, so a handler settles only once its descriptors are really closed.
-  return new Promise((resolve) => fs.close(fd, () => resolve()));
+function lstatAsync(p: string): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => fs.lstat(p, (err, s) => (err ? reject(err) : resolve(s))));
 }
 function readdirAsync(p: string): Promise<fs.Dirent[]> {
   return new Promise((resolve, reject) =>
@@ -228,11 +228,14 @@ function readdirAsync(p: string): Promise<fs.Dirent[]> {
   );
 }
 
-/** Thrown when a file shrank while it was being sent: the response cannot be completed. */
-class FileChangedError extends Error {
-  readonly code = 'ERR_FILE_CHANGED';
-  constructor() {
-    super('file changed while being sent');
+/**
+ * A file was not the one resolved when it was opened (`FileChangedError` from
+ * `openVerified()`), before anything was set on the response: the request may be
+ * handled again from a fresh resolve.
+ */
+class StaleResolutionError extends Error {
+  constructor(cause: FileChangedError) {
+    super('file changed since it was resolved', { cause });
   }
 }
 
@@ -310,6 +313,8 @@ export function staticHandler(options: StaticOptions): Handler {
   const precompressed = codingList(options.precompressed);
   const onTheFly = codingList(options.compress);
   const compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
+  const compressor = compressorSettings(options);
+  const limiter = options.compressionLimiter ?? new CompressionLimiter(options.maxConcurrentCompressions);
   const smallFileBytes = options.smallFileBytes ?? DEFAULT_SMALL_FILE_BYTES;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
@@ -347,7 +352,11 @@ export function staticHandler(options: StaticOptions): Handler {
     return real === realRoot || real.startsWith(rootPrefix);
   }
 
-  /** realpath + stat, with the symlink policy: the only place a request path meets the disk. */
+  /**
+   * realpath + lstat, with the symlink policy: the only place a request path is resolved.
+   * The result may be reused for `cacheTtlMs`, so it is never trusted to open a file:
+   * `openVerified()` checks the descriptor against it (static-file.ts).
+   */
   async function resolve(fsPath: string): Promise<Resolved> {
     let real: string;
     let stat: fs.Stats;
@@ -357,7 +366,8 @@ export function staticHandler(options: StaticOptions): Handler {
       // when the target exists: issue #5, STYLE rule 12.
       if (!isInsideRoot(real)) return { kind: 'forbidden' };
       if (symlinks === 'deny' && real !== fsPath) return { kind: 'forbidden' };
-      stat = await statAsync(real);
+      // lstat: `real` has no symlink left, and one swapped in since must not be followed.
+      stat = await lstatAsync(real);
     } catch (err) {
       if (isMissingError(err)) return { kind: 'missing' };
       if (isForbiddenError(err)) return { kind: 'forbidden' };
@@ -365,7 +375,8 @@ export function staticHandler(options: StaticOptions): Handler {
     }
     if (stat.isFile()) return { kind: 'file', realPath: real, stat };
     if (stat.isDirectory()) return { kind: 'dir', realPath: real, stat };
-    // FIFOs, sockets and devices: reading them could block forever or leak data.
+    // FIFOs, sockets, devices (and a symlink swapped in after realpath): opening them
+    // could block a thread for ever or read what is not a file. As if absent.
     return { kind: 'missing' };
   }
 
@@ -406,21 +417,6 @@ export function staticHandler(options: StaticOptions): Handler {
       });
     }
     return p;
-  }
-
-  function readWhole(realPath: string, size: number): Promise<Buffer> {
-    return withFileResult(realPath, async (fd) => {
-      const buf = Buffer.allocUnsafe(size);
-      let n = 0;
-      // read(2) may return less than asked; loop until full or end of file.
-      while (n < size) {
-        const got = await readAsync(fd, buf.subarray(n), size - n, n);
-        if (got === 0) break;
-        n += got;
-      }
-      // If the file shrank meanwhile we keep what we read; the next stat re-keys it.
-      return n === size ? buf : buf.subarray(0, n);
-    });
   }
 
   function setCommonHeaders(res: ResponseWriter): void {
@@ -480,6 +476,7 @@ export function staticHandler(options: StaticOptions): Handler {
   /** Picks identity, a precompressed sibling or on-the-fly compression for this request. */
   async function selectRepresentation(req: Request, file: Found, contentType: string, fsPath: string): Promise<{
     rep: Representation;
+    identity: Representation;
     isNegotiable: boolean;
   }> {
     const identity: Representation = {
@@ -489,19 +486,20 @@ export function staticHandler(options: StaticOptions): Handler {
       isOnTheFly: false,
       etag: useEtag ? fileEtag(file.stat) : undefined,
     };
-    if (!isCompressible(contentType)) return { rep: identity, isNegotiable: false };
+    if (!isCompressible(contentType)) return { rep: identity, identity, isNegotiable: false };
     const canCompress = onTheFly.length > 0 && file.stat.size >= compressMinBytes;
     const isNegotiable = precompressed.length > 0 || canCompress;
-    if (!isNegotiable) return { rep: identity, isNegotiable };
+    if (!isNegotiable) return { rep: identity, identity, isNegotiable };
     // Ranges are served from the identity representation only: byte offsets into a
     // compressed stream are useless to most clients (nginx does the same).
-    if (req.method === 'GET' && req.header('range') !== undefined) return { rep: identity, isNegotiable };
+    if (req.method === 'GET' && req.header('range') !== undefined) return { rep: identity, identity, isNegotiable };
     const acceptEncoding = req.header('accept-encoding');
     for (const coding of acceptableEncodings(acceptEncoding, precompressed)) {
       const sibling = await resolveCached(fsPath + CODING_SUFFIX[coding]);
       if (sibling.kind === 'file') {
         return {
           rep: { realPath: sibling.realPath, stat: sibling.stat, coding, isOnTheFly: false, etag: useEtag ? fileEtag(sibling.stat) : undefined },
+          identity,
           isNegotiable,
         };
       }
@@ -512,100 +510,167 @@ export function staticHandler(options: StaticOptions): Handler {
         // zlib output is not guaranteed byte-identical across versions/levels, so the
         // tag is weak (RFC 9110 §8.8.1), and distinct from the identity one.
         const etag = identity.etag !== undefined ? `W/${identity.etag.slice(0, -1)}-${CODING_TAG[coding]}"` : undefined;
-        return { rep: { ...identity, coding, isOnTheFly: true, etag }, isNegotiable };
+        return { rep: { ...identity, coding, isOnTheFly: true, etag }, identity, isNegotiable };
       }
     }
-    return { rep: identity, isNegotiable };
+    return { rep: identity, identity, isNegotiable };
+  }
+
+  /** Forgets what the path cache holds for a file and its precompressed siblings. */
+  function forgetResolved(fsPath: string): void {
+    pathCache.delete(fsPath);
+    for (const coding of precompressed) pathCache.delete(fsPath + CODING_SUFFIX[coding]);
+  }
+
+  /** Opens the file of `rep` if it is still the file that was resolved (see static-file.ts). */
+  function openRep(rep: Representation): Promise<number> {
+    return openVerified(rep.realPath, rep.stat, isInsideRoot);
+  }
+
+  /** The whole (small) file of `rep`, checked against its stat. */
+  async function readRep(rep: Representation): Promise<Buffer> {
+    const fd = await openRep(rep);
+    try {
+      return await readExactly(fd, rep.stat.size);
+    } finally {
+      await closeQuietly(fd);
+    }
+  }
+
+  /** A streamed body is compressed on the fly: large files only; small ones come from the content cache. */
+  function isStreamedCompression(rep: Representation): boolean {
+    return rep.isOnTheFly && rep.stat.size > smallFileBytes;
+  }
+
+  /**
+   * Gets the bytes the answer needs before any header is set: a buffer (from the content
+   * cache or one read), an open descriptor (to stream), or nothing (HEAD, 304, 412, 416).
+   * Opening first means a file that changed since it was resolved is found out while
+   * the request can still be resolved again (FileChangedError, retried by the caller).
+   */
+  async function acquireBody(req: Request, rep: Representation, ranges: readonly ByteRange[] | undefined): Promise<Body> {
+    const size = rep.stat.size;
+    if (rep.isOnTheFly) {
+      if (!isStreamedCompression(rep)) {
+        // Compressed once per file version and coding, then served from the cache; a
+        // HEAD compresses too, so its Content-Length is the one GET sends (RFC 9110 §9.3.2).
+        const coding = rep.coding!;
+        return { kind: 'buffer', bytes: await cachedContent(rep, coding, async () => compressBuffer(coding, await readRep(rep), compressor)) };
+      }
+      return req.method === 'HEAD' ? { kind: 'none' } : { kind: 'fd', fd: await openRep(rep) };
+    }
+    if (ranges !== undefined) return { kind: 'fd', fd: await openRep(rep) };
+    if (req.method === 'HEAD') return { kind: 'none' };
+    // One end(buffer): the core frames it with Content-Length and sends head and body in
+    // one write. The buffer may be shared with other responses: never mutated.
+    if (size <= wholeFileMaxBytes) return { kind: 'buffer', bytes: await cachedContent(rep, 'identity', () => readRep(rep)) };
+    return { kind: 'fd', fd: await openRep(rep) };
   }
 
   async function serveFile(req: Request, res: ResponseWriter, file: Found, fsPath: string): Promise<void> {
     const contentType = mimeType(fsPath);
-    const { rep, isNegotiable } = await selectRepresentation(req, file, contentType, fsPath);
+    const selected = await selectRepresentation(req, file, contentType, fsPath);
+    let rep = selected.rep;
+    // Streaming compression needs a slot; without one the identity representation is
+    // sent (compression.ts says why not queue). HEAD announces what a GET would get now.
+    let release: ReleaseSlot | undefined;
+    if (isStreamedCompression(rep)) {
+      if (req.method === 'GET') release = limiter.tryAcquire();
+      if (req.method === 'GET' ? release === undefined : !limiter.hasFreeSlot) rep = selected.identity;
+    }
+    try {
+      await serveRepresentation(req, res, rep, selected.isNegotiable, contentType, fsPath);
+    } finally {
+      release?.();
+    }
+  }
+
+  async function serveRepresentation(
+    req: Request,
+    res: ResponseWriter,
+    rep: Representation,
+    isNegotiable: boolean,
+    contentType: string,
+    fsPath: string,
+  ): Promise<void> {
     const size = rep.stat.size;
     const validators: Validators = {
       etag: rep.etag,
       lastModifiedMs: useLastModified ? rep.stat.mtimeMs : undefined,
     };
-
-    // Headers every answer about this representation carries, 304 included (RFC 9110 §15.4.5).
-    setCommonHeaders(res);
-    if (rep.etag !== undefined) res.headers.set('ETag', rep.etag);
-    if (validators.lastModifiedMs !== undefined) res.headers.set('Last-Modified', formatHttpDate(validators.lastModifiedMs));
-    res.headers.set('Cache-Control', cacheControl);
-    if (isNegotiable) addVary(res, 'Accept-Encoding');
-
     const verdict = evaluatePreconditions(req.method, (n) => req.header(n), validators);
-    if (verdict === 304) {
-      res.status = 304;
-      res.end();
-      return;
-    }
-    if (verdict === 412) {
-      res.headers.delete('ETag');
-      res.headers.delete('Last-Modified');
-      sendStatus(req, res, 412);
-      return;
-    }
-
-    res.headers.set('Content-Type', contentType);
-    res.headers.set('X-Content-Type-Options', 'nosniff');
-    res.headers.set('Accept-Ranges', 'bytes');
-    if (rep.coding !== undefined) res.headers.set('Content-Encoding', rep.coding);
-
     // Range applies to GET only (RFC 9110 §14.2) and to the identity representation.
-    let ranges: readonly ByteRange[] | undefined;
-    if (req.method === 'GET' && rep.coding === undefined && ifRangeAllows(req.header('if-range'), validators)) {
-      const r = parseRange(req.header('range'), size, maxRanges);
-      if (r.kind === 'unsatisfiable') {
-        res.headers.delete('Content-Type');
-        res.headers.delete('Accept-Ranges');
+    let range: ReturnType<typeof parseRange> | undefined;
+    if (verdict === 'proceed' && req.method === 'GET' && rep.coding === undefined && ifRangeAllows(req.header('if-range'), validators)) {
+      range = parseRange(req.header('range'), size, maxRanges);
+    }
+    const ranges = range?.kind === 'ranges' ? range.ranges : undefined;
+
+    let body: Body = { kind: 'none' };
+    if (verdict === 'proceed' && range?.kind !== 'unsatisfiable') {
+      try {
+        body = await acquireBody(req, rep, ranges);
+      } catch (err) {
+        // The cached resolution is stale: drop it so the retry asks the disk again.
+        if (!(err instanceof FileChangedError)) throw err;
+        forgetResolved(fsPath);
+        throw new StaleResolutionError(err);
+      }
+    }
+    try {
+      // Headers every answer about this representation carries, 304 included (RFC 9110 §15.4.5).
+      setCommonHeaders(res);
+      if (rep.etag !== undefined) res.headers.set('ETag', rep.etag);
+      if (validators.lastModifiedMs !== undefined) res.headers.set('Last-Modified', formatHttpDate(validators.lastModifiedMs));
+      res.headers.set('Cache-Control', cacheControl);
+      if (isNegotiable) addVary(res, 'Accept-Encoding');
+
+      if (verdict === 304) {
+        res.status = 304;
+        res.end();
+        return;
+      }
+      if (verdict === 412) {
+        res.headers.delete('ETag');
+        res.headers.delete('Last-Modified');
+        sendStatus(req, res, 412);
+        return;
+      }
+      if (range?.kind === 'unsatisfiable') {
         sendStatus(req, res, 416, { 'Content-Range': unsatisfiedContentRange(size) });
         return;
       }
-      if (r.kind === 'ranges') ranges = r.ranges;
-    }
 
-    if (rep.isOnTheFly) {
-      await sendCompressed(req, res, rep);
-      return;
-    }
-    if (ranges === undefined) {
-      await sendWhole(req, res, rep);
-      return;
-    }
-    res.status = 206;
-    if (ranges.length === 1) {
-      const r = ranges[0]!;
-      res.headers.set('Content-Range', contentRange(r, size));
-      res.headers.set('Content-Length', r.end - r.start + 1);
-      await withFile(rep.realPath, async (fd) => {
+      res.headers.set('Content-Type', contentType);
+      res.headers.set('X-Content-Type-Options', 'nosniff');
+      res.headers.set('Accept-Ranges', 'bytes');
+      if (rep.coding !== undefined) res.headers.set('Content-Encoding', rep.coding);
+
+      if (rep.isOnTheFly) return await sendCompressed(req, res, rep, body);
+      if (ranges === undefined) return await sendWhole(req, res, rep, body);
+      const fd = (body as { fd: number }).fd;
+      res.status = 206;
+      if (ranges.length === 1) {
+        const r = ranges[0]!;
+        res.headers.set('Content-Range', contentRange(r, size));
+        res.headers.set('Content-Length', r.end - r.start + 1);
         if (await streamRange(res, fd, r.start, r.end)) res.end();
-      });
-      return;
-    }
-    const boundary = randomBytes(BOUNDARY_RANDOM_BYTES).toString('hex');
-    const layout = multipartLayout(ranges, size, contentType, boundary);
-    res.headers.set('Content-Type', layout.contentType);
-    res.headers.set('Content-Length', layout.totalBytes);
-    await withFile(rep.realPath, async (fd) => {
+        return;
+      }
+      const boundary = randomBytes(BOUNDARY_RANDOM_BYTES).toString('hex');
+      const layout = multipartLayout(ranges, size, contentType, boundary);
+      res.headers.set('Content-Type', layout.contentType);
+      res.headers.set('Content-Length', layout.totalBytes);
       for (let i = 0; i < ranges.length; i++) {
         if (res.closed) return;
         if (!res.write(layout.partHeads[i]!)) await res.drain();
         if (!(await streamRange(res, fd, ranges[i]!.start, ranges[i]!.end))) return;
       }
       res.end(layout.trailer);
-    });
-  }
-
-  /** Opens a file, runs `fn`, and always closes it: the one place descriptors are owned. */
-  async function withFile(realPath: string, fn: (fd: number) => Promise<void>): Promise<void> {
-    const fd = await openAsync(realPath);
-    try {
-      await fn(fd);
     } finally {
-      // fn has awaited its last read, so no read is in flight on fd here: closing now
-      // cannot race a reused descriptor number.
-      await closeQuietly(fd);
+      // Every read on fd has been awaited by now, so closing cannot race a reused
+      // descriptor number. This is the one place a streamed descriptor is closed.
+      if (body.kind === 'fd') await closeQuietly(body.fd);
     }
   }
 
@@ -628,109 +693,73 @@ export function staticHandler(options: StaticOptions): Handler {
     return !res.closed;
   }
 
-  async function sendWhole(req: Request, res: ResponseWriter, rep: Representation): Promise<void> {
-    const { realPath } = rep;
+  async function sendWhole(req: Request, res: ResponseWriter, rep: Representation, body: Body): Promise<void> {
     const size = rep.stat.size;
     res.status = 200;
-    if (req.method === 'HEAD') {
-      res.headers.set('Content-Length', size);
-      res.end();
-      return;
-    }
-    if (size <= wholeFileMaxBytes) {
-      // One end(buffer): the core frames it with Content-Length and sends head and body
-      // in one write. The buffer may be shared with other responses: never mutated.
-      const body = await cachedContent(rep, 'identity', () => readWhole(realPath, size));
-      res.end(body);
+    if (body.kind === 'buffer') {
+      res.end(body.bytes);
       return;
     }
     res.headers.set('Content-Length', size);
-    await withFile(realPath, async (fd) => {
-      if (await streamRange(res, fd, 0, size - 1)) res.end();
-    });
+    if (body.kind === 'none') {
+      res.end(); // HEAD
+      return;
+    }
+    if (await streamRange(res, body.fd, 0, size - 1)) res.end();
   }
 
-  function createCompressor(coding: ContentCoding): zlib.Gzip | zlib.BrotliCompress {
-    if (coding === 'gzip') return zlib.createGzip();
-    return zlib.createBrotliCompress({
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: ON_THE_FLY_BROTLI_QUALITY },
-    });
-  }
-
-  async function sendCompressed(req: Request, res: ResponseWriter, rep: Representation): Promise<void> {
-    const coding = rep.coding!;
+  async function sendCompressed(req: Request, res: ResponseWriter, rep: Representation, body: Body): Promise<void> {
     res.status = 200;
-    const size = rep.stat.size;
-    if (size <= smallFileBytes) {
-      // Compressed once per file version and coding, then served from the cache; a
-      // HEAD compresses too, so its Content-Length is the one GET sends (RFC 9110 §9.3.2).
-      const out = await cachedContent(rep, coding, async () => {
-        const input = await readWhole(rep.realPath, size);
-        return new Promise<Buffer>((resolve, reject) => {
-          const cb = (err: Error | null, r: Buffer): void => (err ? reject(err) : resolve(r));
-          if (coding === 'gzip') zlib.gzip(input, cb);
-          else zlib.brotliCompress(input, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: ON_THE_FLY_BROTLI_QUALITY } }, cb);
-        });
-      });
+    if (body.kind === 'buffer') {
       if (req.method === 'HEAD') {
-        res.headers.set('Content-Length', out.length);
+        res.headers.set('Content-Length', body.bytes.length);
         res.end();
       } else {
-        res.end(out);
+        res.end(body.bytes);
       }
       return;
     }
     // A large body is streamed without a length: HEAD announces the same framing as
     // GET (chunked) rather than compress the whole file to count it.
-    if (req.method === 'HEAD') {
+    if (body.kind === 'none') {
       res.writeHead(200);
       res.end();
       return;
     }
-    // Large: file chunks -> zlib -> socket. The generator owns the descriptor and closes
-    // it in its finally, which runs only after any in-flight read has completed.
-    const compressor = createCompressor(coding);
-    const source = Readable.from(fileChunks(rep.realPath, size));
-    pipeline(source, compressor, () => {
-      // Errors surface through the iteration below; nothing else to do here.
+    // Large: file chunks -> zlib -> socket, one chunk of the file read ahead at most.
+    const zipper = createCompressor(rep.coding!, compressor, rep.stat.size);
+    const source = Readable.from(fileChunks(body.fd, rep.stat.size));
+    pipeline(source, zipper, () => {
+      // Errors (FileChangedError from a file that shrank) surface through the iteration below.
     });
     try {
-      for await (const chunk of compressor as AsyncIterable<Buffer>) {
+      for await (const chunk of zipper as AsyncIterable<Buffer>) {
         if (res.closed) break;
         if (!res.write(chunk)) await res.drain();
       }
     } finally {
-      // Breaking out destroys the compressor; tear the source down too, and wait for
-      // its 'close': the generator's finally (which closes the fd) has then run.
+      // The client left or the file failed: free zlib's native state now (a brotli
+      // stream holds megabytes), not at the next GC. Then wait for the source's 'close':
+      // its generator has then finished its last read, so the caller may close the fd.
+      zipper.destroy();
       source.destroy();
       if (!source.closed) await new Promise((resolve) => source.once('close', resolve));
     }
     if (!res.closed) res.end();
   }
 
-  async function* fileChunks(realPath: string, size: number): AsyncGenerator<Buffer> {
-    const fd = await openAsync(realPath);
-    try {
-      let pos = 0;
-      while (pos < size) {
-        const len = Math.min(chunkBytes, size - pos);
-        const buf = Buffer.allocUnsafe(len);
-        const n = await readAsync(fd, buf, len, pos);
-        if (n === 0) return;
-        pos += n;
-        yield n === len ? buf : buf.subarray(0, n);
-      }
-    } finally {
-      await closeQuietly(fd);
-    }
-  }
-
-  async function withFileResult<T>(realPath: string, fn: (fd: number) => Promise<T>): Promise<T> {
-    const fd = await openAsync(realPath);
-    try {
-      return await fn(fd);
-    } finally {
-      await closeQuietly(fd);
+  /** The file's bytes in `chunkBytes` reads. Does not own fd (the caller closes it). */
+  async function* fileChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+    let pos = 0;
+    while (pos < size) {
+      const len = Math.min(chunkBytes, size - pos);
+      const buf = Buffer.allocUnsafe(len);
+      const n = await readAsync(fd, buf, len, pos);
+      // The file shrank after it was checked: the body cannot be completed, and ending
+      // the stream here would make a short body look complete (issue #14 item 7).
+      if (n === 0) throw new FileChangedError();
+      pos += n;
+      yield n === len ? buf : buf.subarray(0, n);
     }
   }
 
@@ -831,12 +860,26 @@ export function staticHandler(options: StaticOptions): Handler {
 
   return async function staticFiles(req: Request, res: ResponseWriter): Promise<void> {
     try {
-      await handle(req, res);
+      try {
+        await handle(req, res);
+      } catch (err) {
+        // The file changed between its resolve (maybe cached) and its open: nothing was
+        // set on res yet and the stale cache entry is gone, so resolve once more from disk.
+        // A second failure is a 500 (a file replaced twice within one request).
+        if (!(err instanceof StaleResolutionError)) throw err;
+        await handle(req, res);
+      }
     } catch (err) {
       if (err instanceof DelegatedError) throw err.cause;
-      // Unexpected I/O error: a bare 500 if nothing was sent yet (no message, no stack);
-      // otherwise rethrow so the core aborts the connection rather than send a short body.
-      if (res.headersSent || res.finished) throw err;
+      if (res.finished) throw err;
+      if (res.headersSent) {
+        // The head is out: only an aborted connection tells the client the body is broken.
+        // Ending here would make a short chunked body look complete (issue #14 item 7),
+        // and so would an App's error mapping if we rethrew, so abort it ourselves.
+        res.destroy(err);
+        return;
+      }
+      // Unexpected I/O error before the head: a bare 500 (no message, no stack).
       res.headers.delete('Content-Encoding');
       res.headers.delete('ETag');
       res.headers.delete('Last-Modified');
