@@ -75,15 +75,17 @@ function brotliOptions(settings: CompressorSettings, sizeHintBytes: number | und
     [zlib.constants.BROTLI_PARAM_QUALITY]: settings.brotliQuality,
     [zlib.constants.BROTLI_PARAM_LGWIN]: settings.brotliWindowBits,
   };
-  // A size hint lets the encoder size its buffers for a small input instead of the window.
+  // A size hint lets the encoder size its buffers for a small input. Only for whole
+  // buffers: a hint of 1 MiB or more makes quality 4 pick a larger hasher (measured:
+  // 5.5 MiB per stream instead of 2.6 MiB), so streams get none.
   if (sizeHintBytes !== undefined) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = sizeHintBytes;
   return { params };
 }
 
 /** A streaming compressor for `coding`. The caller must `destroy()` it when the client leaves: that frees its native state at once. */
-export function createCompressor(coding: ContentCoding, settings: CompressorSettings, sizeHintBytes?: number): zlib.Gzip | zlib.BrotliCompress {
+export function createCompressor(coding: ContentCoding, settings: CompressorSettings): zlib.Gzip | zlib.BrotliCompress {
   if (coding === 'gzip') return zlib.createGzip();
-  return zlib.createBrotliCompress(brotliOptions(settings, sizeHintBytes));
+  return zlib.createBrotliCompress(brotliOptions(settings, undefined));
 }
 
 /** Compresses a whole buffer (on the thread pool), for bodies small enough to hold in memory. */

@@ -727,8 +727,10 @@ export function staticHandler(options: StaticOptions): Handler {
       return;
     }
     // Large: file chunks -> zlib -> socket, one chunk of the file read ahead at most.
-    const zipper = createCompressor(rep.coding!, compressor, rep.stat.size);
-    const source = Readable.from(fileChunks(body.fd, rep.stat.size));
+    const zipper = createCompressor(rep.coding!, compressor);
+    // highWaterMark 1: Readable.from() would otherwise read 16 chunks (1 MiB) ahead of a
+    // client that does not read, per stream.
+    const source = Readable.from(fileChunks(body.fd, rep.stat.size), { highWaterMark: 1 });
     pipeline(source, zipper, () => {
       // Errors (FileChangedError from a file that shrank) surface through the iteration below.
     });
