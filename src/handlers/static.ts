@@ -13,20 +13,25 @@
  *  1. `normalizePath(req.path)` (null: 400), strip the mount `prefix`, apply the dotfile
  *     policy to the decoded segments.
  *  2. Resolve: `realpath` of root + segments must stay inside the real root (symlink
- *     policy), then `stat`. Missing: SPA fallback, `onNotFound`, or 404.
+ *     policy), then `lstat` (cached for `cacheTtlMs`). Missing: SPA fallback,
+ *     `onNotFound`, or 404.
  *  3. Methods: GET and HEAD serve; OPTIONS answers 204 with Allow; others get 405.
  *  4. Directories: redirect to the slash form, then an index file or a listing.
  *  5. Files: pick the representation (identity, a precompressed `.br`/`.gz` sibling,
- *     or zlib on the fly), set validators, evaluate preconditions (RFC 9110 §13.2.2),
- *     then Range (RFC 9110 §14), then send: one read + `end()` for small files, a
- *     read/write loop that waits on `drain()` for large ones. The file descriptor is
- *     closed in a `finally` once no read is in flight, also when the client is gone.
+ *     or zlib on the fly, within `maxConcurrentCompressions`), evaluate preconditions
+ *     (RFC 9110 §13.2.2), then Range (RFC 9110 §14). Then acquire the body before any
+ *     header is set: a cached buffer, or a descriptor from `openVerified()` (the file
+ *     that was resolved, regular, inside the root; static-file.ts). If the file
+ *     changed since it was resolved, the request is handled again from a fresh resolve,
+ *     once. Then headers and send: `end(buffer)` for small files, a read/write loop that
+ *     waits on `drain()` for large ones. The descriptor is closed in a `finally` once no
+ *     read is in flight, also when the client is gone. An error after the head aborts
+ *     the response (`res.destroy(err)`).
  */
 
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
-import * as zlib from 'node:zlib';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { encodePath, normalizePath, splitSegments } from '../wire/path.js';
 import { reasonPhrase } from '../wire/status.js';
@@ -132,9 +137,10 @@ export interface StaticOptions {
   /** A listing shows at most this many entries. Default `DEFAULT_MAX_LISTING_ENTRIES`. */
   readonly maxListingEntries?: number;
   /**
-   * How long a resolved path (realpath + stat) is reused before the disk is asked
-   * again, like nginx's `open_file_cache valid=`. A change on disk (a new version of a
-   * file, a swapped symlink) shows up within this time; missing paths are never
+   * How long a resolved path (realpath + lstat) is reused before the disk is asked
+   * again, like nginx's `open_file_cache valid=`. Within it a HEAD or a 304 may still
+   * describe the old version, but no byte is read from a file that is not the one
+   * resolved (it is resolved again first, see static-file.ts); missing paths are never
    * cached, so new files show up at once. 0 disables. Default `DEFAULT_CACHE_TTL_MS`.
    */
   readonly cacheTtlMs?: number;
