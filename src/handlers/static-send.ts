@@ -310,8 +310,10 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
       if (rep.coding !== undefined) res.headers.set('Content-Encoding', rep.coding);
 
       if (rep.isOnTheFly) return await sendCompressed(req, res, rep, body);
-      if (ranges === undefined) return await sendWhole(req, res, rep, body);
-      const fd = (body as { fd: number }).fd;
+      if (ranges === undefined) return await sendWhole(res, rep, body);
+      // acquireBody() opened the file for every range answer.
+      if (body.kind !== 'fd') throw new Error('a range answer without a descriptor');
+      const fd = body.fd;
       res.status = 206;
       if (ranges.length === 1) {
         const r = ranges[0]!;
@@ -356,7 +358,7 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     return !res.closed;
   }
 
-  async function sendWhole(req: Request, res: ResponseWriter, rep: Representation, body: Body): Promise<void> {
+  async function sendWhole(res: ResponseWriter, rep: Representation, body: Body): Promise<void> {
     const size = rep.stat.size;
     res.status = 200;
     if (body.kind === 'buffer') {
