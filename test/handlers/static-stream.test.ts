@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Server } from '../../src/server/server.js';
 import { staticHandler, DEFAULT_CHUNK_BYTES } from '../../src/handlers/static.js';
 import type { Handler, Request, ResponseWriter } from '../../src/server/handler.js';
+import { CompressionLimiter } from '../../src/handlers/compression.js';
 import { BIG_BYTES, makeTree, openFdCount, sendRaw, type Tree } from '../fixtures/static/harness.js';
 
 let tree: Tree;
@@ -387,4 +388,33 @@ describe('a file that shrinks while streamed aborts the response, never ends it 
       assert.deepEqual(fdsUnderRoot(), []);
     });
   }
+});
+
+test('a compressionLimiter shared by two handlers caps them together', async () => {
+  const compressionLimiter = new CompressionLimiter(1);
+  const a = staticHandler({ root: tree.root, compress: true, compressionLimiter });
+  const b = staticHandler({ root: tree.root, compress: true, compressionLimiter });
+  const br = { 'accept-encoding': 'br' };
+  const held = new StuckResponse();
+  const wrote = held.nextWrite();
+  const done = Promise.resolve(a(fakeRequest('GET', '/big.txt', br), held.asWriter));
+  await wrote;
+  assert.equal(compressionLimiter.inUse, 1);
+  const other = new StuckResponse();
+  const wrote2 = other.nextWrite();
+  const done2 = Promise.resolve(b(fakeRequest('GET', '/big.txt', br), other.asWriter));
+  await wrote2;
+  assert.equal(other.headers.get('content-encoding'), undefined, 'the other handler found the shared cap reached');
+  for (const r of [held, other]) {
+    r.closed = true;
+    r.release();
+  }
+  await Promise.all([done, done2]);
+  assert.equal(compressionLimiter.inUse, 0);
+});
+
+test('invalid brotli settings fail at creation', () => {
+  assert.throws(() => staticHandler({ root: tree.root, compress: true, brotliQuality: 12 }), RangeError);
+  assert.throws(() => staticHandler({ root: tree.root, compress: true, brotliWindowBits: 30 }), RangeError);
+  assert.throws(() => staticHandler({ root: tree.root, compress: true, maxConcurrentCompressions: -1 }), RangeError);
 });
