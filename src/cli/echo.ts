@@ -7,9 +7,7 @@
  * encoding gives the original bytes back. Also the `keel echo` command entry.
  */
 import type { Handler, Request } from '../server/handler.js';
-import { portValue, stringValue } from './args.js';
-import { serveHandler, type ServingCommand } from './command.js';
-import { BARE_SERVER_OPTIONS, DEFAULT_HELLO_HOST, DEFAULT_HELLO_PORT } from './hello.js';
+import { bareServerCommand } from './hello.js';
 
 const b64 = (s: string): string => Buffer.from(s, 'latin1').toString('base64');
 
@@ -51,16 +49,4 @@ export function echoHandler(): Handler {
 }
 
 /** `keel echo [--port N] [--host H]`: the conformance suite's target. */
-export const echoCommand: ServingCommand = {
-  kind: 'serving',
-  name: 'echo',
-  synopsis: '[options]',
-  summary: 'the conformance echo application (each request back as JSON; GET /__echo_log)',
-  options: BARE_SERVER_OPTIONS,
-  maxPositionals: 0,
-  prepare(args) {
-    const port = portValue(args, DEFAULT_HELLO_PORT);
-    const host = stringValue(args, 'host', DEFAULT_HELLO_HOST);
-    return () => serveHandler('echo', echoHandler(), port, host);
-  },
-};
+export const echoCommand = bareServerCommand('echo', 'the conformance echo application (each request back as JSON; GET /__echo_log)', echoHandler);

@@ -1,8 +1,9 @@
 /**
  * `keel hello`: answers every request with 200 "Hello, World!" (the benchmark target).
  *
- * Owns the smallest useful handler and its command entry. Must not grow
- * features: benchmarks compare it with other servers' hello worlds.
+ * Owns the smallest useful handler, its command entry, and the shape of a
+ * command that serves one bare Handler (shared with `keel echo`). Must not
+ * grow features: benchmarks compare it with other servers' hello worlds.
  */
 import type { Handler } from '../server/handler.js';
 import { DEBUG_OPTION, HELP_OPTION, WORKERS_OPTION, hostOption, portOption, portValue, stringValue } from './args.js';
@@ -22,7 +23,7 @@ export const helloHandler: Handler = (_req, res) => {
 };
 
 /** The options of `keel hello` and `keel echo`. */
-export const BARE_SERVER_OPTIONS = [
+const BARE_SERVER_OPTIONS = [
   portOption(DEFAULT_HELLO_PORT),
   hostOption(DEFAULT_HELLO_HOST),
   WORKERS_OPTION,
@@ -30,17 +31,25 @@ export const BARE_SERVER_OPTIONS = [
   HELP_OPTION,
 ] as const;
 
+/**
+ * A command that serves one bare Handler (hello, echo): `--port`, `--host`, `--workers`,
+ * no positionals; the handler is made per process (workers each make their own).
+ */
+export function bareServerCommand(name: string, summary: string, makeHandler: () => Handler): ServingCommand {
+  return {
+    kind: 'serving',
+    name,
+    synopsis: '[options]',
+    summary,
+    options: BARE_SERVER_OPTIONS,
+    maxPositionals: 0,
+    prepare(args) {
+      const port = portValue(args, DEFAULT_HELLO_PORT);
+      const host = stringValue(args, 'host', DEFAULT_HELLO_HOST);
+      return () => serveHandler(name, makeHandler(), port, host);
+    },
+  };
+}
+
 /** `keel hello [--port N] [--host H]`. */
-export const helloCommand: ServingCommand = {
-  kind: 'serving',
-  name: 'hello',
-  synopsis: '[options]',
-  summary: 'answer every request with 200 "Hello, World!"',
-  options: BARE_SERVER_OPTIONS,
-  maxPositionals: 0,
-  prepare(args) {
-    const port = portValue(args, DEFAULT_HELLO_PORT);
-    const host = stringValue(args, 'host', DEFAULT_HELLO_HOST);
-    return () => serveHandler('hello', helloHandler, port, host);
-  },
-};
+export const helloCommand = bareServerCommand('hello', 'answer every request with 200 "Hello, World!"', () => helloHandler);
