@@ -159,6 +159,14 @@ export {
   type SymlinksPolicy,
 } from './handlers/static.js';
 export { DEFAULT_MAX_RANGES } from './handlers/range.js';
+// One cap on on-the-fly compressions, shareable by several handlers (issue #12 item 7).
+export {
+  CompressionLimiter,
+  DEFAULT_MAX_CONCURRENT_COMPRESSIONS,
+  DEFAULT_BROTLI_QUALITY,
+  DEFAULT_BROTLI_WINDOW_BITS,
+  type CompressionOptions,
+} from './handlers/compression.js';
 export {
   cgiHandler,
   CgiAbortError,

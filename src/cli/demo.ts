@@ -11,7 +11,9 @@ import cluster from 'node:cluster';
 import { DEFAULT_SQLITE_FILE, isPostgresUrl, openDatabase } from '../db/database.js';
 import type { RunningServer } from '../app/index.js';
 import { createDemo } from '../demo/app.js';
-import { DEBUG_OPTION, HELP_OPTION, WORKERS_OPTION, hostOption, portOption, portValue, stringValue } from './args.js';
+import type { Request } from '../server/handler.js';
+import { clientInfo, compileTrust } from '../server/trusted-proxy.js';
+import { DEBUG_OPTION, HELP_OPTION, UsageError, WORKERS_OPTION, hostOption, portOption, portValue, stringValue } from './args.js';
 import { commandOnError, hostUrl, type Started, type ServingCommand } from './command.js';
 
 /** Default port of `keel demo` (and `npm start`). */
@@ -39,6 +41,15 @@ export interface DemoConfig {
   /** A postgres:// URL (from DATABASE_URL), or undefined for SQLite at `file`. */
   readonly postgresUrl: string | undefined;
   readonly file: string;
+  /** Addresses and ranges of TLS-terminating proxies whose X-Forwarded-Proto is believed (`--trust-proxy`). */
+  readonly trustedProxies?: readonly string[];
+  /** Keys that sign the CSRF cookie (`KEEL_DEMO_KEYS`, newest first); default: a secret kept in the database. */
+  readonly keys?: readonly string[];
+}
+
+/** Splits a comma-separated list, dropping empty entries. */
+function listValue(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /**
@@ -53,7 +64,12 @@ export async function startDemo(config: DemoConfig): Promise<Started> {
   const url = config.postgresUrl;
   const db = await openDatabase(url !== undefined ? { url } : { file: config.file });
   let server: RunningServer;
-  const demo = await createDemo({ db }).catch(async (err: unknown) => {
+  const trusted = config.trustedProxies ?? [];
+  // Behind a trusted TLS proxy the client's scheme comes from X-Forwarded-Proto, so the CSRF
+  // cookie gets `Secure` (issue #12 item 13); from any other peer only the socket counts.
+  const clientProtocol =
+    trusted.length === 0 ? undefined : (req: Request) => clientInfo(req, { trustedProxies: trusted }).protocol;
+  const demo = await createDemo({ db, ...(clientProtocol && { clientProtocol }), ...(config.keys && { keys: config.keys }) }).catch(async (err: unknown) => {
     await db.close();
     throw err;
   });
@@ -91,13 +107,20 @@ The SQLite guestbook needs the package better-sqlite3 (npm install better-sqlite
     portOption(DEFAULT_DEMO_PORT),
     hostOption(DEFAULT_DEMO_HOST),
     { name: 'db', value: 'PATH', help: `SQLite file of the guestbook (default ${DEFAULT_SQLITE_FILE}, created if missing)` },
+    {
+      name: 'trust-proxy',
+      value: 'LIST',
+      help: 'comma-separated addresses/ranges of TLS-terminating proxies (or loopback, uniquelocal) whose X-Forwarded-Proto is believed (default: none)',
+    },
     WORKERS_OPTION,
     DEBUG_OPTION,
     HELP_OPTION,
   ],
   maxPositionals: 0,
   epilog: `environment:
-  DATABASE_URL=postgres://user:pass@host:5432/db   use PostgreSQL instead of SQLite (needs the package pg)`,
+  DATABASE_URL=postgres://user:pass@host:5432/db   use PostgreSQL instead of SQLite (needs the package pg)
+  KEEL_DEMO_KEYS=new,old                           keys that sign the CSRF cookie, newest first
+                                                   (default: a secret generated once and kept in the database)`,
   prepare(args, env: NodeJS.ProcessEnv = process.env) {
     const port = portValue(args, DEFAULT_DEMO_PORT);
     const host = stringValue(args, 'host', DEFAULT_DEMO_HOST);
@@ -105,6 +128,15 @@ The SQLite guestbook needs the package better-sqlite3 (npm install better-sqlite
     // Said once: workers (--workers) run prepare() again with the same arguments.
     if (postgresUrl !== undefined && args.values.has('db') && !cluster.isWorker) process.stderr.write('keel demo: DATABASE_URL is set; ignoring --db\n');
     const file = stringValue(args, 'db', DEFAULT_SQLITE_FILE);
-    return () => startDemo({ port, host, postgresUrl, file });
+    const trustedProxies = listValue(stringValue(args, 'trust-proxy', ''));
+    try {
+      compileTrust(trustedProxies);
+    } catch (err) {
+      throw new UsageError(`--trust-proxy: ${(err as Error).message.replace(/^trustedProxies: /, '')}`);
+    }
+    // Keys come from the environment, not argv, which any local user can read in `ps`.
+    const keys = env.KEEL_DEMO_KEYS === undefined ? undefined : listValue(env.KEEL_DEMO_KEYS);
+    if (keys !== undefined && keys.length === 0) throw new UsageError('KEEL_DEMO_KEYS is set but holds no key');
+    return () => startDemo({ port, host, postgresUrl, file, trustedProxies, ...(keys && { keys }) });
   },
 };

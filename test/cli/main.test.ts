@@ -70,6 +70,7 @@ describe('usage mistakes exit 2 with one line and the usage hint, worded alike b
   rows.push(
     { name: 'serve: two directories', input: ['serve', 'a', 'b'], want: `keel serve: unexpected argument "b" ${hint('serve')}` },
     { name: 'serve: a value given to a flag', input: ['serve', '--gzip=1'], want: `keel serve: option --gzip takes no value ${hint('serve')}` },
+    { name: 'demo: a bad --trust-proxy entry', input: ['demo', '--trust-proxy', '10.0.0.0/8,1.2.3.x'], want: `keel demo: --trust-proxy: not an IP address or range: "1.2.3.x" ${hint('demo')}` },
     { name: 'an unknown command', input: ['nope'], want: `keel: unknown command "nope" (see 'keel --help')\n` },
     { name: 'an unknown option before any command', input: ['--prot'], want: `keel: unknown option --prot (see 'keel --help')\n` },
   );
@@ -170,4 +171,24 @@ test('serve --workers 2: the banner is printed once, and a SIGHUP reload prints 
   } finally {
     await keel.stop(workerPids());
   }
+});
+
+test('demo --trust-proxy: behind a trusted TLS proxy the CSRF cookie is Secure and __Host-; without the flag it is not (#12 item 13)', { timeout: CASE_TIMEOUT_MS }, async (t) => {
+  const cookieFor = async (args: string[], db: string): Promise<string> => {
+    const keel = startKeel(['demo', '--port', '0', '--db', join(dir, db), ...args], t.signal);
+    try {
+      const [, port] = await keel.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/);
+      const res = await fetch(`http://127.0.0.1:${port}/guestbook`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', accept: 'text/html' } });
+      await res.arrayBuffer();
+      return res.headers.getSetCookie().find((c) => /csrf/.test(c)) ?? '';
+    } finally {
+      await keel.stop();
+    }
+  };
+  const trusted = await cookieFor(['--trust-proxy', 'loopback'], 'trusted.db');
+  assert.match(trusted, /^__Host-keel_csrf=/);
+  assert.match(trusted, /; Secure/i);
+  const untrusted = await cookieFor([], 'untrusted.db');
+  assert.match(untrusted, /^keel_csrf=/);
+  assert.doesNotMatch(untrusted, /; Secure/i);
 });
