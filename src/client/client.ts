@@ -78,32 +78,38 @@ export class Client implements ConnectionOwner {
     if (this.#state !== 'open') return Promise.reject(new ClientClosedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new ClientAbortError(signal.reason));
-    return new Promise<ClientResponse>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const d = buildDispatch(
-        options,
-        this.#host,
-        this.options.httpVersion,
-        (res) => {
-          if (onAbort !== undefined) {
-            // The signal now governs the body: aborting destroys it (and the connection, via the body's close).
-            const stop = onAbort;
-            res.body.once('close', () => signal!.removeEventListener('abort', stop));
-          }
-          resolve(res);
-        },
-        (err) => {
-          if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
-      if (signal !== undefined) {
-        onAbort = () => this.#abort(d, signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-      this.#queue.push(d);
-      this.#dispatch();
+    let resolve!: (res: ClientResponse) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<ClientResponse>((a, b) => {
+      resolve = a;
+      reject = b;
     });
+    let onAbort: (() => void) | undefined;
+    // Built before anything is queued: a request that cannot be sent as asked throws here.
+    const d = buildDispatch(
+      options,
+      this.#host,
+      this.options.httpVersion,
+      (res) => {
+        if (onAbort !== undefined) {
+          // The signal now governs the body: aborting destroys it (and the connection, via the body's close).
+          const stop = onAbort;
+          res.body.once('close', () => signal!.removeEventListener('abort', stop));
+        }
+        resolve(res);
+      },
+      (err) => {
+        if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+    if (signal !== undefined) {
+      onAbort = () => this.#abort(d, signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    this.#queue.push(d);
+    this.#dispatch();
+    return promise;
   }
 
   /** Stops taking requests, lets those queued and in flight finish, then closes every connection. */
