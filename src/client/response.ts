@@ -18,6 +18,10 @@ export class ResponseBody extends Readable {
   constructor(onRead: () => void) {
     super();
     this.#onRead = onRead;
+    // The body can fail before the caller has even seen the response (the rest of a bad chunked
+    // body arrived with the head). The error is kept (`errored`) and rethrown to whoever reads
+    // the body; without a listener it would be an uncaught 'error' event instead.
+    this.on('error', () => {});
   }
 
   override _read(): void {

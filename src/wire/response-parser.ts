@@ -161,6 +161,10 @@ export class ResponseParser {
   #scanRel = 0;
   #lines: number[] = [];
   #lineCount = 0;
+  /** The status line of the head being read (see #parseStatusLine). */
+  #status = 0;
+  #reason = '';
+  #version: '1.0' | '1.1' = '1.1';
   /** 1xx responses received for the current request. */
   #informational = 0;
   #remaining = 0;
@@ -325,28 +329,18 @@ export class ResponseParser {
         this.#lineCount = 0;
         return this.#parseHead(buf, base, lines, n);
       }
+      // The status line is checked as soon as it is complete: a peer that is not speaking
+      // HTTP/1.x is refused at its first line, not after a head's worth of bytes.
+      if (n === 0) this.#parseStatusLine(buf, ls, lineEnd);
       lines[n++] = ls - this.#pos;
       lines[n++] = lineEnd - this.#pos;
       ls = nl + 1;
     }
   }
 
-  #checkPartialHead(pendingLineBytes: number): void {
-    const limits = this.#limits;
-    if (this.#lineCount === 0) {
-      if (pendingLineBytes > limits.maxStatusLineBytes + 1) throw tooLarge(`status line exceeds ${limits.maxStatusLineBytes} bytes`);
-    } else if (this.#buf.length - this.#pos - (this.#lines[1] + 2) > limits.maxHeaderBytes + 1) {
-      // "+ 1": a pending CR may start the empty line that ends the head (see parser.ts).
-      throw tooLarge(`header section exceeds ${limits.maxHeaderBytes} bytes`);
-    }
-  }
-
-  #parseHead(buf: Buffer, base: number, lines: number[], n: number): ResponseHeadEvent | InformationalEvent {
-    const b = buf as Latin1;
-    // ---- status line (RFC 9112 §4): HTTP-version SP status-code SP [ reason-phrase ]
-    const ss = base + lines[0];
-    const se = base + lines[1];
-    const version = parseVersion(buf, ss, se);
+  /** status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4), into #status, #reason, #version. */
+  #parseStatusLine(buf: Buffer, ss: number, se: number): void {
+    this.#version = parseVersion(buf, ss, se);
     const cs = ss + 8;
     if (se - cs < 4 || buf[cs] !== SP || !isDigit(buf[cs + 1]) || !isDigit(buf[cs + 2]) || !isDigit(buf[cs + 3])) {
       throw new ResponseError('invalid status line', 'ERR_RESPONSE_STATUS_LINE');
@@ -362,8 +356,27 @@ export class ResponseParser {
       for (let i = cs + 5; i < se; i++) {
         if (FIELD_VALUE[buf[i]] === 0) throw new ResponseError('invalid reason phrase', 'ERR_RESPONSE_STATUS_LINE');
       }
-      reason = b.latin1Slice(cs + 5, se);
+      reason = (buf as Latin1).latin1Slice(cs + 5, se);
     }
+    this.#status = status;
+    this.#reason = reason;
+  }
+
+  #checkPartialHead(pendingLineBytes: number): void {
+    const limits = this.#limits;
+    if (this.#lineCount === 0) {
+      if (pendingLineBytes > limits.maxStatusLineBytes + 1) throw tooLarge(`status line exceeds ${limits.maxStatusLineBytes} bytes`);
+    } else if (this.#buf.length - this.#pos - (this.#lines[1] + 2) > limits.maxHeaderBytes + 1) {
+      // "+ 1": a pending CR may start the empty line that ends the head (see parser.ts).
+      throw tooLarge(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+    }
+  }
+
+  #parseHead(buf: Buffer, base: number, lines: number[], n: number): ResponseHeadEvent | InformationalEvent {
+    const b = buf as Latin1;
+    const status = this.#status;
+    const reason = this.#reason;
+    const version = this.#version;
 
     // ---- header section (RFC 9112 §5)
     const rawHeaders: string[] = [];

@@ -207,6 +207,7 @@ const rows: Row[] = [
   { name: 'bare CR in the reason phrase', input: 'HTTP/1.1 200 O\rK\r\n\r\n', want: { error: 'ERR_RESPONSE_STATUS_LINE' } },
   { name: 'empty line before the status line', input: `\r\n${OK}Content-Length: 0\r\n\r\n`, want: { error: 'ERR_RESPONSE_STATUS_LINE' } },
   { name: 'an HTTP/0.9-style body without a head', input: '<html>hello</html>\r\n\r\n', want: { error: 'ERR_RESPONSE_STATUS_LINE' } },
+  { name: 'a bad status line is refused at its line end, before the head ends', input: 'SSH-2.0-OpenSSH_9.2\r\n', want: { error: 'ERR_RESPONSE_STATUS_LINE' } },
   // ---- smuggling and splitting shapes
   { name: 'Content-Length with Transfer-Encoding', input: `${OK}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, want: { error: 'ERR_RESPONSE_CONFLICTING_FRAMING' } },
   { name: 'Transfer-Encoding with Content-Length, even on a 204', input: 'HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n', want: { error: 'ERR_RESPONSE_CONFLICTING_FRAMING' } },
