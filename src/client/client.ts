@@ -36,6 +36,8 @@ export class Client implements ConnectionOwner {
   /** Requests waiting for a connection, in order. */
   #queue: Dispatch[] = [];
   #state: ClientState = 'open';
+  /** #dispatch() is running: a connection that becomes ready during a send is seen by the running loop. */
+  #dispatching = false;
   #closeWaiters: Array<() => void> = [];
 
   /**
@@ -166,16 +168,24 @@ export class Client implements ConnectionOwner {
   // ---- pool -----------------------------------------------------------------
 
   #dispatch(): void {
-    while (this.#queue.length > 0 && this.#state !== 'closed') {
-      const d = this.#queue[0];
-      const conn = this.#pick(d);
-      if (conn === undefined) return;
-      this.#queue.shift();
-      conn.send(d);
-      if (!conn.canTake(d)) {
-        const i = this.#ready.indexOf(conn);
-        if (i !== -1) this.#ready.splice(i, 1);
+    // Not re-entered: send() can report a connection ready (a pipelined slot), and a nested loop
+    // per request would grow the stack with the queue.
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      while (this.#queue.length > 0 && this.#state !== 'closed') {
+        const d = this.#queue[0];
+        const conn = this.#pick(d);
+        if (conn === undefined) return;
+        this.#queue.shift();
+        conn.send(d);
+        if (!conn.canTake(d)) {
+          const i = this.#ready.indexOf(conn);
+          if (i !== -1) this.#ready.splice(i, 1);
+        }
       }
+    } finally {
+      this.#dispatching = false;
     }
   }
 

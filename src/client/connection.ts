@@ -462,7 +462,7 @@ export class ClientConnection {
         unanswered.push(d);
       } else {
         d.settled = true;
-        d.reject(d === (culprit ?? first) ? err : new SocketError('connection closed before the response', err));
+        d.reject(neverOpened || d === (culprit ?? first) ? err : new SocketError('connection closed before the response', err));
       }
     }
     this.#inflight.length = 0;
