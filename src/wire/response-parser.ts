@@ -388,11 +388,9 @@ export class ResponseParser {
       const s = base + lines[k];
       const e = base + lines[k + 1];
       const colon = scanFieldLine(buf, s, e);
-      let vs = colon + 1;
-      let ve = e;
-      while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-      checkFieldValue(buf, vs, ve);
+      valueBounds(buf, colon + 1, e);
+      const vs = BOUNDS[0];
+      const ve = BOUNDS[1];
       const name = b.latin1Slice(s, colon);
       const value = b.latin1Slice(vs, ve);
       rawHeaders.push(name, value);
@@ -616,12 +614,8 @@ export class ResponseParser {
           this.#trailerBytes += nl + 1 - s;
           // RFC 9112 §7.1.2: trailer fields have the syntax of header fields.
           const colon = scanFieldLine(buf, s, e);
-          let vs = colon + 1;
-          let ve = e;
-          while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-          while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-          checkFieldValue(buf, vs, ve);
-          this.#trailers.push((buf as Latin1).latin1Slice(s, colon), (buf as Latin1).latin1Slice(vs, ve));
+          valueBounds(buf, colon + 1, e);
+          this.#trailers.push((buf as Latin1).latin1Slice(s, colon), (buf as Latin1).latin1Slice(BOUNDS[0], BOUNDS[1]));
           break;
         }
         default:
@@ -665,6 +659,19 @@ function scanFieldLine(buf: Buffer, s: number, e: number): number {
   if (i === s || i === e || buf[i] !== 0x3a) throw new ResponseError('invalid header field name', 'ERR_RESPONSE_HEADER_NAME');
   return i;
 }
+
+/**
+ * Bounds of the field-value between OWS (RFC 9112 §5.1), validated, left in BOUNDS (read at once):
+ * no allocation per field line.
+ */
+function valueBounds(b: Buffer, s: number, e: number): void {
+  while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
+  while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
+  checkFieldValue(b, s, e);
+  BOUNDS[0] = s;
+  BOUNDS[1] = e;
+}
+const BOUNDS: [number, number] = [0, 0];
 
 /** field-value bytes only (RFC 9110 §5.5): no CR (a bare CR included), LF, NUL or other CTL. */
 function checkFieldValue(b: Buffer, s: number, e: number): void {

@@ -12,7 +12,7 @@ import { ProtocolError } from '../../src/wire/errors.js';
 import { NEED_DATA, PAUSED } from '../../src/wire/parser.js';
 import { ResponseParser, type ResponseParserLimits, type ResponseHeadEvent } from '../../src/wire/response-parser.js';
 import { OutgoingResponse, type ResponseSink } from '../../src/server/response.js';
-import { bytes, bytewise, splitAt, whole } from './harness.js';
+import { bytes, bytewise, splitAt, splitAtAll, whole } from './harness.js';
 
 interface ParsedResponse {
   status: number;
@@ -425,14 +425,7 @@ describe('ResponseParser properties', () => {
           expectedBodies.push(bodiless ? '' : body.toString('latin1'));
         }
         const wire = Buffer.concat(sink.parts);
-        const cuts = [...new Set(cutSeeds.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-        const pieces: Buffer[] = [];
-        let prev = 0;
-        for (const c of cuts) {
-          pieces.push(wire.subarray(prev, c));
-          prev = c;
-        }
-        pieces.push(wire.subarray(prev));
+        const pieces = splitAtAll(wire, [...new Set(cutSeeds.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b));
         const o = parseResponses(pieces, exchanges.map((x) => x.method));
         assert.equal(o.error, null);
         assert.equal(o.responses.length, exchanges.length);
