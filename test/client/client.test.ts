@@ -3,6 +3,7 @@
 import { describe, test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Client } from '../../src/client/index.js';
@@ -226,6 +227,20 @@ describe('Client against keel', () => {
     });
   });
 
+  test('an idle keep-alive connection does not keep the process alive', { timeout: 20_000 }, async () => {
+    await withKeel(async (_req, res) => res.end('ok'), async (origin) => {
+      // A child fetches with the default Agent and never closes it: it must still exit by itself.
+      const entry = new URL('../../src/client/index.ts', import.meta.url).href;
+      const code = `import { fetch } from ${JSON.stringify(entry)}; const r = await fetch(${JSON.stringify(origin)}); console.log(await r.text());`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+      const [exitCode] = await once(child, 'exit');
+      assert.equal(exitCode, 0);
+      assert.equal(out, 'ok\n');
+    });
+  });
+
   test('requests that cannot be sent as asked throw TypeError before anything is written', async () => {
     const client = new Client('http://127.0.0.1:9');
     const rows = [
@@ -381,6 +396,26 @@ describe('Client timeouts, aborts and retries (scripted server)', () => {
         const res = await client.request();
         assert.equal(await res.body.text(), 'hello');
         assert.equal(state.connections.length, 2);
+      } finally {
+        client.destroy();
+      }
+    });
+  });
+
+  test('pipelined requests behind a response that closes the connection are resent on a new one', async () => {
+    await withScripted((conn, _head, i) => {
+      if (conn.index === 0) {
+        // Answers only the first of the pipelined requests, says close, and closes.
+        if (i === 0) conn.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfirst');
+      } else {
+        conn.socket.write(HELLO);
+      }
+    }, async (origin, state) => {
+      const client = new Client(origin, { pipelining: 3, maxConnections: 1 });
+      try {
+        const got = await Promise.all([1, 2, 3].map(() => client.request().then((r) => r.body.text())));
+        assert.deepEqual(got, ['first', 'hello', 'hello']);
+        assert.equal(state.connections[0].heads.length, 3, 'all three were pipelined on the first connection');
       } finally {
         client.destroy();
       }
