@@ -228,9 +228,12 @@ export class ClientConnection {
         if (!chunked && sent > d.bodyLength) throw new RequestBodyError(`request body longer than its Content-Length ${d.bodyLength}`);
         let ok: boolean;
         if (chunked) {
+          // One writev for the frame and its data, not three small writes.
+          this.#socket.cork();
           this.#write(chunkHeader(chunk.length), 'latin1');
           this.#write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
           ok = this.#write(CHUNK_END, 'latin1');
+          this.#socket.uncork();
         } else {
           ok = this.#write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
         }
@@ -250,6 +253,8 @@ export class ClientConnection {
 
   #drained(): Promise<void> {
     return new Promise((resolve) => {
+      // A socket already gone emits neither event again; the caller sees #writing reset and stops.
+      if (this.#socket.destroyed) return resolve();
       const done = (): void => {
         this.#socket.off('drain', done);
         this.#socket.off('close', done);

@@ -422,6 +422,35 @@ describe('Client timeouts, aborts and retries (scripted server)', () => {
     });
   });
 
+  test('an upload stops (its source is closed) when the server goes away mid-body', async () => {
+    let received = 0;
+    await withScripted((conn) => {
+      conn.socket.on('data', (c) => {
+        received += c.length;
+        if (received > 256 * 1024) conn.socket.destroy();
+      });
+    }, async (origin) => {
+      const client = new Client(origin);
+      const finalized = deferred();
+      async function* endless(): AsyncGenerator<Uint8Array> {
+        try {
+          for (let i = 0; i < 4096; i++) yield Buffer.alloc(64 * 1024);
+        } finally {
+          finalized.resolve();
+        }
+      }
+      try {
+        const err = await rejection(client.request({ method: 'POST', body: endless() }));
+        assert.ok(['ERR_SOCKET', 'ERR_CLOSED_BEFORE_RESPONSE'].includes(err.code!), err.code);
+        // The source is closed, not left suspended: the generator's finally ran.
+        await finalized.promise;
+        assert.ok(received < 64 * 1024 * 4096);
+      } finally {
+        client.destroy();
+      }
+    });
+  });
+
   test('no retry for a POST: ERR_CLOSED_BEFORE_RESPONSE (or a reset) reaches the caller', async () => {
     await withScripted((conn) => conn.socket.end(), async (origin, state) => {
       const client = new Client(origin);
