@@ -10,10 +10,11 @@
  * (bench process pinned to cpu 1), and the report. Shape of undici's own
  * benchmark: 50 connections, pipelining 10 where the client supports it; a
  * small body and a 64 KiB body. Loopback only, bounded in time: every run
- * lasts `--duration` (default 1 s after a 0.3 s warm-up), about 20 s in all;
+ * is measured `--rounds` times (default 3 x 0.3 s, after one 0.3 s warm-up),
+ * interleaved, median reported: about 20 s in all;
  * the target is killed when the script ends.
  *
- * Usage: npm run build && node bench/client.mjs [--duration 1000] [--warmup 300]
+ * Usage: npm run build && node bench/client.mjs [--duration 300] [--warmup 300] [--rounds 3]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
@@ -58,9 +59,12 @@ if (process.argv.includes('--target')) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '300' } } });
+  const { values } = parseArgs({
+    options: { duration: { type: 'string', default: '300' }, warmup: { type: 'string', default: '300' }, rounds: { type: 'string', default: '3' } },
+  });
   const durationMs = Number(values.duration);
   const warmupMs = Number(values.warmup);
+  const rounds = Number(values.rounds);
   const { Client } = await import(new URL('../dist/client/index.js', import.meta.url).href).catch(() => {
     console.error('bench/client.mjs: run `npm run build` first (dist/client/index.js is missing)');
     process.exit(1);
@@ -77,8 +81,8 @@ async function main() {
   const port = Number(/port (\d+)/.exec(line)[1]);
   const origin = `http://127.0.0.1:${port}`;
 
-  /** Runs `worker` loops in parallel for the duration; returns requests per second. */
-  async function measure(concurrency, once) {
+  /** Runs `once` in `concurrency` parallel loops for `ms`; returns requests per second. */
+  async function measure(concurrency, once, ms) {
     let count = 0;
     let stop = false;
     const loop = async () => {
@@ -87,20 +91,14 @@ async function main() {
         count++;
       }
     };
-    const run = async (ms) => {
-      count = 0;
-      stop = false;
-      const loops = Array.from({ length: concurrency }, loop);
-      const t0 = performance.now();
-      await new Promise((r) => setTimeout(r, ms));
-      stop = true;
-      const n = count;
-      const elapsed = performance.now() - t0;
-      await Promise.all(loops);
-      return (n * 1000) / elapsed;
-    };
-    await run(warmupMs);
-    return run(durationMs);
+    const loops = Array.from({ length: concurrency }, loop);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    stop = true;
+    const n = count;
+    const elapsed = performance.now() - t0;
+    await Promise.all(loops);
+    return (n * 1000) / elapsed;
   }
 
   const rows = [];
@@ -155,16 +153,25 @@ async function main() {
       const p4 = pool();
       contenders.push({ name: 'undici.fetch (same pool)', concurrency: CONNECTIONS, once: async () => { await (await undici.fetch(`${origin}${path}`, { dispatcher: p4 })).arrayBuffer(); }, close: () => p4.close() });
     }
-    let reference = 0;
-    for (const c of contenders) {
-      const rps = await measure(c.concurrency, c.once);
-      await c.close();
-      if (reference === 0) reference = rps;
-      rows.push({ body: label, client: c.name, rps });
+    // Interleaved rounds in rotated order: a slow moment on this shared machine hits every client
+    // alike. Each client is warmed up once (JIT, connections), then measured `rounds` times; the
+    // figure is the median.
+    for (const c of contenders) await measure(c.concurrency, c.once, warmupMs);
+    const samples = contenders.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < contenders.length; k++) {
+        const i = (k + round) % contenders.length;
+        samples[i].push(await measure(contenders[i].concurrency, contenders[i].once, durationMs));
+      }
+    }
+    for (let i = 0; i < contenders.length; i++) {
+      await contenders[i].close();
+      const sorted = samples[i].sort((a, b) => a - b);
+      rows.push({ body: label, client: contenders[i].name, rps: sorted[Math.floor(sorted.length / 2)] });
     }
   }
   const byBody = (b) => rows.filter((r) => r.body === b);
-  console.log(`\nClient benchmark: Node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0].model}), ${hasTaskset ? 'target on cpu 0, clients on cpu 1' : 'no taskset'}, ${durationMs} ms per run`);
+  console.log(`\nClient benchmark: Node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0].model}), ${hasTaskset ? 'target on cpu 0, clients on cpu 1' : 'no taskset'}, median of ${rounds} interleaved runs of ${durationMs} ms`);
   if (undici === null) console.log('undici is not installed (undici@7 is not a devDependency): undici.request/stream/pipeline rows skipped; global fetch is undici inside Node 20');
   for (const body of ['small body', '64 KiB body']) {
     const rs = byBody(body);
