@@ -96,7 +96,7 @@ export class ExpectationFailedError extends ProtocolError {
  * The connection it came on must be closed: nothing after a framing error can be trusted.
  */
 export class ResponseError extends ProtocolError {
-  constructor(message: string, code = 'ERR_RESPONSE_INVALID') {
+  constructor(message: string, code: string) {
     super(message, code, 502);
   }
 
