@@ -296,7 +296,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#clearDeadline();
     this.#requests++;
     const max = this.#opts.maxRequestsPerConnection;
-    if ((max !== 0 && this.#requests >= max) || this.#host.isShuttingDown) this.#mustClose = true;
+    // Shutdown is not a reason to close here: canKeepAlive() decides when the head is built,
+    // so that a request already read behind this one is answered too (see shutdown()).
+    if (max !== 0 && this.#requests >= max) this.#mustClose = true;
     this.#head = head;
     this.#continueSent = false;
     this.#discarding = false;
@@ -514,11 +516,24 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   canKeepAlive(): boolean {
-    if (this.#mustClose || !this.#head!.keepAlive || this.#host.isShuttingDown) return false;
+    if (this.#mustClose || !this.#head!.keepAlive) return false;
+    // Shutting down: this response says Connection: close unless bytes of a next request were
+    // read already (pipelined behind this one): that request is answered too, and the close
+    // goes on the last response owed (see shutdown()).
+    if (this.#host.isShuttingDown) return this.#bodyDone && this.#hasReadInput();
     // An unread body after a 100-continue we never sent: the client may not send it at all,
     // so the body cannot be skipped to find the next request (RFC 9110 §10.1.1).
     if (!this.#bodyDone && this.#head!.expectContinue && !this.#continueSent) return false;
     return true;
+  }
+
+  /**
+   * True when bytes not consumed by a request yet were read from the socket: in the parser, or
+   * in the socket's own buffer while it is paused (Node keeps reading into it up to its
+   * highWaterMark). Bytes still in the kernel are not counted: they were not read.
+   */
+  #hasReadInput(): boolean {
+    return this.#parser.bufferedBytes > 0 || this.socket.readableLength > 0;
   }
 
   responseDone(keepAlive: boolean): void {
@@ -556,14 +571,14 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#head = null;
     this.#parser.startNextRequest();
     this.state = transition(this.state, 'idle');
-    if (this.#host.isShuttingDown) {
-      this.#startClosing();
-      return;
-    }
     this.#resume();
     if (this.#parser.bufferedBytes > 0) {
-      this.#clearDeadline(); // a pipelined request is already here: not idle
+      this.#clearDeadline(); // a pipelined request is already here: not idle (and, shutting down, owed an answer)
       this.#process();
+    } else if (this.#host.isShuttingDown) {
+      // A response that promised keep-alive before shutdown began: the client may be sending
+      // its next request right now (see shutdown()).
+      this.#closeAfterGrace(this.now());
     } else {
       // Counted from now, not from when this response's head was built: a response streamed
       // for longer than idleTimeoutMs would leave a deadline already past, and the sweep would
@@ -630,10 +645,67 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#host.connectionClosed(this);
   }
 
-  /** Server shutdown: close now when idle, else after the response in progress. */
+  /**
+   * Server shutdown (graceful close). The rule (issue #12): a request of which the server has
+   * read a byte is answered, the last one with `Connection: close` (canKeepAlive()); a request
+   * of which no byte was read when the connection closes is never read at all, so the client
+   * may retry it (RFC 9112 §9.3.1: the close races its request, as any close of an idle
+   * connection does).
+   *
+   * A connection mid-request finishes it; canKeepAlive() puts the close on the last response
+   * owed. A new or idle connection is the race: its client may be sending the next request
+   * right now (under load it nearly always is: the response we just sent may still sit unread
+   * in the client's buffer). So it keeps `shutdownIdleGraceMs`, counted from its last response
+   * (or its accept), to send it, and that request is answered with the close; a connection
+   * quiet that long is closed by #closeWhenQuiet().
+   */
   shutdown(): void {
-    if (this.state === 'new' || (this.state === 'idle' && this.#parser.isIdle)) this.#startClosing();
-    else this.#mustClose = true;
+    if (this.state === 'new' || this.state === 'idle') this.#closeAfterGrace(this.#quietSince());
+  }
+
+  /**
+   * When a new or idle connection last had traffic: its accept or the end of its last response,
+   * read back from the deadline set then (no field per connection for it); now when unknown.
+   */
+  #quietSince(): number {
+    if (this.#deadlineKind === 'idle' && this.#opts.idleTimeoutMs > 0) return this.deadline - this.#opts.idleTimeoutMs;
+    if (this.state === 'new' && this.#deadlineKind === 'headers' && this.#opts.headersTimeoutMs > 0) {
+      return this.deadline - this.#opts.headersTimeoutMs;
+    }
+    return this.now();
+  }
+
+  /**
+   * Shutting down: closes this new or idle connection when it has been quiet for
+   * `shutdownIdleGraceMs` since `since`, through the 'idle' deadline (onDeadline() sees the
+   * server shutting down and calls #closeWhenQuiet()). A sooner deadline of its own stays.
+   */
+  #closeAfterGrace(since: number): void {
+    const at = since + this.#opts.shutdownIdleGraceMs;
+    if (at <= this.now()) {
+      this.#closeWhenQuiet();
+      return;
+    }
+    if (this.deadline !== 0 && this.deadline <= at) return;
+    this.#deadlineKind = 'idle';
+    this.deadline = at;
+  }
+
+  /**
+   * Closes a new or idle connection once the socket has been polled after this call and
+   * nothing was read. Two setImmediate hops guarantee a poll phase in between wherever this
+   * is called from (the check phase follows the poll phase of the same turn: one hop run from
+   * a poll callback, as an IPC 'stop' message is, would see nothing new). Bytes read by then
+   * make the connection active; their request is answered and its response closes. Bytes that
+   * reach the kernel later are read after our FIN, while lingering, and dropped: the client
+   * sees the close before any answer and may retry (RFC 9112 §9.3.1, §9.6).
+   */
+  #closeWhenQuiet(): void {
+    setImmediate(() =>
+      setImmediate(() => {
+        if ((this.state === 'new' || this.state === 'idle') && !this.#hasReadInput()) this.#startClosing();
+      }),
+    );
   }
 
   /** Destroys the socket at once (shutdown deadline). */
@@ -667,7 +739,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#clearDeadline();
     switch (kind) {
       case 'idle':
-        this.#startClosing();
+        // Shutting down, this deadline is the end of the grace of shutdown().
+        if (this.#host.isShuttingDown) this.#closeWhenQuiet();
+        else this.#startClosing();
         return;
       case 'headers':
         // Nothing received at all: just close. A partial head: tell the client (RFC 9110 §15.5.9).

@@ -54,6 +54,15 @@ export interface ServerOptions extends Partial<ParserLimits> {
   maxBufferedBytes?: number;
   /** Default deadline of `server.close()` before remaining connections are destroyed. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * On `server.close()`, how long an idle keep-alive connection (or a new one, before its first
+   * request) may still send a request, counted from the end of its last response (or its
+   * accept). That request is answered with `Connection: close`; a connection quiet this long is
+   * closed without reading another byte. Closing at once races the request the client is
+   * sending, and it is lost (issue #12: 53 requests in two reloads). Default 1 s. Go's
+   * Shutdown() keeps new connections 5 s for the same reason. 0 closes them at once.
+   */
+  shutdownIdleGraceMs?: number;
   /** How often timeouts are checked (one sweep for all connections, not one timer each). Default 250 ms. */
   timerResolutionMs?: number;
   /** The clock, in ms (injected by tests). Default `Date.now`. */
@@ -88,6 +97,7 @@ export interface ResolvedOptions extends ParserLimits {
   maxConnections: number;
   maxBufferedBytes: number;
   shutdownTimeoutMs: number;
+  shutdownIdleGraceMs: number;
   timerResolutionMs: number;
   clock: () => number;
   tls: (TlsOptions & SecureContextOptions) | undefined;
@@ -114,6 +124,8 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024;
 /** Default of `shutdownTimeoutMs`. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Default of `shutdownIdleGraceMs`. */
+export const DEFAULT_SHUTDOWN_IDLE_GRACE_MS = 1_000;
 /** Default of `timerResolutionMs`. */
 export const DEFAULT_TIMER_RESOLUTION_MS = 250;
 
@@ -134,6 +146,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
     shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    shutdownIdleGraceMs: DEFAULT_SHUTDOWN_IDLE_GRACE_MS,
     timerResolutionMs: DEFAULT_TIMER_RESOLUTION_MS,
     clock: Date.now,
     tls: undefined,
