@@ -117,12 +117,21 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    * response. A response made later, by a handler that awaited, reads the clock itself.
    */
   #batchNow = 0;
-  #remote: { address: string; port: number } | undefined;
+  /**
+   * The peer, recorded at accept (issue #12): once the socket is closed Node can no longer tell
+   * it, and a handler or access log that runs after a client left early would see ''. Strings
+   * and numbers, not an object: two fields are all an idle connection pays for it.
+   */
+  readonly #remoteAddress: string;
+  readonly #remotePort: number;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
   constructor(socket: Socket, host: ConnectionHost, isSecure: boolean, remote?: { address: string; port: number }) {
     this.socket = socket;
-    this.#remote = remote;
+    // One getpeername() per connection; Node caches the result on the socket, so the second
+    // getter is free. The PROXY protocol's header names the client instead.
+    this.#remoteAddress = remote?.address ?? socket.remoteAddress ?? '';
+    this.#remotePort = remote?.port ?? socket.remotePort ?? 0;
     this.isSecure = isSecure;
     this.#host = host;
     this.#opts = host.options;
@@ -141,22 +150,19 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#setDeadline('headers', this.#opts.headersTimeoutMs);
   }
 
-  // ---- ConnectionInfo (read lazily: each getter is a syscall in libuv) ----
+  // ---- ConnectionInfo (the local side read lazily: each getter is a syscall in libuv) ----
 
   get remoteAddress(): string {
-    return this.#remoteInfo().address;
+    return this.#remoteAddress;
   }
   get remotePort(): number {
-    return this.#remoteInfo().port;
+    return this.#remotePort;
   }
   get localAddress(): string {
     return this.socket.localAddress ?? '';
   }
   get localPort(): number {
     return this.socket.localPort ?? 0;
-  }
-  #remoteInfo(): { address: string; port: number } {
-    return (this.#remote ??= { address: this.socket.remoteAddress ?? '', port: this.socket.remotePort ?? 0 });
   }
 
   /** Number of requests dispatched on this connection. */
@@ -572,8 +578,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#parser.startNextRequest();
     this.state = transition(this.state, 'idle');
     this.#resume();
-    if (this.#parser.bufferedBytes > 0) {
-      this.#clearDeadline(); // a pipelined request is already here: not idle (and, shutting down, owed an answer)
+    if (this.#parser.bufferedBytes > 0 || this.#peerEnded) {
+      // A pipelined request is already here: not idle (and, shutting down, owed an answer). Or
+      // the peer sent FIN during this exchange: #process() closes once nothing is left to answer
+      // (no read will report the FIN again, and an idle socket past EOF would wait for its timeout).
+      this.#clearDeadline();
       this.#process();
     } else if (this.#host.isShuttingDown) {
       // A response that promised keep-alive before shutdown began: the client may be sending
