@@ -68,7 +68,13 @@ export class RequestBodyDiscardedError extends Error {
   }
 }
 
-type Deadline = 'none' | 'headers' | 'body' | 'idle' | 'linger';
+/**
+ * What the pending deadline bounds. 'body': a handler waiting for body bytes (bodyTimeoutMs per
+ * wait, minBodyBytesPerSecond overall); 'discard': dropping the unread body of an answered
+ * request to reach the next one (discardTimeoutMs in all); 'idle' while shutting down: the end
+ * of shutdownIdleGraceMs.
+ */
+type Deadline = 'none' | 'headers' | 'body' | 'discard' | 'idle' | 'linger';
 
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
@@ -89,7 +95,21 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #res: OutgoingResponse | null = null;
   #head: RequestEvent | null = null;
   #bodyDone = true;
+  /**
+   * The response ended before the body was read: the rest is being dropped (bounded by
+   * maxDiscardBytes and discardTimeoutMs, issue #12) to reach the next request. A phase of the
+   * 'active' state, kept as this flag until the states become one table (issue #14).
+   */
   #discarding = false;
+  /**
+   * Accounting of the current body phase, reading or discarding (reset when either starts):
+   * body bytes taken from the parser, time spent waiting for the client's next bytes, and when
+   * the wait in progress began (-1: none). A total bound needs totals: a per-wait timer alone
+   * let a client trickling 10 bytes every 10 s hold a connection for a day (issue #12).
+   */
+  #bodyBytes = 0;
+  #bodyWaitedMs = 0;
+  #bodyWaitStart = -1;
   #continueSent = false;
   #mustClose = false;
   #requests = 0;
@@ -308,6 +328,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#head = head;
     this.#continueSent = false;
     this.#discarding = false;
+    this.#bodyBytes = 0;
+    this.#bodyWaitedMs = 0;
+    this.#bodyWaitStart = -1;
     this.#bodyError = null;
     const req = new IncomingRequest(head, this, this);
     const res = new OutgoingResponse(this, head.method, head.version);
@@ -413,14 +436,16 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       }
       if (ev === NEED_DATA) {
         this.#resume();
-        this.#setDeadline('body', this.#opts.bodyTimeoutMs);
+        this.#startBodyWait('body');
         await new Promise<void>((resolve) => {
           this.#bodyWaiter = resolve;
         });
+        this.#endBodyWait();
         continue;
       }
       if (ev === PAUSED) return null;
       if (ev.type === 'data') {
+        this.#bodyBytes += ev.data.length;
         // `bodyTimeoutMs` bounds each wait for bytes: while the handler works on this chunk the
         // client is not late, so the deadline must not fire and cut the exchange.
         if (this.#deadlineKind === 'body') this.#clearDeadline();
@@ -436,8 +461,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     }
   }
 
-  /** Reads and drops the rest of a body the handler did not read, so the next request can be found. */
+  /**
+   * Reads and drops the rest of a body the handler did not read, so the next request can be
+   * found. Bounded in bytes (maxDiscardBytes) and in total time (discardTimeoutMs, a deadline):
+   * past either the connection closes instead, after the response already sent (lingering).
+   */
   #discard(): void {
+    this.#endBodyWait();
     for (;;) {
       let ev;
       try {
@@ -448,7 +478,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       }
       if (ev === NEED_DATA) {
         this.#resume();
-        this.#setDeadline('body', this.#opts.bodyTimeoutMs);
+        this.#startBodyWait('discard');
         return;
       }
       if (ev === PAUSED || ev.type === 'end') {
@@ -457,7 +487,51 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         this.#nextRequest();
         return;
       }
+      if (ev.type !== 'data') throw new Error('parser out of step with discard');
+      this.#bodyBytes += ev.data.length;
+      if (this.#bodyBytes > this.#opts.maxDiscardBytes) {
+        this.#startClosing();
+        return;
+      }
     }
+  }
+
+  /**
+   * Body bytes of the current request not taken from the parser yet, when its Content-Length
+   * tells (-1 for a chunked body: unknown until its last chunk).
+   */
+  #bodyBytesLeft(): number {
+    const head = this.#head!;
+    return head.bodyKind === 'length' ? head.contentLength - this.#bodyBytes : -1;
+  }
+
+  /**
+   * Starts a wait for the client's body bytes and sets the deadline that bounds it: the sooner
+   * of bodyTimeoutMs (one wait, as before) and what is left of the phase's total allowance.
+   * Reading: bodyTimeoutMs plus 1 s per minBodyBytesPerSecond bytes received (Apache
+   * mod_reqtimeout's `body=20,MinRate=500`), so a client must keep up a minimum average rate
+   * once the first bodyTimeoutMs are spent. Discarding: discardTimeoutMs in all (nginx's
+   * lingering_time). Only time spent waiting counts: a handler slow to read is not the client's fault.
+   */
+  #startBodyWait(kind: 'body' | 'discard'): void {
+    const o = this.#opts;
+    const now = this.now();
+    this.#bodyWaitStart = now;
+    let total = 0;
+    if (kind === 'discard') total = o.discardTimeoutMs;
+    else if (o.minBodyBytesPerSecond > 0 && o.bodyTimeoutMs > 0) total = o.bodyTimeoutMs + (this.#bodyBytes * 1000) / o.minBodyBytesPerSecond;
+    let ms = o.bodyTimeoutMs;
+    if (total > 0) ms = Math.max(0, ms > 0 ? Math.min(ms, total - this.#bodyWaitedMs) : total - this.#bodyWaitedMs);
+    this.#deadlineKind = kind;
+    // A spent allowance gives a deadline of now: the next sweep ends the wait.
+    this.deadline = ms > 0 || total > 0 ? now + ms : 0;
+  }
+
+  /** Ends the wait in progress, if any, adding its time to the phase's total. */
+  #endBodyWait(): void {
+    if (this.#bodyWaitStart < 0) return;
+    this.#bodyWaitedMs += this.now() - this.#bodyWaitStart;
+    this.#bodyWaitStart = -1;
   }
 
   // ---- ResponseSink -------------------------------------------------------
@@ -530,6 +604,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     // An unread body after a 100-continue we never sent: the client may not send it at all,
     // so the body cannot be skipped to find the next request (RFC 9110 §10.1.1).
     if (!this.#bodyDone && this.#head!.expectContinue && !this.#continueSent) return false;
+    // A body the handler has not started to read, whose rest is over maxDiscardBytes: if the
+    // response ends first it will not be read to find the next request (responseDone()), so say
+    // so now. A handler that sends its head first and then reads the body gets the close too,
+    // a reconnect at worst (Go decides the same way when the head is written).
+    if (!this.#bodyDone && this.#bodyBytes === 0 && this.#bodyWaiter === null && this.#bodyBytesLeft() > this.#opts.maxDiscardBytes) {
+      return false;
+    }
     return true;
   }
 
@@ -556,7 +637,16 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#startClosing();
       return;
     }
+    // A rest known to be over maxDiscardBytes is not worth reading: close (Go's server does the
+    // same past 256 KiB). Otherwise drop it, counting from here against both discard bounds.
+    if (this.#bodyBytesLeft() > this.#opts.maxDiscardBytes) {
+      this.#startClosing();
+      return;
+    }
     this.#discarding = true;
+    this.#bodyBytes = 0;
+    this.#bodyWaitedMs = 0;
+    this.#bodyWaitStart = -1;
     this.#discard();
   }
 
@@ -764,9 +854,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         const waiter = this.#bodyWaiter;
         this.#bodyWaiter = null;
         if (waiter !== null) waiter(); // the handler's read rejects; its error becomes the 408
-        else this.#startClosing(); // discarding an unread body: nobody to tell
+        else this.#startClosing();
         return;
       }
+      case 'discard':
+        // Dropping an answered request's body took too long: its response is sent; just close.
+        this.#startClosing();
+        return;
       case 'linger':
         this.socket.destroy();
         return;

@@ -19,8 +19,32 @@ export interface ServerOptions extends Partial<ParserLimits> {
   /**
    * Longest wait for the next bytes of a request body the handler is reading.
    * On expiry: 408 (or a reset if the response has started). Default 30 s.
+   * It is also the grace of `minBodyBytesPerSecond`; 0 disables both.
    */
   bodyTimeoutMs?: number;
+  /**
+   * Slowest average rate a request body may arrive at, once `bodyTimeoutMs` of waiting is
+   * spent: a reading handler may wait for the client `bodyTimeoutMs` plus 1 s per this many
+   * bytes received, in all; past it the read fails with 408 as for `bodyTimeoutMs`. Without
+   * it a client that sends 10 bytes every 10 s holds a connection for as long as its
+   * Content-Length lasts (issue #12). Only waiting time counts, not a handler slow to read.
+   * Default 500 bytes/s, Apache mod_reqtimeout's `body=20,MinRate=500`. 0 disables it.
+   */
+  minBodyBytesPerSecond?: number;
+  /**
+   * After a response ends with its request body unread, at most this many body bytes are read
+   * and dropped to reach the next request on the connection; when the rest is longer (known
+   * from Content-Length, or counted while dropping a chunked body) the connection closes
+   * instead, and the response says `Connection: close` when it can still tell. Default 256 KiB,
+   * Go's `maxPostHandlerReadBytes`. 0 drops no body byte: such a connection closes.
+   */
+  maxDiscardBytes?: number;
+  /**
+   * Longest time, in all, spent dropping such an unread body; then the connection closes (the
+   * response is already sent: lingering close). Default 30 s, nginx's `lingering_time`.
+   * 0 disables it (`bodyTimeoutMs` still bounds each wait).
+   */
+  discardTimeoutMs?: number;
   /**
    * How long an idle keep-alive connection is kept between requests. Default 65 s:
    * longer than the 60 s idle timeout of common load balancers (AWS ALB, nginx
@@ -90,6 +114,9 @@ export interface ServerOptions extends Partial<ParserLimits> {
 export interface ResolvedOptions extends ParserLimits {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  minBodyBytesPerSecond: number;
+  maxDiscardBytes: number;
+  discardTimeoutMs: number;
   idleTimeoutMs: number;
   sendTimeoutMs: number;
   lingerMs: number;
@@ -110,6 +137,12 @@ export interface ResolvedOptions extends ParserLimits {
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 /** Default of `bodyTimeoutMs`. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Default of `minBodyBytesPerSecond`. */
+export const DEFAULT_MIN_BODY_BYTES_PER_SECOND = 500;
+/** Default of `maxDiscardBytes`. */
+export const DEFAULT_MAX_DISCARD_BYTES = 256 * 1024;
+/** Default of `discardTimeoutMs`. */
+export const DEFAULT_DISCARD_TIMEOUT_MS = 30_000;
 /** Default of `idleTimeoutMs`. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 65_000;
 /** Default of `sendTimeoutMs`. */
@@ -139,6 +172,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     ...DEFAULT_PARSER_LIMITS,
     headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
+    minBodyBytesPerSecond: DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+    maxDiscardBytes: DEFAULT_MAX_DISCARD_BYTES,
+    discardTimeoutMs: DEFAULT_DISCARD_TIMEOUT_MS,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
     sendTimeoutMs: DEFAULT_SEND_TIMEOUT_MS,
     lingerMs: DEFAULT_LINGER_MS,
