@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Handler } from '../../src/server/handler.js';
+import type { Server } from '../../src/server/server.js';
 import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
@@ -258,64 +259,67 @@ test('close(): a response that promised keep-alive before shutdown: the request 
   }
 });
 
-test('close(): shutdownIdleGraceMs: an idle connection may still send a request within the grace, answered with Connection: close', { timeout: TEST_TIMEOUT_MS }, async () => {
+/**
+ * A server with shutdownIdleGraceMs 1 s on a clock the test moves, and a connection made idle
+ * by one request at that clock's start. `done()` closes both.
+ */
+async function graceSetup(): Promise<{ server: Server; port: number; c: RawClient; advance: (ms: number) => void; done: () => Promise<void> }> {
   let now = FIXED_NOW_MS;
   const { server, port } = await startServer((req, res) => res.end(req.path), { clock: () => now, shutdownIdleGraceMs: 1000, timerResolutionMs: 5 });
   const c = await RawClient.connect(port);
+  const done = async (): Promise<void> => {
+    await c.close();
+    await server.close(100);
+  };
   try {
     await c.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.readResponse();
     await until(() => server.connectionStates().idle === 1, 'the connection to be idle');
+  } catch (err) {
+    await done();
+    throw err;
+  }
+  return { server, port, c, advance: (ms) => void (now += ms), done };
+}
+
+test('close(): shutdownIdleGraceMs: an idle connection may still send a request within the grace, answered with Connection: close', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { server, c, advance, done } = await graceSetup();
+  try {
     const closing = server.close(5000);
-    now += 999; // within the grace, counted from the end of the last response
+    advance(999); // within the grace, counted from the end of the last response
     await c.send('GET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
     const res = await c.readResponse();
     assert.equal(res.raw.toString('latin1'), 'HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 2\r\nConnection: close\r\n\r\n/2');
     assert.equal((await c.readToEnd()).length, 0);
     await closing;
   } finally {
-    await c.close();
-    await server.close(100);
+    await done();
   }
 });
 
-test('close(): shutdownIdleGraceMs: a connection that stays quiet through the grace is closed without a byte', { timeout: TEST_TIMEOUT_MS }, async () => {
-  let now = FIXED_NOW_MS;
-  const { server, port } = await startServer((req, res) => res.end(req.path), { clock: () => now, shutdownIdleGraceMs: 1000, timerResolutionMs: 5 });
-  const idle = await RawClient.connect(port);
+test('close(): shutdownIdleGraceMs: connections quiet through the grace are closed without a byte, new ones too', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { server, port, c, advance, done } = await graceSetup();
   const silent = await RawClient.connect(port);
   try {
-    await idle.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\n');
-    await idle.readResponse();
-    await until(() => server.connectionStates().idle === 1 && server.connectionStates().new === 1, 'an idle and a new connection');
-    let closed = false;
-    const closing = server.close(5000).then(() => {
-      closed = true;
-    });
-    assert.equal(closed, false);
-    now += 1000;
-    assert.equal((await idle.readToEnd()).length, 0);
+    await until(() => server.connectionStates().new === 1, 'the new connection to be seen');
+    const closing = server.close(5000);
+    advance(1000);
+    assert.equal((await c.readToEnd()).length, 0);
     assert.equal((await silent.readToEnd()).length, 0, 'a new connection gets the same grace, from its accept');
     await closing;
   } finally {
-    await Promise.all([idle.close(), silent.close()]);
-    await server.close(100);
+    await silent.close();
+    await done();
   }
 });
 
 test('close(): shutdownIdleGraceMs: a connection idle longer than the grace already is closed at once', { timeout: TEST_TIMEOUT_MS }, async () => {
-  let now = FIXED_NOW_MS;
-  const { server, port } = await startServer((req, res) => res.end(req.path), { clock: () => now, shutdownIdleGraceMs: 1000, timerResolutionMs: 5 });
-  const c = await RawClient.connect(port);
+  const { server, c, advance, done } = await graceSetup();
   try {
-    await c.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\n');
-    await c.readResponse();
-    await until(() => server.connectionStates().idle === 1, 'the connection to be idle');
-    now += 5000; // idle 5 s: far below idleTimeoutMs, beyond the grace
+    advance(5000); // idle 5 s: far below idleTimeoutMs, beyond the grace
     await server.close(5000);
     assert.equal((await c.readToEnd()).length, 0);
   } finally {
-    await c.close();
-    await server.close(100);
+    await done();
   }
 });
