@@ -101,9 +101,11 @@ export class Server {
   }
 
   /**
-   * Graceful shutdown: stop accepting, close idle connections at once, let requests in
-   * flight finish (their responses carry Connection: close), and destroy whatever is
-   * left after `deadlineMs` (default `shutdownTimeoutMs`).
+   * Graceful shutdown: stop accepting, answer every request already read (the last response
+   * on each connection carries Connection: close), close idle and new connections once quiet
+   * for `shutdownIdleGraceMs`, and destroy whatever is left after `deadlineMs` (default
+   * `shutdownTimeoutMs`). A request of which no byte was read finds its connection closed
+   * first, so its client may retry it (Connection.shutdown()).
    */
   close(deadlineMs = this.#options.shutdownTimeoutMs): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
