@@ -39,6 +39,9 @@ export class WsStepBudgetError extends Error {
   }
 }
 
+/** Throws a TypeError (not a WebSocketError: a harness failure) on invalid UTF-8. */
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const hexOrDigest = (b: Buffer): string => (b.length <= 64 ? b.toString('hex') : `${b.length}:${fnv1a(b)}`);
 
 /** FNV-1a over the bytes, as 8 hex digits: a short stand-in for a long payload in a record. */
@@ -90,6 +93,8 @@ export function parseWsPieces(pieces: readonly Uint8Array[], options: WebSocketP
           if (open === null) throw new Error('message-end outside a message');
           const data = Buffer.concat(open.views);
           if (!data.equals(Buffer.concat(open.copies))) throw new Error('the parser overwrote bytes it had handed out');
+          // An independent check of the parser's UTF-8 rule: the record below would hide it (U+FFFD).
+          if (open.kind === 'text' && !open.compressed) FATAL_UTF8.decode(data);
           const kind = open.kind + (open.compressed ? '+z' : '');
           records.push(open.kind === 'text' && !open.compressed ? `${kind}:${data.toString('utf8')}` : `${kind}:${hexOrDigest(data)}`);
           open = null;
