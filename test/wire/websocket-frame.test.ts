@@ -292,3 +292,18 @@ test('Utf8Validator: a prefix of valid UTF-8 is never rejected, whatever the spl
     assert.ok(v.isComplete);
   }
 });
+
+test('Utf8Validator: the 4-byte ASCII skip of long inputs sees a non-ASCII byte at every position and alignment', () => {
+  const backing = Buffer.alloc(200);
+  for (let align = 0; align < 4; align++) {
+    for (let pos = 0; pos < 140; pos++) {
+      for (const [insert, valid] of [[[0xff], false], [[0xc3, 0xa9], true], [[0xed, 0xa0, 0x80], false], [[0xe2, 0x82], false]] as const) {
+        const bytes = Buffer.alloc(140, 0x61);
+        bytes.set(insert, Math.min(pos, 140 - insert.length));
+        const view = backing.subarray(align, align + 140);
+        view.set(bytes);
+        assert.equal(isValidUtf8(view), valid, `align ${align} pos ${pos} insert ${Buffer.from(insert).toString('hex')}`);
+      }
+    }
+  }
+});
