@@ -78,6 +78,24 @@ type Deadline = 'none' | 'headers' | 'body' | 'discard' | 'idle' | 'linger';
 
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
+/**
+ * What a socket handed over by `detach()` needs from its new owner: the server's graceful
+ * shutdown reaches it through the Connection, which stays in the server's set until the socket
+ * closes (issue #15: a WebSocket answers shutdown with a Close 1001 and its handshake).
+ */
+export interface UpgradedProtocol {
+  shutdown(): void;
+}
+
+/** What `detach()` hands over: the socket and the bytes read after the request's head. */
+export interface DetachedSocket {
+  readonly socket: Socket;
+  /** Bytes that followed the head in the same reads (frames sent with the handshake, RFC 6455 §4.2.1). */
+  readonly head: Buffer;
+  /** The server's onError, for errors the new protocol cannot report elsewhere. */
+  readonly reportError: (err: unknown, context: string) => void;
+}
+
 /** One client connection. */
 export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   state: ConnState = 'new';
@@ -144,6 +162,15 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    */
   readonly #remoteAddress: string;
   readonly #remotePort: number;
+  /**
+   * The input chunks that still hold the parser's unread bytes (they are the last
+   * `parser.bufferedBytes` of them), so detach() can hand those bytes over: the request parser
+   * keeps no API to give them back (issue #15). Usually one chunk; emptied when all was read.
+   */
+  readonly #input: Buffer[] = [];
+  #inputBytes = 0;
+  /** The protocol the socket was handed to by detach() (a WebSocket), or null. */
+  #upgraded: UpgradedProtocol | null = null;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
   constructor(socket: Socket, host: ConnectionHost, isSecure: boolean, remote?: { address: string; port: number }) {
@@ -194,6 +221,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
 
   #onData(chunk: Buffer): void {
     if (this.state === 'closing' || this.state === 'closed') return; // lingering: discard
+    this.#keepInput(chunk);
     this.#parser.receive(chunk);
     if (this.#req !== null) {
       const waiter = this.#bodyWaiter;
@@ -207,6 +235,48 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       return;
     }
     this.#process();
+  }
+
+  /** Records a chunk among those holding the parser's unread bytes (see #input). */
+  #keepInput(chunk: Buffer): void {
+    const unread = this.#parser.bufferedBytes;
+    const input = this.#input;
+    if (unread === 0) {
+      input.length = 0;
+      this.#inputBytes = 0;
+    } else {
+      while (this.#inputBytes - input[0].length >= unread) this.#inputBytes -= input.shift()!.length;
+    }
+    input.push(chunk);
+    this.#inputBytes += chunk.length;
+  }
+
+  /**
+   * Hands the socket over to another protocol after a 101 response (RFC 9110 §15.2.2, issue
+   * #15): flushes what earlier pipelined responses left batched, stops reading HTTP (the
+   * Connection's 'data' and 'end' listeners are removed, its deadlines cleared) and returns the
+   * socket with the bytes read after the request's head. The Connection stays in the server's
+   * set until the socket closes, so `server.close()` reaches `owner.shutdown()` and its deadline
+   * destroys the socket. Only for the request in progress, with no body, whose response has not
+   * started; the caller writes the 101 itself, on the returned socket.
+   */
+  detach(owner: UpgradedProtocol): DetachedSocket {
+    if (this.#upgraded !== null || this.#req === null || !this.#bodyDone || this.isClosed) throw new Error('detach() needs a request in progress, with no body left');
+    this.#upgraded = owner;
+    this.#flush();
+    this.#clearDeadline();
+    this.sendDeadline = 0;
+    const socket = this.socket;
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('end');
+    const unread = this.#parser.bufferedBytes;
+    const all = this.#input.length === 1 ? this.#input[0] : Buffer.concat(this.#input, this.#inputBytes);
+    this.#input.length = 0;
+    this.#inputBytes = 0;
+    // Bytes already read into the socket while it was paused come as 'data' to the new owner.
+    this.#paused = false;
+    const head = unread === 0 ? Buffer.alloc(0) : all.subarray(all.length - unread);
+    return { socket, head, reportError: this.#opts.onError };
   }
 
   #pause(): void {
@@ -666,6 +736,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#res = null;
     this.#head = null;
     this.#parser.startNextRequest();
+    if (this.#parser.bufferedBytes === 0) {
+      // Nothing unread: an idle connection keeps no input chunk (see #input).
+      this.#input.length = 0;
+      this.#inputBytes = 0;
+    }
     this.state = transition(this.state, 'idle');
     this.#resume();
     if (this.#parser.bufferedBytes > 0 || this.#peerEnded) {
@@ -759,6 +834,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    * quiet that long is closed by #closeWhenQuiet().
    */
   shutdown(): void {
+    if (this.#upgraded !== null) {
+      this.#upgraded.shutdown();
+      return;
+    }
     if (this.state === 'new' || this.state === 'idle') this.#closeAfterGrace(this.#quietSince());
   }
 

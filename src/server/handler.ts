@@ -5,6 +5,8 @@
  * made TypeScript). It holds types only: no sockets, no parser. The app,
  * static and CGI layers `import type` from here and nothing else from server/.
  */
+import type { WebSocket, WebSocketHandlers } from './websocket.js';
+import type { UpgradeOptions } from './websocket-upgrade.js';
 
 /** A header map for responses: case-insensitive names, insertion order kept. */
 export interface HeaderMapLike {
@@ -115,6 +117,12 @@ export interface ResponseWriter {
   destroy(err?: unknown): void;
   /** Calls fn once when the response completes or the connection closes, whichever comes first. */
   onClose(fn: () => void): void;
+  /**
+   * Answers a WebSocket upgrade request (RFC 6455): the 101 and a WebSocket, or a 400/426
+   * refusal and null (see upgradeWebSocket() in websocket-upgrade.ts). Present on the server's
+   * responses; absent where there is no connection to hand over (in-memory app requests).
+   */
+  upgradeWebSocket?<T = undefined>(req: Request, handlers: WebSocketHandlers<T>, options?: UpgradeOptions<T>): WebSocket<T> | null;
 }
 
 /** The contract every layer plugs into: `(req, res) => void | Promise<void>`. */

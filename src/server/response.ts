@@ -24,8 +24,11 @@ import {
 } from '../wire/header-map.js';
 import { isBodylessStatus } from '../wire/status.js';
 import { statusLine } from '../wire/serializer.js';
+import type { DetachedSocket, UpgradedProtocol } from './connection.js';
 import { dateLine } from './date.js';
-import type { ResponseWriter } from './handler.js';
+import type { Request, ResponseWriter } from './handler.js';
+import type { WebSocket, WebSocketHandlers } from './websocket.js';
+import { upgradeWebSocket, type UpgradeOptions } from './websocket-upgrade.js';
 
 /** What a response writes through (the Connection). */
 export interface ResponseSink {
@@ -47,6 +50,8 @@ export interface ResponseSink {
   now(): number;
   /** Reports an error no handler can catch (a throwing onClose callback) to the server's `onError`. */
   reportError(err: unknown, context: string): void;
+  /** Hands the socket to another protocol (Connection.detach(), issue #15); absent in sinks that cannot. */
+  detach?(owner: UpgradedProtocol): DetachedSocket;
 }
 
 type Framing = 'none' | 'length' | 'chunked' | 'close';
@@ -246,6 +251,25 @@ export class OutgoingResponse implements ResponseWriter {
     } catch (err) {
       this.#sink.reportError(err, 'onClose callback failed');
     }
+  }
+
+  /** Switches this exchange to WebSocket (issue #15): `upgradeWebSocket(req, this, ...)` of websocket-upgrade.ts. */
+  upgradeWebSocket<T = undefined>(req: Request, handlers: WebSocketHandlers<T>, options?: UpgradeOptions<T>): WebSocket<T> | null {
+    return upgradeWebSocket(req, this, handlers, options);
+  }
+
+  /**
+   * Ends this response without sending anything and hands its connection over (the caller
+   * writes the 101 and speaks the new protocol on the socket). Used by upgradeWebSocket().
+   */
+  detach(owner: UpgradedProtocol): DetachedSocket {
+    if (this.#headersSent || this.#finished || this.#destroyed) throw new Error('the response has already started');
+    if (this.#sink.detach === undefined) throw new Error('this response cannot hand its connection over');
+    const detached = this.#sink.detach(owner);
+    this.#headersSent = true;
+    this.#finished = true;
+    this.fireClose();
+    return detached;
   }
 
   /** Drops what the handler set, for an error response built by the server. */
