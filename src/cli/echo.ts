@@ -5,9 +5,34 @@
  * JSON of base64 strings, and keeps the app log behind `GET /__echo_log`.
  * Bytes of names and values are latin1 strings, so base64 of their latin1
  * encoding gives the original bytes back. Also the `keel echo` command entry.
+ *
+ * A WebSocket upgrade on `/ws` (issue #15) becomes a WebSocket that sends every
+ * message back whole with its type (text as text, binary as binary),
+ * permessage-deflate accepted when offered, messages up to 16 MiB. It echoes
+ * without loss: when a reply is buffered it stops reading until the peer has
+ * read (pause on 'buffered', resume on drain), instead of dropping.
  */
 import type { Handler, Request } from '../server/handler.js';
+import type { WebSocketHandlers } from '../server/websocket.js';
+import { upgradeWebSocket, type UpgradeOptions } from '../server/websocket-upgrade.js';
+import { isWebSocketUpgrade } from '../wire/websocket-handshake.js';
 import { bareServerCommand } from './hello.js';
+
+/** The path of the WebSocket echo (DESIGN.md contract). */
+export const ECHO_WEBSOCKET_PATH = '/ws';
+
+/** Every message back whole with its type; reading pauses while a reply waits for the peer to read. */
+const WS_ECHO: WebSocketHandlers = {
+  message(ws, data, isBinary) {
+    if (ws.send(data, { binary: isBinary }) === 'buffered') ws.pause();
+  },
+  drain(ws) {
+    ws.resume();
+  },
+};
+
+/** permessage-deflate accepted when offered; the default 16 MiB maxMessageBytes is the contract's size. */
+const WS_ECHO_OPTIONS: UpgradeOptions = { perMessageDeflate: true };
 
 const b64 = (s: string): string => Buffer.from(s, 'latin1').toString('base64');
 
@@ -33,6 +58,10 @@ export function echoObject(req: Request, body: Buffer): Record<string, unknown> 
 export function echoHandler(): Handler {
   let log: Record<string, unknown>[] = [];
   return async (req, res) => {
+    if (req.path === ECHO_WEBSOCKET_PATH && isWebSocketUpgrade(req)) {
+      upgradeWebSocket(req, res, WS_ECHO, WS_ECHO_OPTIONS);
+      return;
+    }
     if (req.method === 'GET' && req.target === '/__echo_log') {
       const entries = log;
       log = [];

@@ -187,6 +187,8 @@ export class WebSocket<T = unknown> implements TopicMember {
   #pieceBytes = 0;
   /** A compressed message is being inflated: input is paused until it is delivered. */
   #isInflating = false;
+  /** The application paused input (pause()), e.g. until its own sends drain. */
+  #isPausedByApp = false;
   // Output.
   readonly #queue: Queued[] = [];
   #queuedBytes = 0;
@@ -253,7 +255,7 @@ export class WebSocket<T = unknown> implements TopicMember {
     this.#armIdle();
     this.#call('open', () => this.#handlers.open?.(this));
     if (head.length > 0 && this.#state !== 'closed') this.#onData(head);
-    if (!this.#isInflating) socket.resume();
+    if (!this.#isInflating && !this.#isPausedByApp) socket.resume();
   }
 
   /** open, closing (a Close sent or received) or closed. */
@@ -325,6 +327,24 @@ export class WebSocket<T = unknown> implements TopicMember {
     this.#socket.destroy();
   }
 
+  /**
+   * Stops reading messages (TCP flow control then slows the peer down), e.g. while the
+   * peer does not read what we send: an echo pauses on 'buffered' and resumes on `drain`.
+   * Input held back this long still counts as silence for the idle timeout.
+   */
+  pause(): void {
+    if (this.#state !== 'open') return;
+    this.#isPausedByApp = true;
+    this.#socket.pause();
+  }
+
+  /** Reads again after pause(); messages already received are delivered now. */
+  resume(): void {
+    if (!this.#isPausedByApp) return;
+    this.#isPausedByApp = false;
+    this.#continueReading();
+  }
+
   /** Server shutdown: close with 1001 (§7.4.1: going away); the server's deadline bounds the handshake. */
   shutdown(): void {
     this.close(CLOSE_GOING_AWAY, REASON_SHUTDOWN);
@@ -370,7 +390,7 @@ export class WebSocket<T = unknown> implements TopicMember {
   /** Pulls events until the parser needs data, or a compressed message must be inflated first. */
   #read(): void {
     const parser = this.#parser;
-    while (!this.#isInflating && this.#state !== 'closed') {
+    while (!this.#isInflating && !this.#isPausedByApp && this.#state !== 'closed') {
       let ev;
       try {
         ev = parser.nextEvent();
@@ -390,11 +410,14 @@ export class WebSocket<T = unknown> implements TopicMember {
           this.#pieces.push(ev.data);
           this.#pieceBytes += ev.data.length;
           break;
-        case 'message-end':
-          if (this.#isCompressed) this.#inflate(this.#pieces, this.#isText);
-          else this.#deliver(this.#pieces.length === 1 ? this.#pieces[0] : Buffer.concat(this.#pieces, this.#pieceBytes), this.#isText);
+        case 'message-end': {
+          // Taken before delivering: the handler may resume() and read the next message (nested).
+          const pieces = this.#pieces;
           this.#pieces = [];
+          if (this.#isCompressed) this.#inflate(pieces, this.#isText);
+          else this.#deliver(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, this.#pieceBytes), this.#isText);
           break;
+        }
         case 'ping':
           // §5.5.2: answer with a Pong carrying the same data, unless we already sent a Close (§5.5.1).
           if (!this.#closeSent) this.#enqueue(encodePong(ev.data), 0);
@@ -425,15 +448,19 @@ export class WebSocket<T = unknown> implements TopicMember {
         }
         this.#isInflating = false;
         this.#deliver(data, isText);
-        // The message handler may have closed or terminated the connection.
-        if ((this.#state as WebSocketState) === 'closed') return;
-        this.#socket.resume();
-        this.#read();
+        this.#continueReading();
       },
       (err: unknown) => {
         if (this.#state !== 'closed') this.#fail(err);
       },
     );
+  }
+
+  /** Reads on once nothing holds input back (an inflation, the application's pause()). */
+  #continueReading(): void {
+    if (this.#isInflating || this.#isPausedByApp || this.#state === 'closed') return;
+    this.#socket.resume();
+    this.#read();
   }
 
   #deliver(data: Buffer, isText: boolean): void {
@@ -490,6 +517,7 @@ export class WebSocket<T = unknown> implements TopicMember {
   /** FIN after the queued frames (§7.1.1: the server closes the TCP connection first). */
   #endSocket(): void {
     this.#isInflating = false;
+    this.#isPausedByApp = false;
     this.#isEnding = true;
     this.#socket.resume(); // a paused socket would never see the peer's FIN
     if (this.#queue.length === 0) this.#socket.end();
