@@ -21,6 +21,7 @@ import type { FormOptions, JsonOptions, RawOptions } from './body.js';
 import type { MultipartOptions } from './multipart.js';
 import { RadixRouter } from './router/radix.js';
 import { ANY_METHOD, type PathParams, type Router } from './router/router.js';
+import { webSocketRoute, type WsRoute } from './websocket.js';
 
 /** A route handler or middleware, typed by its params and state. */
 export type RouteHandler<P extends object = Record<string, string>, S extends object = Record<string, unknown>> = Middleware<Context<P, S>>;
@@ -107,6 +108,16 @@ export class App<S extends object = Record<string, unknown>> {
     this.#dev = options.dev === true;
     this.#onError = options.onError ?? defaultOnError;
     this.handler = (req, res) => this.#handle(req, res);
+  }
+
+  /**
+   * A WebSocket route (issue #15): a GET route whose request, once the app's middleware has
+   * run on it, is upgraded to a WebSocket (see src/app/websocket.ts).
+   * @example
+   * app.ws('/echo/:room', { message: (ws, data) => ws.send(`${ws.data.params.room}: ${data}`) });
+   */
+  ws<P extends string, T = undefined>(path: P, route: WsRoute<PathParams<P>, S, T>): this {
+    return this.on('GET', path, webSocketRoute(route) as RouteHandler<PathParams<P>, S>);
   }
 
   /** Adds a route for any method list or custom method (e.g. `PROPFIND`). */

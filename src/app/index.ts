@@ -7,6 +7,7 @@
  * tests through their module).
  */
 export { App, type AppOptions, type RouteHandler } from './app.js';
+export type { WsRoute, WsRouteData } from './websocket.js';
 export { Context, type ContextConfig } from './context.js';
 export { compose, NextCalledTwiceError, type Middleware, type Next } from './compose.js';
 export { HttpError, sendError, type AppErrorCode, type HttpErrorOptions, type ErrorMappingOptions } from './http-error.js';
