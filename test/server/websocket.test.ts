@@ -557,3 +557,66 @@ test('topics: publish frames once for every subscriber, ws.publish leaves the se
     });
   }
 });
+
+test('bytes after the head that arrive in several reads while an async handler decides are all kept', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const server = new Server(async (req, res) => {
+    await gate;
+    upgradeWebSocket(req, res, ECHO);
+  });
+  // The test accepts the socket itself and hands it to keel, so it can see when keel has read each chunk
+  // (its own 'data' listener runs after the Connection's).
+  let seen = 0;
+  let seenWaiter: (() => void) | null = null;
+  const listener = net.createServer((sock) => {
+    server.serveSocket(sock);
+    sock.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      seenWaiter?.();
+    });
+  });
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  const waitSeen = async (n: number): Promise<void> => {
+    while (seen < n) await new Promise<void>((resolve) => (seenWaiter = resolve));
+  };
+  const socket = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+  try {
+    await once(socket, 'connect');
+    const request = Buffer.from(
+      `GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      'latin1',
+    );
+    const frames = Buffer.concat([clientFrame('text', 'first'), clientFrame('text', 'second'), clientFrame('text', 'third')]);
+    const pieces = [Buffer.concat([request, frames.subarray(0, 5)]), frames.subarray(5, 14), frames.subarray(14)];
+    let total = 0;
+    for (const piece of pieces) {
+      socket.write(piece);
+      total += piece.length;
+      await waitSeen(total);
+    }
+    let buf = Buffer.alloc(0);
+    const gotHead = (async () => {
+      for (;;) {
+        buf = Buffer.concat([buf, ((await once(socket, 'data')) as [Buffer])[0]]);
+        const end = buf.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          socket.pause();
+          return end + 4;
+        }
+      }
+    })();
+    release();
+    const end = await gotHead;
+    const reader = new RawWsReader(socket, buf.subarray(end));
+    socket.resume();
+    assert.equal((await reader.message()).toString(), 'first');
+    assert.equal((await reader.message()).toString(), 'second');
+    assert.equal((await reader.message()).toString(), 'third');
+  } finally {
+    socket.destroy();
+    listener.close();
+    await server.close(1000);
+  }
+});
