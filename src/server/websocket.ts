@@ -565,6 +565,9 @@ export class WebSocket<T = unknown> implements TopicMember {
       this.#socket.write(frame);
       return;
     }
+    // A frame being made rejects when the connection closes under it (the codec is closed):
+    // #pump() awaits only the first, so the others must not become unhandled rejections.
+    if (!Buffer.isBuffer(frame)) frame.catch(() => undefined);
     this.#queue.push({ frame, bytes });
     this.#queuedBytes += bytes;
     if (this.#queue.length === 1) void this.#pump();

@@ -620,3 +620,24 @@ test('bytes after the head that arrive in several reads while an async handler d
     await server.close(1000);
   }
 });
+
+test('permessage-deflate: messages still being compressed when the connection goes are dropped quietly', async () => {
+  const rejections: unknown[] = [];
+  const onRejection = (err: unknown): void => void rejections.push(err);
+  process.on('unhandledRejection', onRejection);
+  try {
+    await withWsServer({}, { perMessageDeflate: true }, async ({ url, sockets, closed }) => {
+      const c = await connect(url, { perMessageDeflate: true });
+      const ws = sockets[0];
+      for (let i = 0; i < 5; i++) assert.notEqual(ws.send(Buffer.alloc(256 * 1024, i)), 'dropped');
+      ws.terminate();
+      assert.deepEqual(await closed(), [1006, '']);
+      await closeClient(c);
+      // Rejections surface after the microtasks of the close: give them a macrotask turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
+  assert.deepEqual(rejections, []);
+});
