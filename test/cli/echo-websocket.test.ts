@@ -110,3 +110,26 @@ asyncio.run(main())
     assert.equal(out.trim(), 'permessage-deflate str:5:True bytes:3:True str:100000:True bytes:16777216:True close:4000');
   });
 });
+
+test('keel echo --workers 2 /ws: each worker upgrades; SIGTERM closes open WebSockets with 1001', { timeout: CASE_TIMEOUT_MS }, async (t) => {
+  const keel = startKeel(['echo', '--workers', '2', '--port', '0'], t.signal);
+  const workerPids = (): number[] => [...keel.output().matchAll(/worker (\d+) ready/g)].map((m) => Number(m[1]));
+  try {
+    await keel.waitFor(/2 worker\(s\) ready/);
+    const [, port] = await keel.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    const clients: WsClient[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = new WsClient(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: true });
+      await once(c, 'open');
+      const [data] = await echoOnce(c, `client ${i}`);
+      assert.equal(data.toString(), `client ${i}`);
+      clients.push(c);
+    }
+    const codes = clients.map((c) => once(c, 'close').then(([code]) => code as number));
+    keel.child.kill('SIGTERM');
+    assert.deepEqual(await Promise.all(codes), [1001, 1001, 1001, 1001]);
+    assert.equal(await keel.exited, 0, keel.output());
+  } finally {
+    await keel.stop(workerPids());
+  }
+});
