@@ -12,7 +12,13 @@
  * and the median is reported: the shared VM swings between runs. Loopback only, about
  * 15 s with the defaults. permessage-deflate is off on both sides.
  *
+ * `--memory N` measures instead the server's resident memory per open, idle WebSocket (VmRSS
+ * of the server process before and after N connections, settled, with gc), without and with
+ * permessage-deflate (each connection then sends one compressed 2 KiB message and reads the
+ * compressed echo, so both zlib streams exist, as on a connection in use).
+ *
  * Usage: npm run build && node bench/websocket.mjs [--conns 64] [--window 16] [--duration 800] [--rounds 3]
+ *        node bench/websocket.mjs --memory 5000
  */
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -20,6 +26,8 @@ import os from 'node:os';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { treeRssKiB } from './proc.mjs';
 
 const SIZES = [64, 1024, 16 * 1024];
 
@@ -27,11 +35,13 @@ const SIZES = [64, 1024, 16 * 1024];
 const serveAt = process.argv.indexOf('--serve');
 if (serveAt >= 0) {
   const kind = process.argv[serveAt + 1];
+  const perMessageDeflate = process.argv[serveAt + 2] === 'deflate';
+  if (typeof globalThis.gc === 'function') setInterval(globalThis.gc, 300).unref();
   if (kind === 'keel') {
     const { Server } = await import('../dist/server/server.js');
     const { upgradeWebSocket } = await import('../dist/server/websocket-upgrade.js');
     const server = new Server((req, res) => {
-      upgradeWebSocket(req, res, { message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }) });
+      upgradeWebSocket(req, res, { message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }) }, { perMessageDeflate });
     });
     const { port } = await server.listen(0, '127.0.0.1');
     console.log(`port ${port}`);
@@ -39,12 +49,10 @@ if (serveAt >= 0) {
     const http = await import('node:http');
     const { WebSocketServer } = await import('ws');
     const server = http.createServer();
-    const wss = new WebSocketServer({ server, perMessageDeflate: false });
+    const wss = new WebSocketServer({ server, perMessageDeflate });
     wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
     server.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));
   }
-} else {
-  await main();
 }
 
 async function main() {
@@ -54,31 +62,18 @@ async function main() {
       window: { type: 'string', default: '16' },
       duration: { type: 'string', default: '800' },
       rounds: { type: 'string', default: '3' },
+      memory: { type: 'string' },
     },
   });
+  if (values.memory !== undefined) return memory(Number(values.memory));
   const conns = Number(values.conns);
   const windowSize = Number(values.window);
   const durationMs = Number(values.duration);
   const rounds = Number(values.rounds);
-  const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 
-  const children = [];
-  const killAll = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
-  process.on('exit', killAll);
-  const start = async (kind) => {
-    const args = [new URL(import.meta.url).pathname, '--serve', kind];
-    const child = hasTaskset ? spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let out = '';
-    for await (const chunk of child.stdout) {
-      out += chunk;
-      const m = /port (\d+)/.exec(out);
-      if (m) return Number(m[1]);
-    }
-    throw new Error(`${kind} server did not start`);
-  };
-  const ports = { keel: await start('keel'), ws: await start('ws') };
+  const ports = { keel: await startServer('keel'), ws: await startServer('ws') };
+
 
   console.log(`# WebSocket echo, ${conns} connections, ${windowSize} messages in flight each, ${rounds} x ${durationMs} ms per cell, median`);
   console.log(`# node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), server on cpu 0${hasTaskset ? '' : ' (no taskset: not pinned)'}`);
@@ -97,21 +92,96 @@ async function main() {
   process.exit(0);
 }
 
+const children = [];
+const killAll = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+process.on('exit', killAll);
+const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+
+/** Starts an echo server child (pinned to cpu 0); resolves with its port, or with { port, pid }. */
+async function startServer(kind, extra = [], withPid = false) {
+  const args = ['--expose-gc', new URL(import.meta.url).pathname, '--serve', kind, ...extra];
+  const child = hasTaskset ? spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let out = '';
+  for await (const chunk of child.stdout) {
+    out += chunk;
+    const m = /port (\d+)/.exec(out);
+    if (m) return withPid ? { port: Number(m[1]), pid: child.pid, child } : Number(m[1]);
+  }
+  throw new Error(`${kind} server did not start`);
+}
+
+/** Server RSS per idle WebSocket, keel and ws, without and with permessage-deflate. */
+async function memory(n) {
+  console.log(`# server RSS per open idle WebSocket, ${n} connections, settled with gc; node ${process.version}`);
+  console.log('| server | no deflate KiB/conn | deflate (one message each way) KiB/conn |');
+  console.log('|---|---|---|');
+  const settle = () => new Promise((r) => setTimeout(r, 1500));
+  const row = {};
+  for (const kind of ['keel', 'ws']) {
+    row[kind] = [];
+    for (const deflate of [false, true]) {
+      const { port, pid, child } = await startServer(kind, deflate ? ['deflate'] : [], true);
+      await settle();
+      const before = treeRssKiB(pid);
+      const sockets = await openIdle(port, n, deflate);
+      await settle();
+      const after = treeRssKiB(pid);
+      row[kind].push(((after - before) / n).toFixed(1));
+      for (const s of sockets) s.destroy();
+      child.kill('SIGKILL');
+    }
+    console.log(`| ${kind === 'ws' ? 'ws on node:http' : 'keel'} | ${row[kind][0]} | ${row[kind][1]} |`);
+  }
+  killAll();
+  process.exit(0);
+}
+
+/** Opens n WebSockets (with deflate: offered, and one compressed 2 KiB message echoed on each). */
+async function openIdle(port, n, deflate) {
+  const text = Buffer.from('keel '.repeat(410));
+  const compressed = deflateRawSync(text, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
+  const body = compressed.subarray(0, compressed.length - 4); // RFC 7692 §7.2.1
+  const frame = clientFrame(body.length, body, 0xc1); // FIN + RSV1 + text
+  const sockets = [];
+  const batch = 200;
+  for (let i = 0; i < n; i += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, n - i) }, async () => {
+        const s = net.connect(port, '127.0.0.1');
+        sockets.push(s);
+        await once(s, 'connect');
+        s.write(
+          `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+            `Sec-WebSocket-Version: 13\r\n${deflate ? 'Sec-WebSocket-Extensions: permessage-deflate\r\n' : ''}\r\n`,
+        );
+        let got = Buffer.alloc(0);
+        while (got.indexOf('\r\n\r\n') < 0) got = Buffer.concat([got, (await once(s, 'data'))[0]]);
+        if (!deflate) return;
+        if (!got.toString('latin1').includes('permessage-deflate')) throw new Error('deflate not negotiated');
+        s.write(frame);
+        // Wait for the echo (any bytes past the head will do: one small compressed frame).
+        if (got.length === got.indexOf('\r\n\r\n') + 4) await once(s, 'data');
+      }),
+    );
+  }
+  return sockets;
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
 
-/** A masked binary client frame of `size` payload bytes (RFC 6455 §5.2/5.3). */
-function clientFrame(size) {
+/** A masked client frame of `size` payload bytes (RFC 6455 §5.2/5.3): binary random bytes, or `payload` with `byte0`. */
+function clientFrame(size, payload = randomBytes(size), byte0 = 0x82) {
   const ext = size < 126 ? 0 : 2;
   const out = Buffer.alloc(2 + ext + 4 + size);
-  out[0] = 0x82;
+  out[0] = byte0;
   out[1] = 0x80 | (ext === 0 ? size : 126);
   if (ext === 2) out.writeUInt16BE(size, 2);
   const key = randomBytes(4);
   key.copy(out, 2 + ext);
-  const payload = randomBytes(size);
   for (let i = 0; i < size; i++) out[2 + ext + 4 + i] = payload[i] ^ key[i & 3];
   return out;
 }
@@ -156,3 +226,5 @@ async function load(port, size, conns, windowSize, durationMs) {
   for (const s of sockets) s.destroy();
   return rate;
 }
+
+if (serveAt < 0) await main();

@@ -276,6 +276,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     // Bytes already read into the socket while it was paused come as 'data' to the new owner.
     this.#paused = false;
     const head = unread === 0 ? Buffer.alloc(0) : all.subarray(all.length - unread);
+    // The exchange is over (its response finished): an upgraded connection that stays open
+    // for hours keeps none of it.
+    this.#req = null;
+    this.#res = null;
+    this.#head = null;
     return { socket, head, reportError: this.#opts.onError };
   }
 
@@ -303,7 +308,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     // one syscall with one buffer instead of a writev of many small ones.
     this.#out = this.#outList;
     try {
-      while (this.#req === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
+      while (this.#req === null && this.#upgraded === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
         // A client that pipelines requests but does not read the responses would make us
         // buffer them without bound: stop reading and answering until the socket drains.
         if (socket.writableNeedDrain) {
