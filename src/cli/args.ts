@@ -23,12 +23,20 @@ export interface OptionSpec {
   readonly value?: string;
   /** One line of help. */
   readonly help: string;
+  /**
+   * Whether the option may be given several times, every value kept in order (a `string[]`,
+   * as `keel get -H 'A: 1' -H 'B: 2'`). Otherwise the last occurrence wins. Needs `value`.
+   */
+  readonly repeatable?: boolean;
 }
 
 /** A `keel` command line, parsed against an option table. */
 export interface ParsedCommandLine {
-  /** Option values by long name: the string given, or `true` for a flag. The last occurrence wins. */
-  readonly values: ReadonlyMap<string, string | true>;
+  /**
+   * Option values by long name: the string given, or `true` for a flag, the last occurrence
+   * winning; for a `repeatable` option, every value given, in order.
+   */
+  readonly values: ReadonlyMap<string, string | true | readonly string[]>;
   /** Arguments that are not options, in order. */
   readonly positionals: readonly string[];
 }
@@ -108,7 +116,8 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
     if (o.short !== undefined) byName.set(`-${o.short}`, o);
     for (const a of o.aliases ?? []) byName.set(`--${a}`, o);
   }
-  const values = new Map<string, string | true>();
+  const values = new Map<string, string | true | readonly string[]>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   let i = 0;
   while (i < argv.length) {
@@ -134,7 +143,12 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
     if (eq !== -1) value = arg.slice(eq + 1);
     else if (i < argv.length && !argv[i]!.startsWith('--')) value = argv[i++];
     if (value === undefined) throw new UsageError(`option ${flag} needs a value (${option.value})`);
-    values.set(option.name, value);
+    if (option.repeatable === true) {
+      let list = lists.get(option.name);
+      if (list === undefined) lists.set(option.name, (list = []));
+      list.push(value);
+      values.set(option.name, list);
+    } else values.set(option.name, value);
   }
   if (positionals.length > spec.maxPositionals) {
     const extra = positionals[spec.maxPositionals]!;
@@ -147,6 +161,12 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
 export function stringValue(args: ParsedCommandLine, name: string, fallback: string): string {
   const v = args.values.get(name);
   return typeof v === 'string' ? v : fallback;
+}
+
+/** Every value of a `repeatable` option, in the order given ([] when absent). */
+export function listValue(args: ParsedCommandLine, name: string): readonly string[] {
+  const v = args.values.get(name);
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 /** A flag's value: true when given. */
@@ -173,7 +193,7 @@ export function formatUsage(spec: CommandSpec): string {
   const rows = spec.options.map((o) => {
     const names = [...(o.short !== undefined ? [`-${o.short}`] : []), `--${o.name}`, ...(o.aliases ?? []).map((a) => `--${a}`)].join(', ');
     const left = (o.short === undefined ? '    ' : '') + names + (o.value !== undefined ? ` ${o.value}` : '');
-    return [left, o.help] as const;
+    return [left, o.repeatable === true ? `${o.help} (repeatable)` : o.help] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const table = rows.map(([l, h]) => `  ${l.padEnd(width)}${h}`).join('\n');
