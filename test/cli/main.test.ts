@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKeel, startKeel } from './keel.js';
+// keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
+import { fetch } from '../../src/client/index.js';
 
 /** Bound on every spawned case: a command that listens instead of exiting fails here, not hangs. */
 const CASE_TIMEOUT_MS = 20_000;

@@ -9,6 +9,8 @@ import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseResponse, rawExchange, startProgram, type Started } from './helpers.js';
+// keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
+import { fetch } from '../../src/client/index.js';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 
