@@ -180,6 +180,9 @@ async function fetchAndPrint(config: GetConfig): Promise<number> {
       throw err;
     }
     const res = await pending;
+    // End the trace's open line before the body goes to stdout, so a terminal showing both
+    // streams does not glue the body to the last traced bytes.
+    trace?.finish();
     if (config.include) process.stdout.write(formatHead(res));
     const out = config.output === undefined ? process.stdout : createWriteStream(config.output);
     await pipeline(res.body, out, { end: config.output !== undefined });

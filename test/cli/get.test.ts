@@ -2,6 +2,8 @@
 // it (`node dist/cli/main.js get ...`, so exit codes and wording are main.ts's, shared by every
 // command: #13 item 5). Servers are keel's own or scripted, in this process.
 import { describe, test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { WireFormatter } from '../../src/cli/get.js';
 import { selfSignedCert, withKeel, withScripted } from '../client/helpers.js';
-import { runKeel, type KeelResult } from './keel.js';
+import { KEEL, runKeel, type KeelResult } from './keel.js';
 
 /** Bound on every spawned case: a command that hangs fails here. */
 const CASE_TIMEOUT_MS = 20_000;
@@ -79,6 +81,18 @@ describe('keel get', { timeout: CASE_TIMEOUT_MS }, () => {
         `> GET /x HTTP/1.1\\r\\n\n> Host: ${host}\\r\\n\n> User-Agent: keel-get\\r\\n\n> Accept: */*\\r\\n\n> \\r\\n\n` +
           '< HTTP/1.1 200 OK\\r\\n\n< Content-Length: 2\\r\\n\n< \\r\\n\n< hi\n',
       );
+    });
+  });
+
+  test('-v with stdout and stderr on one terminal: the trace line ends before the body is printed', async () => {
+    await withScripted((conn) => conn.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'), async (origin) => {
+      // One pipe for both streams, as a terminal shows them (`2>&1`).
+      const sh = spawn('sh', ['-c', `"${process.execPath}" "${KEEL}" get -v ${origin} 2>&1`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let both = '';
+      sh.stdout.setEncoding('latin1').on('data', (t: string) => (both += t));
+      const [code] = await once(sh, 'close');
+      assert.equal(code, 0);
+      assert.ok(both.endsWith('< \\r\\n\n< hi\nhi'), both);
     });
   });
 
