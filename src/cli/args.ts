@@ -2,7 +2,8 @@
  * The one argument parser of every `keel` command, and the shape of a command.
  *
  * Owns the command-line grammar (`--name value`, `--name=value`, `-x value`,
- * boolean `--flag`, positionals, `--` ending the options), the strict rules
+ * `-xVALUE`, grouped short flags `-iv`, boolean `--flag`, repeatable options
+ * collected in order, positionals, `--` ending the options), the strict rules
  * (an unknown option, a missing value, a value given to a flag or one
  * positional too many is a `UsageError`), the usage text built from a
  * command's option table, and the values every serving command shares
@@ -120,6 +121,21 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
   const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   let i = 0;
+  const store = (option: OptionSpec, value: string): void => {
+    if (option.repeatable !== true) {
+      values.set(option.name, value);
+      return;
+    }
+    let list = lists.get(option.name);
+    if (list === undefined) lists.set(option.name, (list = []));
+    list.push(value);
+    values.set(option.name, list);
+  };
+  /** The next argument as the value of `flag`, unless it is a long option (a forgotten value). */
+  const nextValue = (flag: string, option: OptionSpec): string => {
+    if (i < argv.length && !argv[i]!.startsWith('--')) return argv[i++]!;
+    throw new UsageError(`option ${flag} needs a value (${option.value})`);
+  };
   while (i < argv.length) {
     const arg = argv[i++]!;
     if (arg === '--') {
@@ -130,7 +146,24 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
       positionals.push(arg);
       continue;
     }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    if (!arg.startsWith('--')) {
+      // Short options as POSIX getopt reads them (and curl, and node:util parseArgs): `-iv` is
+      // `-i -v`; a letter that takes a value takes the rest of the word (`-XPUT`) or the next argument.
+      for (let k = 1; k < arg.length; k++) {
+        const flag = `-${arg[k]}`;
+        const option = byName.get(flag);
+        // An unknown first letter is most likely a long option typed with one dash: name the word.
+        if (option === undefined) throw new UsageError(k === 1 ? `unknown option ${arg}` : `unknown option ${flag} in ${arg}`);
+        if (option.value === undefined) {
+          values.set(option.name, true);
+          continue;
+        }
+        store(option, k + 1 < arg.length ? arg.slice(k + 1) : nextValue(flag, option));
+        break;
+      }
+      continue;
+    }
+    const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const option = byName.get(flag);
     if (option === undefined) throw new UsageError(`unknown option ${flag}`);
@@ -139,16 +172,7 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
       values.set(option.name, true);
       continue;
     }
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i < argv.length && !argv[i]!.startsWith('--')) value = argv[i++];
-    if (value === undefined) throw new UsageError(`option ${flag} needs a value (${option.value})`);
-    if (option.repeatable === true) {
-      let list = lists.get(option.name);
-      if (list === undefined) lists.set(option.name, (list = []));
-      list.push(value);
-      values.set(option.name, list);
-    } else values.set(option.name, value);
+    store(option, eq !== -1 ? arg.slice(eq + 1) : nextValue(flag, option));
   }
   if (positionals.length > spec.maxPositionals) {
     const extra = positionals[spec.maxPositionals]!;

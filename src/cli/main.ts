@@ -124,6 +124,11 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   try {
     const parsed = parseCommandLine(args, command);
     debug = parsed.values.get('debug') === true;
+    // -h inside a group of short flags (`keel get -vh URL`), which wantsHelp() does not look into.
+    if (parsed.values.get('help') === true) {
+      process.stdout.write(formatUsage(command));
+      return 0;
+    }
     if (command.kind === 'run') return await command.prepare(parsed)();
     const start = command.prepare(parsed);
     if (workers > 1) {

@@ -96,6 +96,15 @@ describe('keel get', { timeout: CASE_TIMEOUT_MS }, () => {
     });
   });
 
+  test("curl's short forms: a value in the same word (-XPUT) and grouped flags (-iv)", async () => {
+    await withKeel(echo, async (origin) => {
+      const r = await run(['-XPUT', '-iv', origin]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nPUT \/ ct=- x=- body=$/);
+      assert.match(r.stderr, /^> PUT \/ HTTP\/1\.1\\r\\n\n/);
+    });
+  });
+
   test('-o FILE writes the body to the file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-get-'));
     try {

@@ -55,6 +55,7 @@ describe('help and version exit 0 without listening', () => {
     { name: 'keel --help lists get', input: ['--help'], want: /\n  get    fetch a URL with keel's own client/ },
     { name: 'get --help (nothing is fetched)', input: ['get', '--help'], want: /^usage: keel get URL \[options\]\n[\s\S]*-H, --header 'K: V'/ },
     { name: 'get -h with a URL (help wins: nothing is fetched)', input: ['get', 'http://127.0.0.1:1/', '-h'], want: /^usage: keel get/ },
+    { name: 'get -vh: -h inside a group of short flags still helps', input: ['get', '-vh', 'http://127.0.0.1:1/'], want: /^usage: keel get/ },
   ];
   for (const { name, input, want } of rows) {
     test(name, { timeout: CASE_TIMEOUT_MS }, async () => {
