@@ -13,8 +13,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { Client } from '../client/index.js';
-import type { ClientResponse } from '../client/response.js';
+import { Client, type ClientResponse } from '../client/index.js';
 import { DEBUG_OPTION, HELP_OPTION, UsageError, flagValue, listValue, type OptionSpec, type ParsedCommandLine } from './args.js';
 import type { RunCommand } from './command.js';
 
