@@ -9,11 +9,19 @@ import { Server } from '../src/index.js';
 
 /** Every runtime value `import ... from 'keel'` offers. */
 const VALUES = [
+  'Agent',
   'App',
   'BadRequestError',
   'CgiAbortError',
   'CgiResponseError',
+  'Client',
+  'ClientAbortError',
+  'ClientClosedError',
+  'ClientError',
+  'ClientResponse',
+  'ClientTimeoutError',
   'CompressionLimiter',
+  'ConnectError',
   'Context',
   'DEFAULT_BODY_TIMEOUT_MS',
   'DEFAULT_BROTLI_QUALITY',
@@ -32,9 +40,16 @@ const VALUES = [
   'DEFAULT_CGI_SERVER_SOFTWARE',
   'DEFAULT_CGI_TIMEOUT_MS',
   'DEFAULT_CHUNK_BYTES',
+  'DEFAULT_CLIENT_BODY_TIMEOUT_MS',
+  'DEFAULT_CLIENT_HEADERS_TIMEOUT_MS',
+  'DEFAULT_CLIENT_IDLE_TIMEOUT_MS',
+  'DEFAULT_CLIENT_MAX_CONNECTIONS',
+  'DEFAULT_CLIENT_MAX_REQUESTS_PER_CONNECTION',
   'DEFAULT_CLUSTER_SHUTDOWN_TIMEOUT_MS',
   'DEFAULT_COMPRESS_MIN_BYTES',
+  'DEFAULT_CONNECT_TIMEOUT_MS',
   'DEFAULT_CRASH_LOOP_LIMIT',
+  'DEFAULT_EXPECT_CONTINUE_TIMEOUT_MS',
   'DEFAULT_HEADERS_TIMEOUT_MS',
   'DEFAULT_IDLE_TIMEOUT_MS',
   'DEFAULT_INITIAL_BACKOFF_MS',
@@ -55,6 +70,7 @@ const VALUES = [
   'DEFAULT_MAX_FORM_FIELDS',
   'DEFAULT_MAX_HEADER_BYTES',
   'DEFAULT_MAX_HEADER_COUNT',
+  'DEFAULT_MAX_INFORMATIONAL_RESPONSES',
   'DEFAULT_MAX_JSON_BYTES',
   'DEFAULT_MAX_LISTING_ENTRIES',
   'DEFAULT_MAX_MULTIPART_BYTES',
@@ -64,9 +80,17 @@ const VALUES = [
   'DEFAULT_MAX_RAW_BYTES',
   'DEFAULT_MAX_REQUESTS_PER_CONNECTION',
   'DEFAULT_MAX_REQUEST_LINE_BYTES',
+  'DEFAULT_MAX_RESPONSE_BODY_BYTES',
+  'DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES',
+  'DEFAULT_MAX_RESPONSE_HEADER_BYTES',
+  'DEFAULT_MAX_RESPONSE_HEADER_COUNT',
+  'DEFAULT_MAX_RETRIES',
+  'DEFAULT_MAX_STATUS_LINE_BYTES',
   'DEFAULT_PARSER_LIMITS',
+  'DEFAULT_PIPELINING',
   'DEFAULT_PROXY_HEADER_TIMEOUT_MS',
   'DEFAULT_READY_TIMEOUT_MS',
+  'DEFAULT_RESPONSE_PARSER_LIMITS',
   'DEFAULT_SEND_TIMEOUT_MS',
   'DEFAULT_SHUTDOWN_TIMEOUT_MS',
   'DEFAULT_SMALL_FILE_BYTES',
@@ -86,20 +110,30 @@ const VALUES = [
   'RadixRouter',
   'RequestAbortedError',
   'RequestBodyDiscardedError',
+  'RequestBodyError',
   'RequestParser',
   'RequestTimeoutError',
+  'ResponseBody',
+  'ResponseClosedError',
+  'ResponseError',
+  'ResponseParser',
   'STATUS_REASONS',
   'SafeHtml',
   'Server',
+  'SocketError',
   'UriTooLongError',
   'VersionNotSupportedError',
   'autoWorkerCount',
   'cgiHandler',
   'clientInfo',
   'compose',
+  'createFetch',
   'createServer',
   'escapeHtml',
+  'fetch',
+  'getDefaultAgent',
   'html',
+  'keelFetch',
   'layout',
   'onShutdown',
   'parseCookies',
@@ -130,6 +164,7 @@ const TYPES = [
   'CgiLogger',
   'CgiOptions',
   'ClientInfo',
+  'ClientOptions',
   'ClusterExit',
   'ClusterOptions',
   'CompressionOptions',
@@ -147,6 +182,7 @@ const TYPES = [
   'HeaderMapLike',
   'HtmlValue',
   'HttpErrorOptions',
+  'InformationalEvent',
   'JsonOptions',
   'Layout',
   'ListenOptions',
@@ -160,7 +196,13 @@ const TYPES = [
   'PathParams',
   'RawOptions',
   'Request',
+  'RequestBody',
   'RequestEvent',
+  'RequestOptions',
+  'ResponseBodyKind',
+  'ResponseHeadEvent',
+  'ResponseParserEvent',
+  'ResponseParserLimits',
   'ResponseWriter',
   'RouteHandler',
   'RouteMatch',
@@ -177,7 +219,7 @@ const TYPES = [
   'UploadedFile',
 ];
 
-/** Names that must never be public: wire byte helpers, test-only serializers, header-map flags. */
+/** Names that must never be public: wire byte helpers, test-only serializers, header-map flags, connection internals. */
 const INTERNAL = [
   'HeaderMap',
   'SPECIAL_DATE',
@@ -196,6 +238,7 @@ const INTERNAL = [
   'splitTarget',
   'isToken',
   'Connection',
+  'ClientConnection',
   'MemoryRequest',
   'MemoryResponse',
 ];
@@ -237,4 +280,10 @@ test("public API: Server's connection bookkeeping and resolved options are not r
   const server = new Server((_req, res) => res.end());
   assert.equal('options' in server, false);
   assert.equal('connectionClosed' in server, false);
+});
+
+test("public API: the client's fetch is one function under two names, and importing keel leaves the global fetch alone (#17)", () => {
+  assert.equal(api.keelFetch, api.fetch);
+  assert.notEqual(globalThis.fetch, api.fetch);
+  assert.equal(typeof globalThis.fetch, 'function');
 });
