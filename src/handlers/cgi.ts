@@ -19,8 +19,11 @@
  *    buffered up to `maxBufferedBodyBytes`, because CONTENT_LENGTH must be the real
  *    byte count before the script starts (§4.1.2). 413 above that.
  * 3. Spawn `spawn(file, [], { shell: false, detached: true, env, cwd })`: detached
- *    makes the script a process-group leader, so a timeout can kill the script and
- *    everything it started with `process.kill(-pid, 'SIGKILL')`.
+ *    makes the script a process-group leader, so the script and everything it started
+ *    can be ended together (cgi-process.ts: SIGTERM, SIGKILL after `killGraceMs`).
+ *    That happens after every run (#12): when the script exits (whatever it left
+ *    running in the background dies with it, and a child still holding stdout no
+ *    longer keeps the response open), on timeout, and when the client leaves.
  * 4. Read stdout until the blank line that ends the CGI header block (§6.2), then
  *    decide (cgi-response.ts): document, client redirect (sent as is), or local
  *    redirect (the script finishes, then its Location is served by this handler,
@@ -31,6 +34,8 @@
  *    wire, so the handler rejects with {@link CgiAbortError} and the server closes
  *    the connection without completing the response, which tells the client it is
  *    truncated. A client that disconnects gets its script killed.
+ * 6. The run is over when stdout has ended and the script has exited; `timeoutMs`
+ *    bounds that whole span, from spawn to both.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,6 +44,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { ProtocolError } from '../wire/errors.js';
@@ -51,6 +57,9 @@ import {
   cgiServerName,
   pickAllowedEnv,
 } from './cgi-env.js';
+import { DEFAULT_CGI_KILL_GRACE_MS, killProcessGroup, watchProcessGroup } from './cgi-process.js';
+
+export { DEFAULT_CGI_KILL_GRACE_MS } from './cgi-process.js';
 import {
   CgiResponseError,
   findHeaderBlockEnd,
@@ -66,7 +75,12 @@ export const DEFAULT_CGI_TIMEOUT_MS = 30_000;
 export const DEFAULT_CGI_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Default cap on the CGI header block: 32 KiB, the same as keel's request header limit. */
 export const DEFAULT_CGI_MAX_HEADER_BYTES = 32 * 1024;
-/** Default cap on a chunked request body buffered to compute CONTENT_LENGTH: 8 MiB. */
+/**
+ * Default cap on a chunked request body buffered (in memory) to compute CONTENT_LENGTH:
+ * 8 MiB, room for a form with a few photos while 100 such uploads at once stay under
+ * 1 GiB. Apache's mod_cgi refuses chunked bodies outright (411); nginx buffers
+ * request bodies for its gateways under `client_max_body_size` (1 MiB).
+ */
 export const DEFAULT_CGI_MAX_BUFFERED_BODY_BYTES = 8 * 1024 * 1024;
 /** Default cap on one logged stderr line; longer lines are cut so a script cannot flood the log with one line. */
 export const DEFAULT_CGI_MAX_STDERR_LINE_BYTES = 4096;
@@ -89,8 +103,18 @@ export interface CgiOptions {
    * Paths outside it get 404. Default "" (the handler owns the whole path space).
    */
   prefix?: string;
-  /** Wall-clock limit for one script run in ms; the process group is killed when it passes. Default {@link DEFAULT_CGI_TIMEOUT_MS}; `Infinity` disables it. */
+  /**
+   * Wall-clock limit for one script run in ms, from its start until it has exited and
+   * its stdout has ended; the process group is killed when it passes. Each local
+   * redirect is a run of its own. Default {@link DEFAULT_CGI_TIMEOUT_MS}; `Infinity` disables it.
+   */
   timeoutMs?: number;
+  /**
+   * Pause between the SIGTERM and the SIGKILL that end a script's process group (after
+   * every run: normal exit, timeout, client gone). 0 sends SIGKILL at once. Default
+   * {@link DEFAULT_CGI_KILL_GRACE_MS}.
+   */
+  killGraceMs?: number;
   /** Cap on stdout bytes (header block and body); the script is killed when it passes. Default {@link DEFAULT_CGI_MAX_OUTPUT_BYTES}. */
   maxOutputBytes?: number;
   /** Cap on the CGI header block; a longer one is a 502. Default {@link DEFAULT_CGI_MAX_HEADER_BYTES}. */
@@ -136,6 +160,7 @@ interface Config {
   readonly root: string;
   readonly prefix: string;
   readonly timeoutMs: number;
+  readonly killGraceMs: number;
   readonly maxOutputBytes: number;
   readonly maxHeaderBytes: number;
   readonly maxBufferedBodyBytes: number;
@@ -203,6 +228,7 @@ export function cgiHandler(options: CgiOptions): Handler {
     root,
     prefix: normalizePrefix(options.prefix),
     timeoutMs: checkLimit('timeoutMs', options.timeoutMs, DEFAULT_CGI_TIMEOUT_MS, true),
+    killGraceMs: checkLimit('killGraceMs', options.killGraceMs, DEFAULT_CGI_KILL_GRACE_MS),
     maxOutputBytes: checkLimit('maxOutputBytes', options.maxOutputBytes, DEFAULT_CGI_MAX_OUTPUT_BYTES, true),
     maxHeaderBytes: checkLimit('maxHeaderBytes', options.maxHeaderBytes, DEFAULT_CGI_MAX_HEADER_BYTES),
     maxBufferedBodyBytes: checkLimit('maxBufferedBodyBytes', options.maxBufferedBodyBytes, DEFAULT_CGI_MAX_BUFFERED_BODY_BYTES),
@@ -449,7 +475,17 @@ class ScriptRun {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       this.#child = child;
-      this.#exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
+      const pid = child.pid;
+      if (pid !== undefined) watchProcessGroup(pid);
+      this.#exited = new Promise((resolveExit) =>
+        child.once('exit', () => {
+          // The script is done, so is its group (#12): a background child it left must
+          // not outlive the request, nor hold stdout open (the response ends when it
+          // does). Runs on every exit; a group already being killed is left alone.
+          this.#killGroup();
+          resolveExit();
+        }),
+      );
       await once(child, 'spawn');
       // Later errors (a failed kill) must not become an uncaught 'error' event.
       child.on('error', (err: NodeJS.ErrnoException) => this.#log(`child process error (${err.code ?? 'error'})`));
@@ -481,12 +517,14 @@ class ScriptRun {
       throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
-      // Never leave a script behind: on failure kill the group, then reap the leader.
-      // The timer stays armed until the leader exits, so a script that closed stdout
-      // but keeps running is still killed at timeoutMs.
-      if (this.#failure !== undefined) this.#killGroup();
+      // Never leave a script behind: a failure has started killing the group, and the
+      // leader's exit does in any case. The timer stays armed until the leader exits,
+      // so a script that closed stdout but keeps running is still killed at timeoutMs.
       await this.#exited;
       if (this.#timer !== undefined) clearTimeout(this.#timer);
+      // A process that left the group may still hold stderr open: it must not keep
+      // keel's event loop alive (its lines are still logged while keel runs).
+      (child.stderr as Socket | null)?.unref();
       const code = child.exitCode;
       if (this.#failure === undefined && !this.#hasLoggedExit && code !== null && code !== 0) {
         this.#log(`exited with status ${code}`);
@@ -525,16 +563,12 @@ class ScriptRun {
     this.#stop.abort();
   }
 
+  /** Ends the script's process group: SIGTERM now, SIGKILL after killGraceMs; once per run. */
   #killGroup(): void {
     const pid = this.#child?.pid;
-    if (pid === undefined) return;
-    try {
-      // Negative pid: the whole process group the detached script leads, so
-      // grandchildren (a shell's `sleep`, a pipeline) die with it.
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    // The detached script leads its own group, whose id is its pid, so grandchildren
+    // (a shell's `sleep`, a pipeline) are signalled with it.
+    if (pid !== undefined) killProcessGroup(pid, this.#cfg.killGraceMs);
   }
 
   /** Resolves when `p` settles or the run is stopped, whichever is first. */
@@ -751,7 +785,15 @@ class ScriptRun {
       throw new CgiAbortError('request body failed after the response head was sent');
     }
     if (failure === 'timeout') {
-      this.#log(`timed out after ${this.#cfg.timeoutMs} ms; process group killed`);
+      const child = this.#child;
+      const hasExited = child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+      // A script that exited with its stdout still open left a process holding it,
+      // most likely one outside its group (setsid, a daemon): out of reach, docs/cgi.md.
+      this.#log(
+        hasExited
+          ? `timed out after ${this.#cfg.timeoutMs} ms; the script had exited but its stdout was still open (held by a process it started)`
+          : `timed out after ${this.#cfg.timeoutMs} ms; process group killed`,
+      );
       if (!res.headersSent) {
         await this.#exited;
         return sendStatus(res, 504);

@@ -22,9 +22,13 @@ const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/cgi-bin/', import.me
 const TIGHT_TIMEOUT_MS = 300;
 const TIGHT_MAX_OUTPUT_BYTES = 200_000;
 const MAIN_MAX_BUFFERED_BODY_BYTES = 200_000;
+/** killGraceMs of the /grace gateway: short, so the SIGKILL that follows a SIGTERM comes soon in a test. */
+const GRACE_KILL_GRACE_MS = 200;
 /** How long to wait for a killed process to disappear before failing. */
 const GONE_DEADLINE_MS = 3000;
 const POLL_MS = 10;
+/** Bound on a test that waits for a log line, so a regression fails instead of hanging the file. */
+const TEST_TIMEOUT_MS = 25_000;
 
 /** git does not always keep modes: make the fixtures executable (and one not) before anything runs. */
 function fixModes(dir: string): void {
@@ -194,6 +198,8 @@ let server: Server;
 let port: number;
 let jail: string;
 let marker: string;
+/** Where background-stubborn.sh records the SIGTERM it survived. */
+let markDir: string;
 
 before(async () => {
   fixModes(FIXTURES);
@@ -207,13 +213,17 @@ before(async () => {
   symlinkSync('../outside/evil.sh', join(jail, 'root', 'link.sh'));
   symlinkSync('../outside', join(jail, 'root', 'linkdir'));
   symlinkSync('ok.sh', join(jail, 'root', 'inner-link.sh'));
+  markDir = join(jail, 'marks');
+  mkdirSync(markDir);
 
   process.env.KEEL_CGI_TEST_SECRET = 'must-not-leak';
   const main = cgiHandler({ root: FIXTURES, prefix: '/cgi-bin', logger, serverSoftware: 'keel-test/1', maxBufferedBodyBytes: MAIN_MAX_BUFFERED_BODY_BYTES });
   const tight = cgiHandler({ root: FIXTURES, prefix: '/tight', logger, timeoutMs: TIGHT_TIMEOUT_MS, maxOutputBytes: TIGHT_MAX_OUTPUT_BYTES });
   const jailed = cgiHandler({ root: join(jail, 'root'), prefix: '/jail', logger });
+  const grace = cgiHandler({ root: FIXTURES, prefix: '/grace', logger, killGraceMs: GRACE_KILL_GRACE_MS, env: { KEEL_TEST_MARK_DIR: markDir } });
   const route: Handler = (req, res) => {
     if (req.path.startsWith('/tight/')) return tight(req, res);
+    if (req.path.startsWith('/grace/')) return grace(req, res);
     if (req.path.startsWith('/jail/')) return jailed(req, res);
     return main(req, res);
   };
@@ -527,6 +537,81 @@ describe('limits and process control', () => {
     socket.destroy();
     const line = await waitForLog(/\/cgi-bin\/echo\.pl\[\d+\]: client disconnected; script killed/);
     await assertGone([Number(/\[(\d+)\]/.exec(line)![1])]);
+  });
+
+  it('kills the process group when the client disconnects in the middle of the response', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(get(port, '/cgi-bin/slow-body.sh'));
+    // The head and the first body line are out; the script is blocked in `wait`.
+    await new Promise<void>((r) => {
+      let seen = '';
+      const onData = (d: Buffer): void => {
+        seen += d.toString('latin1');
+        if (seen.includes('first line')) {
+          socket.off('data', onData);
+          r();
+        }
+      };
+      socket.on('data', onData);
+    });
+    const line = await waitForLog(/\/cgi-bin\/slow-body\.sh\[\d+\]: stderr: pids \d+ \d+/);
+    const [, leader, sleeper] = /pids (\d+) (\d+)/.exec(line)!;
+    socket.destroy();
+    await waitForLog(new RegExp(`slow-body\\.sh\\[${leader}\\]: client disconnected; script killed`));
+    await assertGone([Number(leader), Number(sleeper)]);
+  });
+
+  // Issue #12 item 11: the run ends when the script (the process-group leader) exits,
+  // and whatever it left behind in its group is killed then, not at timeoutMs.
+  it('kills what a script left running after a normal exit (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const res = await request(port, get(port, '/cgi-bin/background-quiet.sh'));
+    assert.equal(res.status, 200);
+    assert.equal(res.isComplete, true);
+    const child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
+    assert.ok(child > 0, res.body.toString());
+    await assertGone([child]);
+  });
+
+  it('ends the response when the script exits even though its background child holds stdout (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // Before #12 this response stayed open until timeoutMs (30 s here) and was then cut.
+    const res = await request(port, get(port, '/cgi-bin/background.sh'));
+    assert.equal(res.status, 200);
+    assert.equal(res.isComplete, true, 'response must be complete, not cut at the timeout');
+    const child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
+    assert.ok(child > 0, res.body.toString());
+    await assertGone([child]);
+  });
+
+  it('sends SIGTERM first, then SIGKILL after killGraceMs to a child that survives SIGTERM (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const res = await request(port, get(port, '/grace/background-stubborn.sh'));
+    assert.equal(res.status, 200);
+    assert.equal(res.isComplete, true);
+    const child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
+    assert.ok(child > 0, res.body.toString());
+    await assertGone([child]);
+    // Gone, and it had seen the SIGTERM before: the kill was TERM then KILL, not KILL alone.
+    assert.equal(readFileSync(join(markDir, `term.${child}`), 'latin1'), 'TERM\n');
+  });
+
+  it('cuts the response at timeoutMs when a process that left the group holds stdout (documented limit, #12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    let child = 0;
+    try {
+      const res = await request(port, get(port, '/tight/escaped.sh'));
+      child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
+      assert.equal(res.status, 200);
+      assert.equal(res.isComplete, false, 'the gateway cannot know the output is over: the response is cut');
+      await waitForLog(new RegExp(`escaped\\.sh\\[\\d+\\]: timed out after ${TIGHT_TIMEOUT_MS} ms; the script had exited but its stdout was still open`));
+    } finally {
+      // setsid(2) put it out of the gateway's reach: clean up after the test.
+      if (child > 0) {
+        try {
+          process.kill(child, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   });
 
   it('keeps serving after all of the above', async () => {
