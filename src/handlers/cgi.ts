@@ -380,6 +380,10 @@ class ScriptRun {
   #hasLoggedExit = false;
   #bodyError: unknown;
   #timer: NodeJS.Timeout | undefined;
+  /** Set when the script (the group leader) has exited. */
+  #hasExited = false;
+  /** Set when timeoutMs passed after the script had exited: something it started held stdout open. */
+  #isStdoutHeldAfterExit = false;
   /** Aborted on any failure: wakes up waits on drain() and stdin. */
   readonly #stop = new AbortController();
 
@@ -479,6 +483,7 @@ class ScriptRun {
       if (pid !== undefined) watchProcessGroup(pid);
       this.#exited = new Promise((resolveExit) =>
         child.once('exit', () => {
+          this.#hasExited = true;
           // The script is done, so is its group (#12): a background child it left must
           // not outlive the request, nor hold stdout open (the response ends when it
           // does). Runs on every exit; a group already being killed is left alone.
@@ -503,7 +508,10 @@ class ScriptRun {
       if (!res.finished) this.#fail('client-gone');
     });
     if (Number.isFinite(cfg.timeoutMs)) {
-      this.#timer = setTimeout(() => this.#fail('timeout'), cfg.timeoutMs);
+      this.#timer = setTimeout(() => {
+        this.#isStdoutHeldAfterExit = this.#hasExited;
+        this.#fail('timeout');
+      }, cfg.timeoutMs);
     }
     this.#pipeStderr(child);
     const stdinDone = this.#feedStdin(child.stdin as Writable, bufferedBody);
@@ -785,12 +793,10 @@ class ScriptRun {
       throw new CgiAbortError('request body failed after the response head was sent');
     }
     if (failure === 'timeout') {
-      const child = this.#child;
-      const hasExited = child !== undefined && (child.exitCode !== null || child.signalCode !== null);
       // A script that exited with its stdout still open left a process holding it,
       // most likely one outside its group (setsid, a daemon): out of reach, docs/cgi.md.
       this.#log(
-        hasExited
+        this.#isStdoutHeldAfterExit
           ? `timed out after ${this.#cfg.timeoutMs} ms; the script had exited but its stdout was still open (held by a process it started)`
           : `timed out after ${this.#cfg.timeoutMs} ms; process group killed`,
       );

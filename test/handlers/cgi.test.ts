@@ -16,6 +16,7 @@ import { Server } from '../../src/server/server.js';
 import { cgiHandler } from '../../src/handlers/cgi.js';
 import { DEFAULT_CGI_ENV_ALLOW_LIST } from '../../src/handlers/cgi-env.js';
 import type { Handler } from '../../src/server/handler.js';
+import { assertGone, killIfRunning } from './cgi-helpers.js';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/cgi-bin/', import.meta.url)));
 /** Tight limits for the /tight gateway: small enough to hit in a test, large enough for a shell to start. */
@@ -24,9 +25,6 @@ const TIGHT_MAX_OUTPUT_BYTES = 200_000;
 const MAIN_MAX_BUFFERED_BODY_BYTES = 200_000;
 /** killGraceMs of the /grace gateway: short, so the SIGKILL that follows a SIGTERM comes soon in a test. */
 const GRACE_KILL_GRACE_MS = 200;
-/** How long to wait for a killed process to disappear before failing. */
-const GONE_DEADLINE_MS = 3000;
-const POLL_MS = 10;
 /** Bound on a test that waits for a log line, so a regression fails instead of hanging the file. */
 const TEST_TIMEOUT_MS = 25_000;
 
@@ -145,32 +143,6 @@ async function request(port: number, bytes: string | Buffer, opts: { isHead?: bo
 
 function get(port: number, target: string, extraHeaders = ''): string {
   return `GET ${target} HTTP/1.1\r\nHost: localhost:${port}\r\n${extraHeaders}Connection: close\r\n\r\n`;
-}
-
-// ---- processes -----------------------------------------------------------
-
-/** True when a pid no longer runs: gone, or a zombie nobody reaped yet (orphans go to PID 1). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** Polls (bounded) until every pid is gone: SIGKILL delivery is asynchronous to us. */
-async function assertGone(pids: number[]): Promise<void> {
-  const deadline = Date.now() + GONE_DEADLINE_MS;
-  while (!pids.every(isGone)) {
-    if (Date.now() > deadline) assert.fail(`processes still running: ${pids.filter((p) => !isGone(p)).join(', ')}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }
 
 // ---- the server under test -----------------------------------------------
@@ -506,6 +478,16 @@ describe('limits and process control', () => {
     await assertGone([Number(leader), Number(sleeper)]);
   });
 
+  it('bounds the whole run by timeoutMs, not the gaps between writes (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const started = Date.now();
+    const res = await request(port, get(port, '/tight/trickle.sh'));
+    assert.equal(res.status, 200);
+    assert.equal(res.isComplete, false, 'response must not look complete');
+    assert.match(res.body.toString(), /^(tick\n)+/);
+    assert.ok(Date.now() - started >= TIGHT_TIMEOUT_MS, 'cut by the timeout, not before');
+    await waitForLog(new RegExp(`/tight/trickle\\.sh\\[\\d+\\]: timed out after ${TIGHT_TIMEOUT_MS} ms; process group killed`));
+  });
+
   it('kills a script whose output passes maxOutputBytes and aborts the response', async () => {
     const res = await request(port, get(port, '/tight/flood.pl'));
     assert.equal(res.status, 200);
@@ -604,13 +586,7 @@ describe('limits and process control', () => {
       await waitForLog(new RegExp(`escaped\\.sh\\[\\d+\\]: timed out after ${TIGHT_TIMEOUT_MS} ms; the script had exited but its stdout was still open`));
     } finally {
       // setsid(2) put it out of the gateway's reach: clean up after the test.
-      if (child > 0) {
-        try {
-          process.kill(child, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      if (child > 0) killIfRunning(child);
     }
   });
 
