@@ -196,10 +196,16 @@ interface ScriptTarget {
 
 type Resolution = { readonly ok: true; readonly script: ScriptTarget } | { readonly ok: false; readonly status: number; readonly why?: string };
 
-function checkLimit(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
+/** The longest delay setTimeout() honours (2^31 - 1 ms, about 24.8 days); Node turns a longer one into 1 ms. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+function checkLimit(name: string, value: number | undefined, fallback: number, allowInfinity = false, max = Number.MAX_SAFE_INTEGER): number {
   const v = value ?? fallback;
-  const ok = allowInfinity && v === Infinity ? true : Number.isSafeInteger(v) && v >= 0;
-  if (!ok) throw new TypeError(`cgiHandler: ${name} must be a non-negative integer${allowInfinity ? ' or Infinity' : ''}`);
+  const ok = allowInfinity && v === Infinity ? true : Number.isSafeInteger(v) && v >= 0 && v <= max;
+  if (!ok) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `an integer from 0 to ${max}`;
+    throw new TypeError(`cgiHandler: ${name} must be ${range}${allowInfinity ? ' or Infinity' : ''}`);
+  }
   return v;
 }
 
@@ -227,8 +233,9 @@ export function cgiHandler(options: CgiOptions): Handler {
   const cfg: Config = {
     root,
     prefix: normalizePrefix(options.prefix),
-    timeoutMs: checkLimit('timeoutMs', options.timeoutMs, DEFAULT_CGI_TIMEOUT_MS, true),
-    killGraceMs: checkLimit('killGraceMs', options.killGraceMs, DEFAULT_CGI_KILL_GRACE_MS),
+    // Both become setTimeout() delays: a longer one would fire at once, not never.
+    timeoutMs: checkLimit('timeoutMs', options.timeoutMs, DEFAULT_CGI_TIMEOUT_MS, true, MAX_TIMER_DELAY_MS),
+    killGraceMs: checkLimit('killGraceMs', options.killGraceMs, DEFAULT_CGI_KILL_GRACE_MS, false, MAX_TIMER_DELAY_MS),
     maxOutputBytes: checkLimit('maxOutputBytes', options.maxOutputBytes, DEFAULT_CGI_MAX_OUTPUT_BYTES, true),
     maxHeaderBytes: checkLimit('maxHeaderBytes', options.maxHeaderBytes, DEFAULT_CGI_MAX_HEADER_BYTES),
     maxBufferedBodyBytes: checkLimit('maxBufferedBodyBytes', options.maxBufferedBodyBytes, DEFAULT_CGI_MAX_BUFFERED_BODY_BYTES),

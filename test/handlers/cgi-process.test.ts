@@ -94,6 +94,26 @@ describe('killProcessGroup', () => {
   });
 });
 
+describe('cgiHandler timer options', () => {
+  const cases = [
+    { name: 'killGraceMs below 0', input: { killGraceMs: -1 }, want: /killGraceMs must be an integer from 0 to 2147483647/ },
+    { name: 'killGraceMs not an integer', input: { killGraceMs: 1.5 }, want: /killGraceMs/ },
+    { name: 'killGraceMs Infinity (SIGKILL never sent)', input: { killGraceMs: Infinity }, want: /killGraceMs/ },
+    // setTimeout() would turn these into 1 ms: every script killed at once.
+    { name: 'killGraceMs over the timer limit', input: { killGraceMs: 2 ** 31 }, want: /killGraceMs/ },
+    { name: 'timeoutMs over the timer limit', input: { timeoutMs: 3_000_000_000 }, want: /timeoutMs must be an integer from 0 to 2147483647 or Infinity/ },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.name}`, () => {
+      assert.throws(() => cgiHandler({ root: FIXTURES, ...c.input }), { name: 'TypeError', message: c.want });
+    });
+  }
+  it('accepts a grace of 0 and the largest delays', () => {
+    assert.equal(typeof cgiHandler({ root: FIXTURES, killGraceMs: 0, timeoutMs: 2 ** 31 - 1 }), 'function');
+    assert.equal(typeof cgiHandler({ root: FIXTURES, killGraceMs: 2 ** 31 - 1, timeoutMs: Infinity }), 'function');
+  });
+});
+
 describe('the gateway when the server shuts down', () => {
   it('kills the process groups of scripts still running when close() gives up on their requests', { timeout: TEST_TIMEOUT_MS }, async () => {
     const logs: string[] = [];
