@@ -389,8 +389,10 @@ class ScriptRun {
   #timer: NodeJS.Timeout | undefined;
   /** Set when the script (the group leader) has exited. */
   #hasExited = false;
-  /** Set when timeoutMs passed after the script had exited: something it started held stdout open. */
-  #isStdoutHeldAfterExit = false;
+  /** Set while a body write waits for the client to take more (backpressure). */
+  #isWaitingForClient = false;
+  /** What the run was waiting for when timeoutMs passed, for the log line. */
+  #timeoutCause: 'script' | 'client' | 'held-stdout' = 'script';
   /** Aborted on any failure: wakes up waits on drain() and stdin. */
   readonly #stop = new AbortController();
 
@@ -516,7 +518,9 @@ class ScriptRun {
     });
     if (Number.isFinite(cfg.timeoutMs)) {
       this.#timer = setTimeout(() => {
-        this.#isStdoutHeldAfterExit = this.#hasExited;
+        // After the script's exit, either the client is slow to read what is left,
+        // or a process the script started holds stdout open.
+        this.#timeoutCause = !this.#hasExited ? 'script' : this.#isWaitingForClient ? 'client' : 'held-stdout';
         this.#fail('timeout');
       }, cfg.timeoutMs);
     }
@@ -694,7 +698,11 @@ class ScriptRun {
       }
       remaining -= part.length;
       if (part.length === 0) return;
-      if (!res.write(part)) await this.#untilStopped(res.drain());
+      if (!res.write(part)) {
+        this.#isWaitingForClient = true;
+        await this.#untilStopped(res.drain());
+        this.#isWaitingForClient = false;
+      }
     };
 
     try {
@@ -800,12 +808,15 @@ class ScriptRun {
       throw new CgiAbortError('request body failed after the response head was sent');
     }
     if (failure === 'timeout') {
+      const after = `timed out after ${this.#cfg.timeoutMs} ms`;
       // A script that exited with its stdout still open left a process holding it,
       // most likely one outside its group (setsid, a daemon): out of reach, docs/cgi.md.
       this.#log(
-        this.#isStdoutHeldAfterExit
-          ? `timed out after ${this.#cfg.timeoutMs} ms; the script had exited but its stdout was still open (held by a process it started)`
-          : `timed out after ${this.#cfg.timeoutMs} ms; process group killed`,
+        this.#timeoutCause === 'script'
+          ? `${after}; process group killed`
+          : this.#timeoutCause === 'client'
+            ? `${after}; the script had exited, the client was still reading its output`
+            : `${after}; the script had exited but its stdout was still open (held by a process it started)`,
       );
       if (!res.headersSent) {
         await this.#exited;
