@@ -13,8 +13,9 @@
  * 1. Resolve: `normalizePath()` (the one normalizer, #5) decodes the path; the mount
  *    prefix is stripped; path segments are walked under the root until a regular
  *    file is met: that is the script, the rest is PATH_INFO (RFC 3875 §3.3). Its
- *    realpath must stay inside the root's realpath (no symlink escape) and it must
- *    be executable. 400 for a refused path, 404 when missing, 403 when not runnable.
+ *    realpath must stay inside the root's realpath (no symlink escape, the shared
+ *    `isInsideRoot()`) and it must be executable. 400 for a refused path, 404 when
+ *    missing, 403 when not runnable or when a symlink leads out of the root.
  * 2. Body: a request with Content-Length streams to stdin; a chunked one is first
  *    buffered up to `maxBufferedBodyBytes`, because CONTENT_LENGTH must be the real
  *    byte count before the script starts (§4.1.2). 413 above that.
@@ -42,7 +43,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { constants as fsConstants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -58,6 +59,7 @@ import {
   pickAllowedEnv,
 } from './cgi-env.js';
 import { DEFAULT_CGI_KILL_GRACE_MS, killProcessGroup, watchProcessGroup } from './cgi-process.js';
+import { isInsideRoot } from './root-containment.js';
 
 export { DEFAULT_CGI_KILL_GRACE_MS } from './cgi-process.js';
 import {
@@ -266,11 +268,6 @@ function sendStatus(res: ResponseWriter, status: number): undefined {
   return undefined;
 }
 
-/** A directory path with exactly one trailing separator, for "is inside" prefix checks. */
-function withSep(dir: string): string {
-  return dir.endsWith(sep) ? dir : dir + sep;
-}
-
 /** Makes a string safe for a one-line log: control characters become "?". */
 function logSafe(s: string): string {
   return s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '?');
@@ -328,7 +325,7 @@ class Gateway {
       const candidate = join(cfg.root, scriptName);
       // Defence in depth: the normalizer already refused "..", but a path that is
       // not under the root must never reach the file system.
-      if (!candidate.startsWith(withSep(cfg.root))) return { ok: false, status: 404, why: 'path outside the CGI root' };
+      if (!isInsideRoot(cfg.root, candidate)) return { ok: false, status: 403, why: 'path outside the CGI root' };
       let st;
       try {
         st = await stat(candidate);
@@ -346,7 +343,8 @@ class Gateway {
       } catch {
         return { ok: false, status: 404 };
       }
-      if (!real.startsWith(withSep(rootReal))) return { ok: false, status: 404, why: 'symlink leads outside the CGI root' };
+      // 403 as the static handler answers the same escape (issue #14 item 5).
+      if (!isInsideRoot(rootReal, real)) return { ok: false, status: 403, why: 'symlink leads outside the CGI root' };
       // Any execute bit, and execute permission for this process (root passes access()
       // with any x bit, hence the mode check too).
       if ((st.mode & ANY_EXECUTE_BITS) === 0) return { ok: false, status: 403, why: 'script is not executable' };
