@@ -141,6 +141,13 @@ async function request(port: number, bytes: string | Buffer, opts: { isHead?: bo
   return { ...(ex.responses[0] as Parsed), clientPort: ex.clientPort, raw: ex.raw };
 }
 
+/** The pid a background-*.sh or escaped.sh fixture reports as its body ("child <pid>"). */
+function childPidOf(body: Buffer): number {
+  const pid = Number(/^child (\d+)\n$/.exec(body.toString())?.[1]);
+  assert.ok(pid > 0, `no child pid in ${JSON.stringify(body.toString())}`);
+  return pid;
+}
+
 function get(port: number, target: string, extraHeaders = ''): string {
   return `GET ${target} HTTP/1.1\r\nHost: localhost:${port}\r\n${extraHeaders}Connection: close\r\n\r\n`;
 }
@@ -546,41 +553,29 @@ describe('limits and process control', () => {
 
   // Issue #12 item 11: the run ends when the script (the process-group leader) exits,
   // and whatever it left behind in its group is killed then, not at timeoutMs.
-  it('kills what a script left running after a normal exit (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const res = await request(port, get(port, '/cgi-bin/background-quiet.sh'));
-    assert.equal(res.status, 200);
-    assert.equal(res.isComplete, true);
-    const child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
-    assert.ok(child > 0, res.body.toString());
-    await assertGone([child]);
-  });
-
-  it('ends the response when the script exits even though its background child holds stdout (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const leftBehind = [
+    { name: 'kills what a script left running after a normal exit', input: '/cgi-bin/background-quiet.sh', wantTermFirst: false },
     // Before #12 this response stayed open until timeoutMs (30 s here) and was then cut.
-    const res = await request(port, get(port, '/cgi-bin/background.sh'));
-    assert.equal(res.status, 200);
-    assert.equal(res.isComplete, true, 'response must be complete, not cut at the timeout');
-    const child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
-    assert.ok(child > 0, res.body.toString());
-    await assertGone([child]);
-  });
-
-  it('sends SIGTERM first, then SIGKILL after killGraceMs to a child that survives SIGTERM (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const res = await request(port, get(port, '/grace/background-stubborn.sh'));
-    assert.equal(res.status, 200);
-    assert.equal(res.isComplete, true);
-    const child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
-    assert.ok(child > 0, res.body.toString());
-    await assertGone([child]);
-    // Gone, and it had seen the SIGTERM before: the kill was TERM then KILL, not KILL alone.
-    assert.equal(readFileSync(join(markDir, `term.${child}`), 'latin1'), 'TERM\n');
-  });
+    { name: 'ends the response when the script exits although its background child holds stdout', input: '/cgi-bin/background.sh', wantTermFirst: false },
+    { name: 'sends SIGTERM, then SIGKILL after killGraceMs, to a child that survives SIGTERM', input: '/grace/background-stubborn.sh', wantTermFirst: true },
+  ];
+  for (const c of leftBehind) {
+    it(`${c.name} (#12)`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const res = await request(port, get(port, c.input));
+      assert.equal(res.status, 200);
+      assert.equal(res.isComplete, true, 'response must be complete, not cut at the timeout');
+      const child = childPidOf(res.body);
+      await assertGone([child]);
+      // It had seen the SIGTERM before it went: the kill was TERM then KILL, not KILL alone.
+      if (c.wantTermFirst) assert.equal(readFileSync(join(markDir, `term.${child}`), 'latin1'), 'TERM\n');
+    });
+  }
 
   it('cuts the response at timeoutMs when a process that left the group holds stdout (documented limit, #12)', { timeout: TEST_TIMEOUT_MS }, async () => {
     let child = 0;
     try {
       const res = await request(port, get(port, '/tight/escaped.sh'));
-      child = Number(/^child (\d+)\n$/.exec(res.body.toString())?.[1]);
+      child = childPidOf(res.body);
       assert.equal(res.status, 200);
       assert.equal(res.isComplete, false, 'the gateway cannot know the output is over: the response is cut');
       await waitForLog(new RegExp(`escaped\\.sh\\[\\d+\\]: timed out after ${TIGHT_TIMEOUT_MS} ms; the script had exited but its stdout was still open`));
