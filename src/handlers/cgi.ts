@@ -43,9 +43,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { constants as fsConstants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { ProtocolError } from '../wire/errors.js';
@@ -59,9 +59,6 @@ import {
   pickAllowedEnv,
 } from './cgi-env.js';
 import { DEFAULT_CGI_KILL_GRACE_MS, killProcessGroup, watchProcessGroup } from './cgi-process.js';
-import { isInsideRoot } from './root-containment.js';
-
-export { DEFAULT_CGI_KILL_GRACE_MS } from './cgi-process.js';
 import {
   CgiResponseError,
   findHeaderBlockEnd,
@@ -70,6 +67,9 @@ import {
   planNphResponse,
   type CgiResponsePlan,
 } from './cgi-response.js';
+import { isInsideRoot } from './root-containment.js';
+
+export { DEFAULT_CGI_KILL_GRACE_MS } from './cgi-process.js';
 
 /** Default wall-clock limit for one script run: Apache's `Timeout` is 60 s; a page should not take half of that. */
 export const DEFAULT_CGI_TIMEOUT_MS = 30_000;
