@@ -390,6 +390,9 @@ export class RequestParser {
   #checkPartialBareCr(): void {
     const buf = this.#buf;
     const from = this.#pos + this.#crScanRel;
+    // Fewer than two new bytes hold no CR with a byte after it: the usual case of a keep-alive
+    // connection asking for its next request with nothing received costs no native call.
+    if (buf.length - from < 2) return;
     if (bareCrIndex(buf, from, buf.length) !== -1) throw new BadRequestError('bare CR', 'ERR_BARE_CR');
     this.#crScanRel = buf.length - this.#pos - (buf[buf.length - 1] === CR ? 1 : 0);
   }
