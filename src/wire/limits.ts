@@ -24,7 +24,8 @@ export interface ParserLimits {
    * 280 KiB of heap, while 1000 fields take about 41 KiB, near the bytes' own 32 KiB. Apache's
    * 100 (LimitRequestFields, also Tomcat and Kestrel) refuses a request with 100 fields of its
    * own plus Host, and counts what proxies add; nginx counts only bytes; node:http's 2000 is
-   * not a refusal (it silently leaves the rest out of req.headers, which RFC 9110 §5.4 forbids).
+   * not a refusal (it silently leaves the rest out of req.headers; RFC 9110 §5.4 asks for a 4xx).
+   * docs/limits.md gives the measurements.
    */
   maxHeaderCount: number;
   /**
