@@ -42,6 +42,7 @@ import {
   VersionNotSupportedError,
 } from './errors.js';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from './limits.js';
+import { targetAuthority } from './target.js';
 
 /** Returned by `nextEvent()` when the parser needs more bytes. */
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
@@ -868,11 +869,8 @@ function checkTargetForm(method: string, target: string): string | undefined {
 function absoluteFormAuthority(target: string, colon: number): string {
   const scheme = target.slice(0, colon).toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') throw new BadRequestError('unsupported URI scheme', 'ERR_INVALID_TARGET');
-  const start = colon + 3;
-  let end = start;
-  // The authority ends at the path or the query (a fragment never reaches the parser, see TARGET).
-  while (end < target.length && target.charCodeAt(end) !== 0x2f && target.charCodeAt(end) !== 0x3f) end++;
-  const authority = target.slice(start, end);
+  // "://" follows the scheme (checked by the caller), so this is never undefined here.
+  const authority = targetAuthority(target) ?? '';
   if (authority.includes('@')) throw new BadRequestError('userinfo in request-target', 'ERR_INVALID_TARGET');
   if (authority.length === 0 || authority.charCodeAt(0) === 0x3a || !isValidHost(authority)) {
     throw new BadRequestError('invalid authority in request-target', 'ERR_INVALID_TARGET');
