@@ -288,13 +288,15 @@ export class RequestParser {
             throw this.#orBareCr(new UriTooLongError(limits.maxRequestLineBytes), this.#pos, ls + limits.maxRequestLineBytes + 1);
           }
         } else {
-          if (n / 2 > limits.maxHeaderCount) {
-            throw this.#orBareCr(new HeaderTooLargeError(`more than ${limits.maxHeaderCount} header fields`), this.#pos, nl);
-          }
           const fieldsStart = this.#pos + lines[1] + 2;
-          if (nl + 1 - fieldsStart > limits.maxHeaderBytes) {
-            const at = Math.min(nl, fieldsStart + limits.maxHeaderBytes + 1);
-            throw this.#orBareCr(new HeaderTooLargeError(`header section exceeds ${limits.maxHeaderBytes} bytes`), this.#pos, at);
+          const isOverBytes = nl + 1 - fieldsStart > limits.maxHeaderBytes;
+          if (isOverBytes || n / 2 > limits.maxHeaderCount) {
+            // Both are 431, but a byte count over the limit is found before this line's LF when
+            // the bytes trickle in (#checkPartialHead): that earlier byte is the one a bare CR
+            // must come before to win.
+            const at = isOverBytes ? Math.min(nl, fieldsStart + limits.maxHeaderBytes + 1) : nl;
+            const why = isOverBytes ? `header section exceeds ${limits.maxHeaderBytes} bytes` : `more than ${limits.maxHeaderCount} header fields`;
+            throw this.#orBareCr(new HeaderTooLargeError(why), this.#pos, at);
           }
         }
       }

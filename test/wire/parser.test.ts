@@ -1024,6 +1024,20 @@ const bareCr: Row[] = [
     want: err(400, 'ERR_BARE_CR'),
   },
   {
+    // Regression (fuzz seed 5): the count check came first and used the LF as its byte, so a
+    // whole delivery said bare CR where a split one, seeing the byte limit pass earlier, said 431.
+    name: 'line over both the field count and maxHeaderBytes, bare CR after the byte limit: 431',
+    input: 'GET / HTTP/1.1\r\nAccept: text/html\rX: b\r\n\r\n',
+    limits: { maxHeaderBytes: 6, maxHeaderCount: 0 },
+    want: err(431, 'ERR_HEADER_TOO_LARGE'),
+  },
+  {
+    name: 'line over both the field count and maxHeaderBytes, bare CR before the byte limit: bare CR',
+    input: 'GET / HTTP/1.1\r\nA\r: text/html\r\n\r\n',
+    limits: { maxHeaderBytes: 6, maxHeaderCount: 0 },
+    want: err(400, 'ERR_BARE_CR'),
+  },
+  {
     name: 'bare CR in a line ended by a bare LF: bare CR',
     input: 'GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\n\r\n',
     want: err(400, 'ERR_BARE_CR'),
