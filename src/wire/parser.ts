@@ -264,6 +264,9 @@ export class RequestParser {
   /** Locates the head's lines (positions relative to #pos, the head's first byte), then parses it. */
   #head(): RequestEvent | typeof NEED_DATA {
     const buf = this.#buf;
+    // Nothing received since the last request (a keep-alive connection between requests): no
+    // partial head to bound or scan, and no native call to make.
+    if (buf.length === this.#pos) return NEED_DATA;
     const limits = this.#limits;
     const lines = this.#lines;
     let n = this.#lineCount;
