@@ -1,7 +1,12 @@
-// Runs every test/**/*.test.ts with node:test through tsx.
+// Runs every test/**/*.test.ts with node:test through tsx, then prints a short human summary.
 // Node 20's --test does not expand globs, so the file list is built here.
 // Usage: node scripts/test.mjs [filter-substring ...]
-import { readdirSync, statSync } from 'node:fs';
+//
+// The standard reporter (spec on a terminal, TAP otherwise) goes to stdout as before, with its
+// `# pass N` / `# fail N` lines that CI reads. scripts/summary-reporter.mjs writes the summary
+// (passed, failed by name, skipped grouped by reason) to a temporary file, printed at the end.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -21,5 +26,19 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const summaryDir = mkdtempSync(join(tmpdir(), 'keel-test-summary-'));
+const summaryFile = join(summaryDir, 'summary.txt');
+const reporters = [
+  `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${new URL('./summary-reporter.mjs', import.meta.url).href}`,
+  `--test-reporter-destination=${summaryFile}`,
+];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' });
+try {
+  process.stdout.write(readFileSync(summaryFile, 'utf8'));
+} catch {
+  process.stdout.write('\n== summary ==\n(no summary: the test runner ended before reporting)\n');
+}
+rmSync(summaryDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -80,6 +80,14 @@ const RULES: Array<{ name: string; input: (i: Import) => boolean }> = [
     input: (i) => layerOf(i.file) === 'server' && !isNode(i) && !['wire', 'server'].includes(layerOf(i.target)),
   },
   {
+    name: 'src/client imports only wire/, client/ and node: builtins (never server/: it drives wire/ from the other side)',
+    input: (i) => layerOf(i.file) === 'client' && !isNode(i) && !['wire', 'client'].includes(layerOf(i.target)),
+  },
+  {
+    name: 'src/client is imported only by cli/ and the public index',
+    input: (i) => layerOf(i.target) === 'client' && !['client', 'cli', 'index.ts'].includes(layerOf(i.file)),
+  },
+  {
     name: 'src/app imports server/ only as `import type` (app/listen.ts may import() server.js)',
     input: (i) =>
       layerOf(i.file) === 'app' &&
@@ -119,12 +127,12 @@ const RULES: Array<{ name: string; input: (i: Import) => boolean }> = [
   },
   {
     name: 'the core (wire, server, app, handlers) has zero runtime npm dependencies',
-    input: (i) => ['wire', 'server', 'app', 'handlers'].includes(layerOf(i.file)) && i.target === '' && !isNode(i) && !i.isTypeOnly,
+    input: (i) => ['wire', 'server', 'app', 'handlers', 'client'].includes(layerOf(i.file)) && i.target === '' && !isNode(i) && !i.isTypeOnly,
   },
 ];
 
 test('architecture: the source tree was found and parsed', () => {
-  for (const layer of ['wire', 'server', 'app', 'handlers', 'db', 'cli']) {
+  for (const layer of ['wire', 'server', 'app', 'handlers', 'db', 'cli', 'client']) {
     assert.ok(FILES.some((f) => layerOf(f) === layer), `src/${layer} has files`);
   }
   assert.ok(IMPORTS.length > 50, `found ${IMPORTS.length} imports`);
@@ -162,6 +170,13 @@ const SELF_CASES: Array<{ name: string; input: { file: string; text: string }; w
   { name: 'demo importing the server', input: { file: 'demo/x.ts', text: "import { Server } from '../server/server.js';" }, want: 'demo/ imports only' },
   { name: 'demo importing app internals', input: { file: 'demo/x.ts', text: "import { compose } from '../app/compose.js';" }, want: 'demo/ imports only' },
   { name: 'server importing an npm package', input: { file: 'server/x.ts', text: "import fastify from 'fastify';" }, want: 'the core' },
+  { name: 'client importing server', input: { file: 'client/x.ts', text: "import { Server } from '../server/server.js';" }, want: 'src/client imports only' },
+  { name: 'client importing app types', input: { file: 'client/x.ts', text: "import type { App } from '../app/app.js';" }, want: 'src/client imports only' },
+  { name: 'client importing an npm package', input: { file: 'client/x.ts', text: "import { request } from 'undici';" }, want: 'src/client imports only' },
+  { name: 'client importing wire and node:tls is allowed', input: { file: 'client/x.ts', text: "import * as tls from 'node:tls';\nimport { ResponseParser } from '../wire/response-parser.js';" }, want: null },
+  { name: 'server importing client', input: { file: 'server/x.ts', text: "import { Client } from '../client/client.js';" }, want: 'src/server imports only' },
+  { name: 'app importing client', input: { file: 'app/x.ts', text: "import { fetch } from '../client/index.js';" }, want: 'src/client is imported only by' },
+  { name: 'cli importing client is allowed', input: { file: 'cli/get.ts', text: "import { Client } from '../client/index.js';" }, want: null },
   { name: 'an import inside a comment does not count', input: { file: 'wire/x.ts', text: "/**\n * import http from 'node:http';\n */\n// import net from 'node:net';\nexport const X = 1;" }, want: null },
 ];
 

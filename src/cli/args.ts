@@ -1,54 +1,185 @@
 /**
- * A tiny argv parser for the keel commands: `--name value`, `--name=value`,
- * boolean `--flag` / `--no-flag`, and positionals.
+ * The one argument parser of every `keel` command, and the shape of a command.
  *
- * Owns nothing but argument splitting; each command validates its own options.
+ * Owns the command-line grammar (`--name value`, `--name=value`, `-x value`,
+ * boolean `--flag`, positionals, `--` ending the options), the strict rules
+ * (an unknown option, a missing value, a value given to a flag or one
+ * positional too many is a `UsageError`), the usage text built from a
+ * command's option table, and the values every serving command shares
+ * (`--port`, `--host`, `--workers`, `--debug`, `--help`). Must not start
+ * anything or touch process state: main.ts runs commands, this file only reads
+ * argv. Nothing outside cli/ imports it.
  */
 
-/** Parsed command line: flags by name (without dashes) and positionals in order. */
-export interface ParsedArgs {
-  readonly flags: Map<string, string | boolean>;
-  readonly positionals: string[];
+/** One option of a command, as its usage shows it. */
+export interface OptionSpec {
+  /** Long name without dashes (`'port'`): the key of the parsed value. */
+  readonly name: string;
+  /** One-letter form without its dash (`'p'`). */
+  readonly short?: string;
+  /** Other long names meaning the same (`['bind']` for `--host`). */
+  readonly aliases?: readonly string[];
+  /** Placeholder of the value (`'N'`) when the option takes one; absent for a boolean flag. */
+  readonly value?: string;
+  /** One line of help. */
+  readonly help: string;
 }
 
-/** Splits argv. `booleans` names flags that never take a value. */
-export function parseArgs(argv: readonly string[], booleans: readonly string[] = []): ParsedArgs {
-  const flags = new Map<string, string | boolean>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      positionals.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    if (eq !== -1) {
-      flags.set(a.slice(2, eq), a.slice(eq + 1));
-      continue;
-    }
-    const name = a.slice(2);
-    if (name.startsWith('no-') && booleans.includes(name.slice(3))) {
-      flags.set(name.slice(3), false);
-    } else if (booleans.includes(name) || i + 1 >= argv.length || argv[i + 1].startsWith('--')) {
-      flags.set(name, true);
-    } else {
-      flags.set(name, argv[++i]);
-    }
+/** A `keel` command line, parsed against an option table. */
+export interface ParsedCommandLine {
+  /** Option values by long name: the string given, or `true` for a flag. The last occurrence wins. */
+  readonly values: ReadonlyMap<string, string | true>;
+  /** Arguments that are not options, in order. */
+  readonly positionals: readonly string[];
+}
+
+/** What a command accepts and how its usage reads. */
+export interface CommandSpec {
+  /** The word after `keel` (`'serve'`). */
+  readonly name: string;
+  /** Arguments after the command name, as the usage line shows them (`'[DIR] [options]'`). */
+  readonly synopsis: string;
+  /** One line for `keel --help`. */
+  readonly summary: string;
+  /** Paragraphs shown by `keel NAME --help` between the usage line and the options. */
+  readonly description?: string;
+  /** Every option, in the order the help lists them. */
+  readonly options: readonly OptionSpec[];
+  /** Most positional arguments accepted (0: none). */
+  readonly maxPositionals: number;
+  /** Text after the options in `--help` (environment, examples). */
+  readonly epilog?: string;
+}
+
+/**
+ * A mistake on the command line: printed as one line with the usage hint, exit code 2.
+ * `code` is `ERR_USAGE`.
+ */
+export class UsageError extends Error {
+  readonly code = 'ERR_USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
   }
-  return { flags, positionals };
 }
 
-/** A numeric flag as an integer port or count, or the fallback; throws a clear error when invalid. */
-export function intFlag(args: ParsedArgs, name: string, fallback: number): number {
-  const v = args.flags.get(name);
-  if (v === undefined) return fallback;
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new Error(`--${name} needs a whole number, got ${String(v)}`);
-  return n;
+/** Highest TCP port number. */
+const MAX_PORT = 65_535;
+
+/** `-h, --help`: every command takes it; it wins over any other argument. */
+export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', help: 'show this help and exit' };
+/** `--debug`: print the stack of a runtime failure instead of one line. */
+export const DEBUG_OPTION: OptionSpec = { name: 'debug', help: 'on a failure, print the full error with its stack' };
+/** `--workers N|auto`: every serving command takes it (read by workers.ts before parsing). */
+export const WORKERS_OPTION: OptionSpec = {
+  name: 'workers',
+  value: 'N|auto',
+  help: 'run N worker processes sharing the port (auto: one per core); SIGHUP reloads them one at a time',
+};
+
+/** `-p, --port N` with its default in the help line. */
+export function portOption(defaultPort: number): OptionSpec {
+  return { name: 'port', short: 'p', value: 'N', help: `TCP port (default ${defaultPort}; 0 picks a free one)` };
 }
 
-/** A string flag, or the fallback. */
-export function stringFlag(args: ParsedArgs, name: string, fallback: string): string {
-  const v = args.flags.get(name);
+/** `--host H` with its default in the help line. */
+export function hostOption(defaultHost: string, extra: Partial<OptionSpec> = {}): OptionSpec {
+  return { name: 'host', value: 'H', help: `interface to bind (default ${defaultHost}; 0.0.0.0 or :: to share)`, ...extra };
+}
+
+/** True when argv asks for help (`-h`/`--help` before any `--`): help wins over any mistake. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+/**
+ * Parses `argv` (the arguments after the command name) against `spec`. Throws
+ * `UsageError` for an unknown option, a missing value, a value given to a flag,
+ * or more positionals than `spec.maxPositionals`.
+ */
+export function parseCommandLine(argv: readonly string[], spec: CommandSpec): ParsedCommandLine {
+  const byName = new Map<string, OptionSpec>();
+  for (const o of spec.options) {
+    byName.set(`--${o.name}`, o);
+    if (o.short !== undefined) byName.set(`-${o.short}`, o);
+    for (const a of o.aliases ?? []) byName.set(`--${a}`, o);
+  }
+  const values = new Map<string, string | true>();
+  const positionals: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i++]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '-' || !arg.startsWith('-')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const option = byName.get(flag);
+    if (option === undefined) throw new UsageError(`unknown option ${flag}`);
+    if (option.value === undefined) {
+      if (eq !== -1) throw new UsageError(`option ${flag} takes no value`);
+      values.set(option.name, true);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (i < argv.length && !argv[i]!.startsWith('--')) value = argv[i++];
+    if (value === undefined) throw new UsageError(`option ${flag} needs a value (${option.value})`);
+    values.set(option.name, value);
+  }
+  if (positionals.length > spec.maxPositionals) {
+    const extra = positionals[spec.maxPositionals]!;
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+  }
+  return { values, positionals };
+}
+
+/** A string option's value, or the fallback. */
+export function stringValue(args: ParsedCommandLine, name: string, fallback: string): string {
+  const v = args.values.get(name);
   return typeof v === 'string' ? v : fallback;
+}
+
+/** A flag's value: true when given. */
+export function flagValue(args: ParsedCommandLine, name: string): boolean {
+  return args.values.get(name) === true;
+}
+
+/** Reads a TCP port (0 to 65535, digits only); throws `UsageError` naming `what`. */
+export function parsePort(value: string, what = '--port'): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > MAX_PORT) {
+    throw new UsageError(`${what} must be a whole number from 0 to ${MAX_PORT}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+/** The `--port` value, or the fallback. */
+export function portValue(args: ParsedCommandLine, fallback: number): number {
+  const v = args.values.get('port');
+  return typeof v === 'string' ? parsePort(v) : fallback;
+}
+
+/** The help text of a command: usage line, description, option table, epilog. */
+export function formatUsage(spec: CommandSpec): string {
+  const rows = spec.options.map((o) => {
+    const names = [...(o.short !== undefined ? [`-${o.short}`] : []), `--${o.name}`, ...(o.aliases ?? []).map((a) => `--${a}`)].join(', ');
+    const left = (o.short === undefined ? '    ' : '') + names + (o.value !== undefined ? ` ${o.value}` : '');
+    return [left, o.help] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const table = rows.map(([l, h]) => `  ${l.padEnd(width)}${h}`).join('\n');
+  const parts = [`usage: keel ${spec.name} ${spec.synopsis}`.trimEnd()];
+  if (spec.description !== undefined) parts.push(spec.description.trimEnd());
+  parts.push(`options:\n${table}`);
+  if (spec.epilog !== undefined) parts.push(spec.epilog.trimEnd());
+  return parts.join('\n\n') + '\n';
 }

@@ -1,15 +1,20 @@
 /**
  * `keel demo`: runs the tutorial site (also `npm start`, port 8000).
  *
- * Owns the demo's command line: parsing options, opening the database
- * (PostgreSQL when DATABASE_URL is a postgres:// URL, else the SQLite file of
- * `--db`), starting the server, and shutting down cleanly on SIGINT/SIGTERM.
+ * Owns the demo's options and starting it: opening the database (PostgreSQL
+ * when DATABASE_URL is a postgres:// URL, else the SQLite file of `--db`),
+ * migrating, listening, and a close that stops streams, server and database.
+ * Parsing, signals and exit codes are main.ts's, as for every command.
  * Must not print secrets: a database URL is shown without its password.
  */
-import { parseArgs } from 'node:util';
+import cluster from 'node:cluster';
 import { DEFAULT_SQLITE_FILE, isPostgresUrl, openDatabase } from '../db/database.js';
 import type { RunningServer } from '../app/index.js';
 import { createDemo } from '../demo/app.js';
+import type { Request } from '../server/handler.js';
+import { clientInfo, compileTrust } from '../server/trusted-proxy.js';
+import { DEBUG_OPTION, HELP_OPTION, UsageError, WORKERS_OPTION, hostOption, portOption, portValue, stringValue } from './args.js';
+import { commandOnError, hostUrl, type Started, type ServingCommand } from './command.js';
 
 /** Default port of `keel demo` (and `npm start`). */
 export const DEFAULT_DEMO_PORT = 8000;
@@ -17,28 +22,6 @@ export const DEFAULT_DEMO_PORT = 8000;
 export const DEFAULT_DEMO_HOST = '127.0.0.1';
 /** Longest graceful shutdown before open connections are cut. */
 export const DEMO_SHUTDOWN_TIMEOUT_MS = 5_000;
-
-const USAGE = `Usage: keel demo [--port N] [--host H] [--db PATH]
-
-Runs the tutorial site: the original page and its picture, a time server,
-a guestbook on a database, static files, CGI scripts and a wire inspector.
-
-  --port N     TCP port (default ${DEFAULT_DEMO_PORT}; 0 picks a free one)
-  --host H     interface to bind (default ${DEFAULT_DEMO_HOST}; 0.0.0.0 for every interface)
-  --db PATH    SQLite file of the guestbook (default ${DEFAULT_SQLITE_FILE}, created if missing)
-  -h, --help   this text
-
-Environment:
-  DATABASE_URL=postgres://user:pass@host:5432/db   use PostgreSQL instead of SQLite
-`;
-
-/** A running demo, as `demoCommand` returns it. */
-export interface RunningDemo {
-  /** The bound port. */
-  readonly port: number;
-  /** Stops the server (gracefully) and closes the database. Idempotent. */
-  close(): Promise<void>;
-}
 
 /** A URL without its password, for logs. */
 function safeUrl(url: string): string {
@@ -51,80 +34,109 @@ function safeUrl(url: string): string {
   }
 }
 
+/** Where the demo runs and keeps its guestbook. */
+export interface DemoConfig {
+  readonly port: number;
+  readonly host: string;
+  /** A postgres:// URL (from DATABASE_URL), or undefined for SQLite at `file`. */
+  readonly postgresUrl: string | undefined;
+  readonly file: string;
+  /** Addresses and ranges of TLS-terminating proxies whose X-Forwarded-Proto is believed (`--trust-proxy`). */
+  readonly trustedProxies?: readonly string[];
+  /** Keys that sign the CSRF cookie (`KEEL_DEMO_KEYS`, newest first); default: a secret kept in the database. */
+  readonly keys?: readonly string[];
+}
+
+/** Splits a comma-separated list, dropping empty entries. */
+function listValue(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /**
- * Runs `keel demo ARGV...`. Resolves once the server listens, with a handle
- * to stop it; installs SIGINT/SIGTERM handlers that stop it gracefully.
- * Returns undefined (with `process.exitCode` set) for --help or a usage error.
+ * Starts the demo: opens and migrates the database, then listens. Resolves once it
+ * listens; on any failure the database is closed again before the error is thrown.
  *
  * @example
- * await demoCommand(['--port', '8000', '--db', 'data/keel.db']);
+ * const demo = await startDemo({ port: 8000, host: '127.0.0.1', postgresUrl: undefined, file: 'data/keel.db' });
+ * await demo.close();
  */
-export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunningDemo | undefined> {
-  let values: { port?: string; host?: string; db?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`keel demo: ${(err as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return undefined;
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
-  const port = values.port === undefined ? DEFAULT_DEMO_PORT : Number(values.port);
-  if (!/^\d+$/.test(values.port ?? '0') || !Number.isInteger(port) || port > 65_535) {
-    process.stderr.write(`keel demo: --port must be an integer from 0 to 65535\n`);
-    process.exitCode = 2;
-    return undefined;
-  }
-  const host = values.host ?? DEFAULT_DEMO_HOST;
-  const url = env.DATABASE_URL;
-  const usePostgres = isPostgresUrl(url);
-  if (usePostgres && values.db !== undefined) process.stderr.write('keel demo: DATABASE_URL is set; ignoring --db\n');
-  const file = values.db ?? DEFAULT_SQLITE_FILE;
-
-  const db = await openDatabase(usePostgres ? { url } : { file });
+export async function startDemo(config: DemoConfig): Promise<Started> {
+  const url = config.postgresUrl;
+  const db = await openDatabase(url !== undefined ? { url } : { file: config.file });
   let server: RunningServer;
-  const demo = await createDemo({ db }).catch(async (err: unknown) => {
+  const trusted = config.trustedProxies ?? [];
+  // Behind a trusted TLS proxy the client's scheme comes from X-Forwarded-Proto, so the CSRF
+  // cookie gets `Secure` (issue #12 item 13); from any other peer only the socket counts.
+  const clientProtocol =
+    trusted.length === 0 ? undefined : (req: Request) => clientInfo(req, { trustedProxies: trusted }).protocol;
+  const demo = await createDemo({ db, ...(clientProtocol && { clientProtocol }), ...(config.keys && { keys: config.keys }) }).catch(async (err: unknown) => {
     await db.close();
     throw err;
   });
   try {
-    server = await demo.app.listen(port, host, { serverOptions: { shutdownTimeoutMs: DEMO_SHUTDOWN_TIMEOUT_MS } });
+    server = await demo.app.listen(config.port, config.host, { serverOptions: { shutdownTimeoutMs: DEMO_SHUTDOWN_TIMEOUT_MS, onError: commandOnError } });
   } catch (err) {
     await db.close();
     throw err;
   }
-  console.log(`keel demo: guestbook on ${usePostgres ? `PostgreSQL ${safeUrl(url!)}` : `SQLite ${file}`}`);
-  if (demo.migrated.length > 0) console.log(`keel demo: applied migrations ${demo.migrated.join(', ')}`);
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  console.log(`listening on http://${shownHost}:${server.port}/`);
-
+  const banner = [`keel demo: guestbook on ${url !== undefined ? `PostgreSQL ${safeUrl(url)}` : `SQLite ${config.file}`}`];
+  if (demo.migrated.length > 0) banner.push(`keel demo: applied migrations ${demo.migrated.join(', ')}`);
+  banner.push(`listening on ${hostUrl(config.host, server.port)}`);
   let closing: Promise<void> | undefined;
+  // The deadline is the demo's own DEMO_SHUTDOWN_TIMEOUT_MS (RunningServer.close takes none),
+  // shorter than a cluster supervisor's default, so a worker's stop still finishes in time.
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       demo.stopStreams();
       await server.close();
       await db.close();
     })());
-  function onSignal(signal: NodeJS.Signals): void {
-    console.log(`keel demo: ${signal}, shutting down`);
-    close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error('keel demo: error while shutting down:', err);
-        process.exit(1);
-      },
-    );
-  }
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { port: server.port, close };
+  return { banner, close };
 }
+
+/** `keel demo [--port N] [--host H] [--db PATH]`. */
+export const demoCommand: ServingCommand = {
+  kind: 'serving',
+  name: 'demo',
+  synopsis: '[options]',
+  summary: 'the tutorial site: pages, guestbook on a database, static files, CGI (npm start)',
+  description: `Runs the tutorial site: the original page and its picture, a time server,
+a guestbook on a database, static files, CGI scripts and a wire inspector.
+The SQLite guestbook needs the package better-sqlite3 (npm install better-sqlite3).`,
+  options: [
+    portOption(DEFAULT_DEMO_PORT),
+    hostOption(DEFAULT_DEMO_HOST),
+    { name: 'db', value: 'PATH', help: `SQLite file of the guestbook (default ${DEFAULT_SQLITE_FILE}, created if missing)` },
+    {
+      name: 'trust-proxy',
+      value: 'LIST',
+      help: 'comma-separated addresses/ranges of TLS-terminating proxies (or loopback, uniquelocal) whose X-Forwarded-Proto is believed (default: none)',
+    },
+    WORKERS_OPTION,
+    DEBUG_OPTION,
+    HELP_OPTION,
+  ],
+  maxPositionals: 0,
+  epilog: `environment:
+  DATABASE_URL=postgres://user:pass@host:5432/db   use PostgreSQL instead of SQLite (needs the package pg)
+  KEEL_DEMO_KEYS=new,old                           keys that sign the CSRF cookie, newest first
+                                                   (default: a secret generated once and kept in the database)`,
+  prepare(args, env: NodeJS.ProcessEnv = process.env) {
+    const port = portValue(args, DEFAULT_DEMO_PORT);
+    const host = stringValue(args, 'host', DEFAULT_DEMO_HOST);
+    const postgresUrl = isPostgresUrl(env.DATABASE_URL) ? env.DATABASE_URL : undefined;
+    // Said once: workers (--workers) run prepare() again with the same arguments.
+    if (postgresUrl !== undefined && args.values.has('db') && !cluster.isWorker) process.stderr.write('keel demo: DATABASE_URL is set; ignoring --db\n');
+    const file = stringValue(args, 'db', DEFAULT_SQLITE_FILE);
+    const trustedProxies = listValue(stringValue(args, 'trust-proxy', ''));
+    try {
+      compileTrust(trustedProxies);
+    } catch (err) {
+      throw new UsageError(`--trust-proxy: ${(err as Error).message.replace(/^trustedProxies: /, '')}`);
+    }
+    // Keys come from the environment, not argv, which any local user can read in `ps`.
+    const keys = env.KEEL_DEMO_KEYS === undefined ? undefined : listValue(env.KEEL_DEMO_KEYS);
+    if (keys !== undefined && keys.length === 0) throw new UsageError('KEEL_DEMO_KEYS is set but holds no key');
+    return () => startDemo({ port, host, postgresUrl, file, trustedProxies, ...(keys && { keys }) });
+  },
+};

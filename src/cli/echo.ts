@@ -4,9 +4,10 @@
  * Owns `echoHandler()`: answers every request with the request as parsed, as
  * JSON of base64 strings, and keeps the app log behind `GET /__echo_log`.
  * Bytes of names and values are latin1 strings, so base64 of their latin1
- * encoding gives the original bytes back.
+ * encoding gives the original bytes back. Also the `keel echo` command entry.
  */
 import type { Handler, Request } from '../server/handler.js';
+import { bareServerCommand } from './hello.js';
 
 const b64 = (s: string): string => Buffer.from(s, 'latin1').toString('base64');
 
@@ -46,3 +47,6 @@ export function echoHandler(): Handler {
     res.end(JSON.stringify(obj));
   };
 }
+
+/** `keel echo [--port N] [--host H]`: the conformance suite's target. */
+export const echoCommand = bareServerCommand('echo', 'the conformance echo application (each request back as JSON; GET /__echo_log)', echoHandler);

@@ -1,116 +1,149 @@
 #!/usr/bin/env node
 /**
- * The `keel` command: dispatches to the subcommands.
+ * The `keel` command: one dispatcher for every subcommand.
  *
- * Owns argv dispatch and the small built-in commands (`hello`, `echo`). The
- * bigger ones live beside it (serve.ts, demo.ts). Nothing imports cli/.
+ * Owns the command table, `--help`/`--version`, the exit codes (0 done or
+ * help, 1 runtime failure, 2 usage mistake), the wording of failures (one line;
+ * the stack only with `--debug`), and the life of a serving command: start
+ * (under the cluster supervisor with `--workers`), print its banner once, stop
+ * gracefully on SIGINT/SIGTERM. Each command lives in its own file and is one
+ * entry of COMMANDS: adding a command is adding a file and a line here.
+ * Nothing imports cli/.
  */
-import { Server } from '../server/server.js';
-import type { Handler } from '../server/handler.js';
-import { intFlag, parseArgs, stringFlag } from './args.js';
-import { echoHandler } from './echo.js';
-import { runWorkers, takeWorkersFlag, type StopFn } from './workers.js';
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { UsageError, WORKERS_OPTION, formatUsage, parseCommandLine, wantsHelp } from './args.js';
+import { describeFailure, type Command, type ServingCommand, type Started } from './command.js';
+import { demoCommand } from './demo.js';
+import { echoCommand } from './echo.js';
+import { helloCommand } from './hello.js';
+import { serveCommand } from './serve.js';
+import { runWorkers, takeWorkersFlag } from './workers.js';
 
-const USAGE = `usage: keel <command> [options]
+/** Every command, in the order `keel --help` lists them. */
+const COMMANDS: ReadonlyMap<string, Command> = new Map([helloCommand, echoCommand, serveCommand, demoCommand].map((c) => [c.name, c]));
+
+/** Exit code of a usage mistake (the convention of BSD sysexits' EX_USAGE users and Python's argparse). */
+const EXIT_USAGE = 2;
+/** Exit code of a runtime failure. */
+const EXIT_FAILURE = 1;
+
+/** The version in keel's package.json (two levels up from both src/cli/ and dist/cli/). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The text of `keel --help`. */
+function topUsage(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((n) => n.length)) + 2;
+  const rows = [...COMMANDS.values()].map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n');
+  return `usage: keel <command> [options]
 
 commands:
-  hello [--port N] [--host H]      answer every request with 200 "Hello, World!"
-  echo  [--port N] [--host H]      the conformance echo application (ECHO.md)
-  serve [DIR] [--port N] ...       serve a directory (keel serve --help)
-  demo  [--port N] [--db PATH]     the tutorial site (npm start)
+${rows}
 
-every command above also takes:
-  --workers N|auto                 run N worker processes sharing the port (auto: one per core);
-                                   SIGHUP reloads them one at a time, SIGTERM/SIGINT drains them
+Run 'keel <command> --help' for a command's options. Serving commands also take
+--workers N|auto (${WORKERS_OPTION.help}).
+'keel --version' prints the version.
 `;
+}
 
-const HELLO_BODY = 'Hello, World!';
+/** One line on stderr for a usage mistake, with where to look; returns the exit code. */
+function usageFailure(prefix: string, message: string, helpCommand: string): number {
+  process.stderr.write(`${prefix}: ${message} (see '${helpCommand}')\n`);
+  return EXIT_USAGE;
+}
 
-/** Starts a server for a handler and stops it cleanly on SIGINT/SIGTERM. */
-export async function runServer(handler: Handler, argv: readonly string[], defaultPort: number, label: string): Promise<Server> {
-  const args = parseArgs(argv);
-  const port = intFlag(args, 'port', defaultPort);
-  const host = stringFlag(args, 'host', '127.0.0.1');
-  const server = new Server(handler);
-  const addr = await server.listen(port, host);
-  console.log(`keel ${label} listening on http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}/`);
-  const stop = (): void => {
-    void server.close().then(() => process.exit(0));
+/** One line on stderr for a runtime failure (the whole error with `--debug`); returns the exit code. */
+function runtimeFailure(prefix: string, err: unknown, debug: boolean): number {
+  process.stderr.write(debug ? `${prefix}: ${inspect(err)}\n` : `${prefix}: ${describeFailure(err)}\n`);
+  return EXIT_FAILURE;
+}
+
+/**
+ * Starts a serving command in this process and arranges its graceful stop on
+ * SIGINT/SIGTERM. The banner is printed once: by this process, or with `--workers`
+ * by the first worker only (a reload's new workers are quiet), and a worker, stopped
+ * by its supervisor, prints nothing of its own.
+ */
+async function startServing(command: ServingCommand, start: () => Promise<Started>): Promise<Started> {
+  const started = await start();
+  const isWorker = cluster.isWorker;
+  if (!isWorker || cluster.worker?.id === 1) for (const line of started.banner) process.stdout.write(line + '\n');
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!isWorker) process.stderr.write(`keel ${command.name}: ${signal} received, shutting down\n`);
+    started.close().then(
+      () => process.exit(0),
+      (err: unknown) => process.exit(runtimeFailure(`keel ${command.name}`, err, false)),
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return server;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return started;
 }
 
-/** The benchmark target: the smallest useful handler. */
-export const helloHandler: Handler = (_req, res) => {
-  res.headers.set('Content-Type', 'text/plain');
-  res.end(HELLO_BODY);
-};
-
-/** Commands that serve, and so take `--workers`. */
-const SERVING_COMMANDS = new Set(['hello', 'echo', 'serve', 'demo']);
-
-/** Starts a serving command in this process; resolves with how to stop it (undefined: it did not start). */
-async function runCommand(command: string, rest: string[]): Promise<StopFn | undefined> {
-  switch (command) {
-    case 'hello': {
-      const server = await runServer(helloHandler, rest, 8000, 'hello');
-      return (ms) => server.close(ms);
+/**
+ * Runs `keel ARGV...`. Resolves with the exit code when the command is done, or with
+ * undefined while a serving command keeps the process alive.
+ */
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(topUsage());
+    return 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`keel ${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.get(name);
+  if (command === undefined) {
+    const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
+    return usageFailure('keel', what, 'keel --help');
+  }
+  const prefix = `keel ${command.name}`;
+  if (wantsHelp(rest)) {
+    process.stdout.write(formatUsage(command));
+    return 0;
+  }
+  let workers = 1;
+  let args = rest;
+  if (command.kind === 'serving') {
+    try {
+      ({ count: workers, argv: args } = takeWorkersFlag(rest));
+    } catch (err) {
+      return usageFailure(prefix, (err as Error).message, `${prefix} --help`);
     }
-    case 'echo': {
-      const server = await runServer(echoHandler(), rest, 8000, 'echo');
-      return (ms) => server.close(ms);
+  }
+  let debug = false;
+  try {
+    const parsed = parseCommandLine(args, command);
+    debug = parsed.values.get('debug') === true;
+    if (command.kind === 'run') return await command.prepare(parsed)();
+    const start = command.prepare(parsed);
+    if (workers > 1) {
+      // Primary: supervise the workers and resolve with the cluster's exit code.
+      // Worker: start the command, then resolve undefined (it serves until told to stop).
+      return await runWorkers(workers, async () => {
+        const started = await startServing(command, start);
+        return (ms) => started.close(ms);
+      });
     }
-    case 'serve': {
-      const { serveCommand } = await import('./serve.js');
-      await serveCommand(rest);
-      if (process.exitCode !== undefined && process.exitCode !== 0) return undefined;
-      // serveCommand keeps its server to itself: its own SIGTERM handler closes it gracefully
-      // and exits, so the hook signals and never resolves (the supervisor's deadline is the backstop).
-      return () => {
-        process.kill(process.pid, 'SIGTERM');
-        return new Promise<never>(() => {});
-      };
-    }
-    case 'demo': {
-      const { demoCommand } = await import('./demo.js');
-      const demo = await demoCommand(rest);
-      return demo === undefined ? undefined : () => demo.close();
-    }
-    default:
-      throw new Error(`not a serving command: ${command}`);
+    await startServing(command, start);
+    return undefined;
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(prefix, err.message, `${prefix} --help`);
+    return runtimeFailure(prefix, err, debug);
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv;
-  if (command !== undefined && SERVING_COMMANDS.has(command)) {
-    const { count, argv: rest } = takeWorkersFlag(args);
-    const wantsHelp = rest.includes('--help') || rest.includes('-h');
-    if (count > 1 && !wantsHelp) {
-      // Primary: supervise `count` workers; worker: run the command (see src/server/cluster.ts).
-      const code = await runWorkers(count, () => runCommand(command, rest));
-      if (code !== undefined) process.exit(code);
-      return;
-    }
-    await runCommand(command, rest);
-    return;
-  }
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      process.stderr.write(`keel: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      process.exitCode = 2;
-  }
-}
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`keel: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (err: unknown) => process.exit(runtimeFailure('keel', err, true)),
+);

@@ -19,6 +19,22 @@ import { Server } from '../server/server.js';
 import { cgiHandler } from '../handlers/cgi.js';
 import { type DotfilesPolicy, staticHandler } from '../handlers/static.js';
 import { normalizePath } from '../wire/path.js';
+import {
+  DEBUG_OPTION,
+  HELP_OPTION,
+  WORKERS_OPTION,
+  UsageError,
+  flagValue,
+  hostOption,
+  parseCommandLine,
+  parsePort,
+  portOption,
+  portValue,
+  stringValue,
+  type OptionSpec,
+  type ParsedCommandLine,
+} from './args.js';
+import { commandOnError, hostUrl, type ServingCommand } from './command.js';
 
 /** Default port: the one `python -m http.server` uses. */
 export const DEFAULT_SERVE_PORT = 8000;
@@ -26,8 +42,6 @@ export const DEFAULT_SERVE_PORT = 8000;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
 /** Default mount point of `--cgi-dir`, as in CGIHTTPServer (`cgi_directories`). */
 export const DEFAULT_CGI_PREFIX = '/cgi-bin';
-/** Highest TCP port number. */
-const MAX_PORT = 65_535;
 
 /** The parsed command line of `keel serve`. */
 export interface ServeConfig {
@@ -50,156 +64,96 @@ export interface ServeConfig {
   readonly quiet: boolean;
 }
 
-/** A command-line mistake: the message is for the user, followed by the usage text. */
-export class UsageError extends Error {
-  readonly code = 'ERR_USAGE';
-}
+/** The options of `keel serve`, in the order its help lists them. */
+const SERVE_OPTIONS: readonly OptionSpec[] = [
+  portOption(DEFAULT_SERVE_PORT),
+  hostOption(DEFAULT_SERVE_HOST, { short: 'b', aliases: ['bind'] }),
+  { name: 'directory', short: 'd', value: 'DIR', help: 'directory to serve (same as the DIR argument)' },
+  { name: 'cors', help: 'send Access-Control-Allow-Origin: * and answer preflights' },
+  { name: 'spa', aliases: ['single'], help: 'single-page app: unknown extension-less paths get /index.html' },
+  { name: 'gzip', help: 'compress text on the fly (brotli/gzip) and use .br/.gz siblings' },
+  { name: 'no-listing', help: 'no directory listings (404 for a directory without index.html)' },
+  { name: 'cache', value: 'SECONDS', help: 'Cache-Control: public, max-age=SECONDS (default: no-cache)' },
+  { name: 'dotfiles', value: 'P', help: 'deny (403, default), ignore (404) or allow dotfiles' },
+  { name: 'cgi', help: 'run CGI scripts from DIR/cgi-bin at /cgi-bin (like python --cgi)' },
+  { name: 'cgi-dir', value: 'DIR', help: 'run CGI scripts from DIR' },
+  { name: 'cgi-prefix', value: 'PATH', help: `URL prefix of the CGI scripts (default ${DEFAULT_CGI_PREFIX})` },
+  { name: 'quiet', short: 'q', help: 'no access log' },
+  WORKERS_OPTION,
+  DEBUG_OPTION,
+  HELP_OPTION,
+];
 
-/** The help text of `keel serve`. */
-export const SERVE_USAGE = `Usage: keel serve [DIR] [options]
-
-Serve DIR (default: the current directory) over HTTP.
-
-Options:
-  -p, --port N          port to listen on (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)
-  -b, --host, --bind H  address to bind (default ${DEFAULT_SERVE_HOST}; 0.0.0.0 or :: to share)
-  -d, --directory DIR   directory to serve (same as the DIR argument)
-      --cors            send Access-Control-Allow-Origin: * and answer preflights
-      --spa             single-page app: unknown extension-less paths get /index.html
-      --gzip            compress text on the fly (brotli/gzip) and use .br/.gz siblings
-      --no-listing      no directory listings (404 for a directory without index.html)
-      --cache SECONDS   Cache-Control: public, max-age=SECONDS (default: no-cache)
-      --dotfiles P      deny (403, default), ignore (404) or allow dotfiles
-      --cgi             run CGI scripts from DIR/cgi-bin at /cgi-bin (like python --cgi)
-      --cgi-dir DIR     run CGI scripts from DIR
-      --cgi-prefix PATH URL prefix of the CGI scripts (default ${DEFAULT_CGI_PREFIX})
-  -q, --quiet           no access log
-  -h, --help            show this help
-
-A bare number as the only argument is taken as the port, as in python -m http.server 8080.`;
-
-function parsePort(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > MAX_PORT) throw new UsageError(`invalid port: ${value}`);
-  return Number(value);
-}
+/** The spec of `keel serve` (what `parseServeArgs` parses against). */
+const SERVE_SPEC = {
+  name: 'serve',
+  synopsis: '[DIR] [options]',
+  summary: 'serve a directory over HTTP (static files, optional CGI)',
+  description: 'Serve DIR (default: the current directory) over HTTP.',
+  options: SERVE_OPTIONS,
+  maxPositionals: 1,
+  epilog: 'A bare number as the only argument is taken as the port, as in python -m http.server 8080.',
+} as const;
 
 /**
- * Parses the arguments that follow `keel serve`. Returns undefined for `--help`.
- *
- * Throws `UsageError` on an unknown flag or a bad value.
+ * Turns parsed `keel serve` arguments into a configuration.
+ * Throws `UsageError` on a bad value.
  */
-export function parseServeArgs(argv: readonly string[]): ServeConfig | undefined {
-  let dir: string | undefined;
-  let port: number | undefined;
-  let host = DEFAULT_SERVE_HOST;
-  let cors = false;
-  let spa = false;
-  let gzip = false;
-  let listing = true;
-  let cacheSeconds: number | undefined;
-  let dotfiles: DotfilesPolicy = 'deny';
-  let cgiDir: string | undefined;
-  let isCgi = false;
-  let cgiPrefix = DEFAULT_CGI_PREFIX;
-  let quiet = false;
-
-  const args = [...argv];
-  while (args.length > 0) {
-    let arg = args.shift()!;
-    let inline: string | undefined;
-    if (arg.startsWith('--') && arg.includes('=')) {
-      inline = arg.slice(arg.indexOf('=') + 1);
-      arg = arg.slice(0, arg.indexOf('='));
-    }
-    const value = (): string => {
-      const v = inline ?? args.shift();
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
-        return undefined;
-      case '-p':
-      case '--port':
-        port = parsePort(value());
-        break;
-      case '-b':
-      case '--bind':
-      case '--host':
-        host = value();
-        break;
-      case '-d':
-      case '--directory':
-        dir = value();
-        break;
-      case '--cors':
-        cors = true;
-        break;
-      case '--spa':
-      case '--single':
-        spa = true;
-        break;
-      case '--gzip':
-        gzip = true;
-        break;
-      case '--no-listing':
-        listing = false;
-        break;
-      case '--cache': {
-        const v = value();
-        if (!/^\d+$/.test(v)) throw new UsageError(`invalid --cache seconds: ${v}`);
-        cacheSeconds = Number(v);
-        break;
-      }
-      case '--dotfiles': {
-        const v = value();
-        if (v !== 'deny' && v !== 'allow' && v !== 'ignore') throw new UsageError(`invalid --dotfiles policy: ${v}`);
-        dotfiles = v;
-        break;
-      }
-      case '--cgi':
-        isCgi = true;
-        break;
-      case '--cgi-dir':
-        cgiDir = value();
-        break;
-      case '--cgi-prefix':
-        cgiPrefix = value();
-        break;
-      case '-q':
-      case '--quiet':
-        quiet = true;
-        break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option: ${arg}`);
-        if (dir !== undefined) throw new UsageError(`unexpected argument: ${arg}`);
-        dir = arg;
-    }
+export function serveConfig(args: ParsedCommandLine): ServeConfig {
+  let dir: string | undefined = args.positionals[0];
+  const directory = args.values.get('directory');
+  if (typeof directory === 'string') {
+    if (dir !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(dir)} (the directory is given by --directory)`);
+    dir = directory;
   }
+  let port = args.values.has('port') ? portValue(args, DEFAULT_SERVE_PORT) : undefined;
   // python -m http.server 8080: a lone number that is not a directory is the port.
   if (dir !== undefined && port === undefined && /^\d+$/.test(dir) && !fs.existsSync(dir)) {
-    port = parsePort(dir);
+    port = parsePort(dir, 'the port');
     dir = undefined;
   }
+  const cache = args.values.get('cache');
+  if (typeof cache === 'string' && !/^\d+$/.test(cache)) throw new UsageError(`--cache must be a whole number of seconds, got ${JSON.stringify(cache)}`);
+  const dotfiles = stringValue(args, 'dotfiles', 'deny');
+  if (dotfiles !== 'deny' && dotfiles !== 'allow' && dotfiles !== 'ignore') {
+    throw new UsageError(`--dotfiles must be deny, ignore or allow, got ${JSON.stringify(dotfiles)}`);
+  }
   const root = dir ?? '.';
-  if (isCgi && cgiDir === undefined) cgiDir = path.join(root, 'cgi-bin');
+  let cgiDir = args.values.get('cgi-dir');
+  if (typeof cgiDir !== 'string') cgiDir = flagValue(args, 'cgi') ? path.join(root, 'cgi-bin') : undefined;
+  const cgiPrefix = stringValue(args, 'cgi-prefix', DEFAULT_CGI_PREFIX);
   const prefix = normalizePath(cgiPrefix);
-  if (prefix === null || prefix === '/') throw new UsageError(`invalid --cgi-prefix: ${cgiPrefix}`);
+  if (prefix === null || prefix === '/') throw new UsageError(`--cgi-prefix must be a path below /, got ${JSON.stringify(cgiPrefix)}`);
   return {
     dir: root,
     port: port ?? DEFAULT_SERVE_PORT,
-    host,
-    cors,
-    spa,
-    gzip,
-    listing,
-    cacheSeconds,
+    host: stringValue(args, 'host', DEFAULT_SERVE_HOST),
+    cors: flagValue(args, 'cors'),
+    spa: flagValue(args, 'spa'),
+    gzip: flagValue(args, 'gzip'),
+    listing: !flagValue(args, 'no-listing'),
+    cacheSeconds: typeof cache === 'string' ? Number(cache) : undefined,
     dotfiles,
     cgiDir,
     cgiPrefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
-    quiet,
+    quiet: flagValue(args, 'quiet'),
   };
+}
+
+/** Parses the arguments that follow `keel serve` (not `--help`: the dispatcher answers that). Throws `UsageError`. */
+export function parseServeArgs(argv: readonly string[]): ServeConfig {
+  return serveConfig(parseCommandLine(argv, SERVE_SPEC));
+}
+
+/** Throws a plain one-line Error unless `dir` is an existing directory (checked at start, not per request). */
+function checkDirectory(dir: string, what: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new Error(`${what} not found: ${dir}`);
+  }
+  if (!stat.isDirectory()) throw new Error(`${what} ${dir} is not a directory`);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -317,12 +271,6 @@ export function buildServeHandler(config: ServeConfig, cgiLog?: (line: string) =
   };
 }
 
-/** The URL a browser should open for a bound address (IPv6 in brackets; wildcard shown as is). */
-export function serveUrl(host: string, port: number): string {
-  const h = host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}/`;
-}
-
 /** A running `keel serve`. */
 export interface RunningServe {
   readonly server: Server;
@@ -340,50 +288,25 @@ export async function startServe(
   log: (line: string) => void = batchedLineWriter(process.stderr),
 ): Promise<RunningServe> {
   const handler = buildServeHandler(config, log);
-  const server = new Server(config.quiet ? handler : withAccessLog(handler, log));
+  const server = new Server(config.quiet ? handler : withAccessLog(handler, log), { onError: commandOnError });
   await server.listen(config.port, config.host);
-  const url = serveUrl(config.host, server.port);
+  const url = hostUrl(config.host, server.port);
   out(`Serving HTTP on ${config.host} port ${server.port} (${url}) from ${path.resolve(config.dir)} ...`);
   return { server, url, close: () => server.close() };
 }
 
-/**
- * `keel serve [DIR] --port N --host H [--cors] [--spa] [--gzip] [--no-listing] [--cache SECONDS]`.
- *
- * `argv` holds the arguments after `serve`. Resolves once the server listens; the
- * process then lives until SIGINT/SIGTERM, which close the server gracefully. A usage
- * error prints the message and the help to stderr and sets exit code 2.
- */
-export async function serveCommand(argv: string[]): Promise<void> {
-  let config: ServeConfig | undefined;
-  try {
-    config = parseServeArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`keel serve: ${err.message}\n\n${SERVE_USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (config === undefined) {
-    process.stdout.write(SERVE_USAGE + '\n');
-    return;
-  }
-  let running: RunningServe;
-  try {
-    running = await startServe(config);
-  } catch (err) {
-    // Missing directory, port in use, permission denied: one clear line, no stack.
-    process.stderr.write(`keel serve: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const stop = (signal: string): void => {
-    process.stderr.write(`\n${signal} received, shutting down.\n`);
-    running.close().then(
-      () => process.exit(),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-}
+/** `keel serve [DIR] [options]`: the directories are checked before anything listens. */
+export const serveCommand: ServingCommand = {
+  kind: 'serving',
+  ...SERVE_SPEC,
+  prepare(args) {
+    const config = serveConfig(args);
+    checkDirectory(config.dir, 'directory');
+    if (config.cgiDir !== undefined) checkDirectory(config.cgiDir, 'CGI directory');
+    return async () => {
+      const banner: string[] = [];
+      const running = await startServe(config, (line) => banner.push(line));
+      return { banner, close: (ms) => running.server.close(ms) };
+    };
+  },
+};

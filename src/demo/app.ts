@@ -1,9 +1,11 @@
 /**
  * The demo site: the tutorial keel descends from, as one App (issue #7).
  *
- * Owns assembling the site: run the migrations, read the shared CSRF secret,
- * build the App with its middleware (request-line log, security headers) and
- * controllers, and stop long-lived streams on shutdown. Takes an open
+ * Owns assembling the site: run the migrations, choose the signing keys
+ * (configured, else the secret shared through the database), decide how a
+ * request's scheme is known (the connection, or a trusted proxy's report),
+ * build the App with its middleware (request-line log, security headers, the
+ * 404 page) and controllers, and stop long-lived streams on shutdown. Takes an open
  * `Database`; opening and closing it is the caller's job (src/cli/demo.ts).
  * Must not keep visitor state in memory: it lives in the database, so several
  * instances can share one PostgreSQL (issue #8).
@@ -11,16 +13,21 @@
 import { App } from '../app/index.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
+import type { Request } from '../server/handler.js';
 import { filesRoutes } from './controllers/files.js';
 import { guestbookRoutes } from './controllers/guestbook.js';
 import { homeRoutes } from './controllers/home.js';
 import { inspectRoutes } from './controllers/inspect.js';
+import { notFoundPage } from './controllers/not-found.js';
 import { timeRoutes } from './controllers/time.js';
 import type { DemoDeps } from './controllers/deps.js';
 import { DEMO_MIGRATIONS } from './migrations.js';
 import { DEFAULT_PAGE_SIZE, Guestbook } from './models/guestbook.js';
 import { getOrCreateSecret } from './models/settings.js';
 import { demoPaths, type DemoPaths } from './paths.js';
+import { securityHeaders } from './security.js';
+
+export { DEMO_CSP, FILES_CSP } from './security.js';
 
 /** Default time between live-clock events: once a second, like a clock. */
 export const DEFAULT_CLOCK_INTERVAL_MS = 1_000;
@@ -28,14 +35,6 @@ export const DEFAULT_CLOCK_INTERVAL_MS = 1_000;
 export const DEFAULT_MAX_CLOCK_STREAMS = 1_000;
 /** Name of the setting holding the CSRF secret. */
 const CSRF_SECRET_SETTING = 'csrf_secret';
-
-/**
- * Content-Security-Policy of the demo's own pages: only same-origin scripts,
- * styles and images, no framing, forms only to ourselves. The views have no
- * inline script or style, so nothing needs 'unsafe-inline'.
- */
-export const DEMO_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 /**
  * A request line made safe for a terminal: bytes outside printable ASCII (the
@@ -62,6 +61,22 @@ export interface DemoOptions {
   pageSize?: number;
   /** Asset directories. Default: found from the package root (paths.ts). */
   paths?: DemoPaths;
+  /**
+   * Keys of the signed CSRF cookie and form tokens (HMAC-SHA256): the first signs,
+   * every one verifies, so a key is rotated by putting the new one first. Every
+   * process serving the site must be given the same list. Default: one random
+   * secret created the first time in the database's `settings` table and read
+   * back by every later start, every worker and every machine on that database.
+   */
+  keys?: readonly (string | Buffer)[];
+  /**
+   * The scheme the client used, for the cookie's `Secure` attribute. Default: the
+   * connection's (`req.isSecure`). Behind a TLS-terminating reverse proxy pass
+   * the proxy's report, believed only from proxies you trust:
+   * `(req) => clientInfo(req, { trustedProxies: ['127.0.0.1'] }).protocol`
+   * (`clientInfo` from keel, src/server/trusted-proxy.ts).
+   */
+  clientProtocol?: (req: Request) => 'http' | 'https';
 }
 
 /** A built demo site. */
@@ -84,42 +99,43 @@ export interface Demo {
  */
 export async function createDemo(options: DemoOptions): Promise<Demo> {
   const { db } = options;
+  if (options.keys !== undefined && (options.keys.length === 0 || options.keys.some((k) => k.length === 0))) {
+    throw new TypeError('createDemo: keys must hold at least one key, and no empty one');
+  }
   const migrated = await migrate(db, DEMO_MIGRATIONS);
+  const keys = options.keys ?? [await getOrCreateSecret(db, CSRF_SECRET_SETTING)];
+  const clientProtocol = options.clientProtocol ?? ((req: Request) => (req.isSecure ? 'https' : 'http'));
+  const log = options.log ?? ((line: string) => console.log(line));
   const deps: DemoDeps = {
     db,
     guestbook: new Guestbook(db, { pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE }),
-    csrfSecret: await getOrCreateSecret(db, CSRF_SECRET_SETTING),
+    keys,
+    isHttps: (req) => clientProtocol(req) === 'https',
     paths: options.paths ?? demoPaths(),
-    log: options.log ?? ((line) => console.log(line)),
+    log,
+    reportError: (err) => {
+      const status = (err as { status?: unknown } | null)?.status;
+      // Expected refusals (4xx, and 503 for too many clocks) are one log line; anything else is a bug: full stack.
+      if (typeof status === 'number' && (status < 500 || status === 503)) {
+        const code = (err as { code?: unknown }).code;
+        log(`error ${status}${typeof code === 'string' ? ` ${code}` : ''}`);
+      } else console.error('keel demo: error:', err);
+    },
     now: options.now ?? Date.now,
     clockIntervalMs: options.clockIntervalMs ?? DEFAULT_CLOCK_INTERVAL_MS,
     maxClockStreams: options.maxClockStreams ?? DEFAULT_MAX_CLOCK_STREAMS,
     streams: new Set(),
   };
 
-  const app = new App({
-    onError: (err) => {
-      const status = (err as { status?: unknown } | null)?.status;
-      // Expected refusals (4xx, and 503 for too many clocks) are one log line; anything else is a bug: full stack.
-      if (typeof status === 'number' && (status < 500 || status === 503)) {
-        const code = (err as { code?: unknown }).code;
-        deps.log(`error ${status}${typeof code === 'string' ? ` ${code}` : ''}`);
-      } else console.error('keel demo: error:', err);
-    },
-  });
+  // The App's keys sign the CSRF cookie (ctx.setCookie signed / ctx.signedCookie); csrf.ts signs tokens with the same.
+  const app = new App({ keys, onError: (err) => deps.reportError(err) });
   // The tutorial's first lesson: print each request line as it arrives.
   app.use((ctx, next) => {
     deps.log(printable(`${ctx.req.method} ${ctx.req.target} HTTP/${ctx.req.version}`));
     return next();
   });
-  app.use((ctx, next) => {
-    const h = ctx.res.headers;
-    h.set('X-Content-Type-Options', 'nosniff');
-    h.set('Referrer-Policy', 'same-origin');
-    // Static files and CGI output are not our pages: their authors choose their own policy.
-    if (!ctx.path.startsWith('/files') && !ctx.path.startsWith('/cgi-bin/')) h.set('Content-Security-Policy', DEMO_CSP);
-    return next();
-  });
+  app.use(securityHeaders());
+  app.use(notFoundPage(deps));
   homeRoutes(app, deps);
   timeRoutes(app, deps);
   guestbookRoutes(app, deps);

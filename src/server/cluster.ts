@@ -22,8 +22,8 @@
  *  - rolling reload (SIGHUP): slot by slot, fork a `pending`, wait for it to be
  *    ready (it is promoted, the old one is told to stop), wait for the old one to
  *    exit, go on with the next slot. At every moment at least N-1 workers accept
- *    connections and the old worker finishes what it has in flight, so no request
- *    is dropped.
+ *    connections and the old worker answers every request it has read (the
+ *    shutdown rule of Connection.shutdown()), so no request is dropped.
  * Stopping a worker: the supervisor sends `{ keel: 'stop', deadlineMs }`; the
  * worker runs its shutdown hooks (typically `server.close(deadlineMs)`: stop
  * accepting, let requests in flight finish) and exits 0. A connection the primary

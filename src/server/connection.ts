@@ -68,7 +68,13 @@ export class RequestBodyDiscardedError extends Error {
   }
 }
 
-type Deadline = 'none' | 'headers' | 'body' | 'idle' | 'linger';
+/**
+ * What the pending deadline bounds. 'body': a handler waiting for body bytes (bodyTimeoutMs per
+ * wait, minBodyBytesPerSecond overall); 'discard': dropping the unread body of an answered
+ * request to reach the next one (discardTimeoutMs in all); 'idle' while shutting down: the end
+ * of shutdownIdleGraceMs.
+ */
+type Deadline = 'none' | 'headers' | 'body' | 'discard' | 'idle' | 'linger';
 
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
@@ -89,7 +95,21 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #res: OutgoingResponse | null = null;
   #head: RequestEvent | null = null;
   #bodyDone = true;
+  /**
+   * The response ended before the body was read: the rest is being dropped (bounded by
+   * maxDiscardBytes and discardTimeoutMs, issue #12) to reach the next request. A phase of the
+   * 'active' state, kept as this flag until the states become one table (issue #14).
+   */
   #discarding = false;
+  /**
+   * Accounting of the current body phase, reading or discarding (reset when either starts):
+   * body bytes taken from the parser, time spent waiting for the client's next bytes, and when
+   * the wait in progress began (-1: none). A total bound needs totals: a per-wait timer alone
+   * let a client trickling 10 bytes every 10 s hold a connection for a day (issue #12).
+   */
+  #bodyBytes = 0;
+  #bodyWaitedMs = 0;
+  #bodyWaitStart = -1;
   #continueSent = false;
   #mustClose = false;
   #requests = 0;
@@ -117,12 +137,21 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    * response. A response made later, by a handler that awaited, reads the clock itself.
    */
   #batchNow = 0;
-  #remote: { address: string; port: number } | undefined;
+  /**
+   * The peer, recorded at accept (issue #12): once the socket is closed Node can no longer tell
+   * it, and a handler or access log that runs after a client left early would see ''. Strings
+   * and numbers, not an object: two fields are all an idle connection pays for it.
+   */
+  readonly #remoteAddress: string;
+  readonly #remotePort: number;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
   constructor(socket: Socket, host: ConnectionHost, isSecure: boolean, remote?: { address: string; port: number }) {
     this.socket = socket;
-    this.#remote = remote;
+    // One getpeername() per connection; Node caches the result on the socket, so the second
+    // getter is free. The PROXY protocol's header names the client instead.
+    this.#remoteAddress = remote?.address ?? socket.remoteAddress ?? '';
+    this.#remotePort = remote?.port ?? socket.remotePort ?? 0;
     this.isSecure = isSecure;
     this.#host = host;
     this.#opts = host.options;
@@ -141,22 +170,19 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#setDeadline('headers', this.#opts.headersTimeoutMs);
   }
 
-  // ---- ConnectionInfo (read lazily: each getter is a syscall in libuv) ----
+  // ---- ConnectionInfo (the local side read lazily: each getter is a syscall in libuv) ----
 
   get remoteAddress(): string {
-    return this.#remoteInfo().address;
+    return this.#remoteAddress;
   }
   get remotePort(): number {
-    return this.#remoteInfo().port;
+    return this.#remotePort;
   }
   get localAddress(): string {
     return this.socket.localAddress ?? '';
   }
   get localPort(): number {
     return this.socket.localPort ?? 0;
-  }
-  #remoteInfo(): { address: string; port: number } {
-    return (this.#remote ??= { address: this.socket.remoteAddress ?? '', port: this.socket.remotePort ?? 0 });
   }
 
   /** Number of requests dispatched on this connection. */
@@ -296,10 +322,15 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#clearDeadline();
     this.#requests++;
     const max = this.#opts.maxRequestsPerConnection;
-    if ((max !== 0 && this.#requests >= max) || this.#host.isShuttingDown) this.#mustClose = true;
+    // Shutdown is not a reason to close here: canKeepAlive() decides when the head is built,
+    // so that a request already read behind this one is answered too (see shutdown()).
+    if (max !== 0 && this.#requests >= max) this.#mustClose = true;
     this.#head = head;
     this.#continueSent = false;
     this.#discarding = false;
+    this.#bodyBytes = 0;
+    this.#bodyWaitedMs = 0;
+    this.#bodyWaitStart = -1;
     this.#bodyError = null;
     const req = new IncomingRequest(head, this, this);
     const res = new OutgoingResponse(this, head.method, head.version);
@@ -405,14 +436,16 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       }
       if (ev === NEED_DATA) {
         this.#resume();
-        this.#setDeadline('body', this.#opts.bodyTimeoutMs);
+        this.#startBodyWait('body');
         await new Promise<void>((resolve) => {
           this.#bodyWaiter = resolve;
         });
+        this.#endBodyWait();
         continue;
       }
       if (ev === PAUSED) return null;
       if (ev.type === 'data') {
+        this.#bodyBytes += ev.data.length;
         // `bodyTimeoutMs` bounds each wait for bytes: while the handler works on this chunk the
         // client is not late, so the deadline must not fire and cut the exchange.
         if (this.#deadlineKind === 'body') this.#clearDeadline();
@@ -428,8 +461,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     }
   }
 
-  /** Reads and drops the rest of a body the handler did not read, so the next request can be found. */
+  /**
+   * Reads and drops the rest of a body the handler did not read, so the next request can be
+   * found. Bounded in bytes (maxDiscardBytes) and in total time (discardTimeoutMs, a deadline):
+   * past either the connection closes instead, after the response already sent (lingering).
+   */
   #discard(): void {
+    this.#endBodyWait();
     for (;;) {
       let ev;
       try {
@@ -440,7 +478,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       }
       if (ev === NEED_DATA) {
         this.#resume();
-        this.#setDeadline('body', this.#opts.bodyTimeoutMs);
+        this.#startBodyWait('discard');
         return;
       }
       if (ev === PAUSED || ev.type === 'end') {
@@ -449,7 +487,51 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         this.#nextRequest();
         return;
       }
+      if (ev.type !== 'data') throw new Error('parser out of step with discard');
+      this.#bodyBytes += ev.data.length;
+      if (this.#bodyBytes > this.#opts.maxDiscardBytes) {
+        this.#startClosing();
+        return;
+      }
     }
+  }
+
+  /**
+   * Body bytes of the current request not taken from the parser yet, when its Content-Length
+   * tells (-1 for a chunked body: unknown until its last chunk).
+   */
+  #bodyBytesLeft(): number {
+    const head = this.#head!;
+    return head.bodyKind === 'length' ? head.contentLength - this.#bodyBytes : -1;
+  }
+
+  /**
+   * Starts a wait for the client's body bytes and sets the deadline that bounds it: the sooner
+   * of bodyTimeoutMs (one wait, as before) and what is left of the phase's total allowance.
+   * Reading: bodyTimeoutMs plus 1 s per minBodyBytesPerSecond bytes received (Apache
+   * mod_reqtimeout's `body=20,MinRate=500`), so a client must keep up a minimum average rate
+   * once the first bodyTimeoutMs are spent. Discarding: discardTimeoutMs in all (nginx's
+   * lingering_time). Only time spent waiting counts: a handler slow to read is not the client's fault.
+   */
+  #startBodyWait(kind: 'body' | 'discard'): void {
+    const o = this.#opts;
+    const now = this.now();
+    this.#bodyWaitStart = now;
+    let total = 0;
+    if (kind === 'discard') total = o.discardTimeoutMs;
+    else if (o.minBodyBytesPerSecond > 0 && o.bodyTimeoutMs > 0) total = o.bodyTimeoutMs + (this.#bodyBytes * 1000) / o.minBodyBytesPerSecond;
+    let ms = o.bodyTimeoutMs;
+    if (total > 0) ms = Math.max(0, ms > 0 ? Math.min(ms, total - this.#bodyWaitedMs) : total - this.#bodyWaitedMs);
+    this.#deadlineKind = kind;
+    // A spent allowance gives a deadline of now: the next sweep ends the wait.
+    this.deadline = ms > 0 || total > 0 ? now + ms : 0;
+  }
+
+  /** Ends the wait in progress, if any, adding its time to the phase's total. */
+  #endBodyWait(): void {
+    if (this.#bodyWaitStart < 0) return;
+    this.#bodyWaitedMs += this.now() - this.#bodyWaitStart;
+    this.#bodyWaitStart = -1;
   }
 
   // ---- ResponseSink -------------------------------------------------------
@@ -514,11 +596,31 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   canKeepAlive(): boolean {
-    if (this.#mustClose || !this.#head!.keepAlive || this.#host.isShuttingDown) return false;
+    if (this.#mustClose || !this.#head!.keepAlive) return false;
+    // Shutting down: this response says Connection: close unless bytes of a next request were
+    // read already (pipelined behind this one): that request is answered too, and the close
+    // goes on the last response owed (see shutdown()).
+    if (this.#host.isShuttingDown) return this.#bodyDone && this.#hasReadInput();
     // An unread body after a 100-continue we never sent: the client may not send it at all,
     // so the body cannot be skipped to find the next request (RFC 9110 §10.1.1).
     if (!this.#bodyDone && this.#head!.expectContinue && !this.#continueSent) return false;
+    // A body the handler has not started to read, whose rest is over maxDiscardBytes: if the
+    // response ends first it will not be read to find the next request (responseDone()), so say
+    // so now. A handler that sends its head first and then reads the body gets the close too,
+    // a reconnect at worst (Go decides the same way when the head is written).
+    if (!this.#bodyDone && this.#bodyBytes === 0 && this.#bodyWaiter === null && this.#bodyBytesLeft() > this.#opts.maxDiscardBytes) {
+      return false;
+    }
     return true;
+  }
+
+  /**
+   * True when bytes not consumed by a request yet were read from the socket: in the parser, or
+   * in the socket's own buffer while it is paused (Node keeps reading into it up to its
+   * highWaterMark). Bytes still in the kernel are not counted: they were not read.
+   */
+  #hasReadInput(): boolean {
+    return this.#parser.bufferedBytes > 0 || this.socket.readableLength > 0;
   }
 
   responseDone(keepAlive: boolean): void {
@@ -535,7 +637,16 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#startClosing();
       return;
     }
+    // A rest known to be over maxDiscardBytes is not worth reading: close (Go's server does the
+    // same past 256 KiB). Otherwise drop it, counting from here against both discard bounds.
+    if (this.#bodyBytesLeft() > this.#opts.maxDiscardBytes) {
+      this.#startClosing();
+      return;
+    }
     this.#discarding = true;
+    this.#bodyBytes = 0;
+    this.#bodyWaitedMs = 0;
+    this.#bodyWaitStart = -1;
     this.#discard();
   }
 
@@ -556,14 +667,17 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#head = null;
     this.#parser.startNextRequest();
     this.state = transition(this.state, 'idle');
-    if (this.#host.isShuttingDown) {
-      this.#startClosing();
-      return;
-    }
     this.#resume();
-    if (this.#parser.bufferedBytes > 0) {
-      this.#clearDeadline(); // a pipelined request is already here: not idle
+    if (this.#parser.bufferedBytes > 0 || this.#peerEnded) {
+      // A pipelined request is already here: not idle (and, shutting down, owed an answer). Or
+      // the peer sent FIN during this exchange: #process() closes once nothing is left to answer
+      // (no read will report the FIN again, and an idle socket past EOF would wait for its timeout).
+      this.#clearDeadline();
       this.#process();
+    } else if (this.#host.isShuttingDown) {
+      // A response that promised keep-alive before shutdown began: the client may be sending
+      // its next request right now (see shutdown()).
+      this.#closeAfterGrace(this.now());
     } else {
       // Counted from now, not from when this response's head was built: a response streamed
       // for longer than idleTimeoutMs would leave a deadline already past, and the sweep would
@@ -630,10 +744,67 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#host.connectionClosed(this);
   }
 
-  /** Server shutdown: close now when idle, else after the response in progress. */
+  /**
+   * Server shutdown (graceful close). The rule (issue #12): a request of which the server has
+   * read a byte is answered, the last one with `Connection: close` (canKeepAlive()); a request
+   * of which no byte was read when the connection closes is never read at all, so the client
+   * may retry it (RFC 9112 §9.3.1: the close races its request, as any close of an idle
+   * connection does).
+   *
+   * A connection mid-request finishes it; canKeepAlive() puts the close on the last response
+   * owed. A new or idle connection is the race: its client may be sending the next request
+   * right now (under load it nearly always is: the response we just sent may still sit unread
+   * in the client's buffer). So it keeps `shutdownIdleGraceMs`, counted from its last response
+   * (or its accept), to send it, and that request is answered with the close; a connection
+   * quiet that long is closed by #closeWhenQuiet().
+   */
   shutdown(): void {
-    if (this.state === 'new' || (this.state === 'idle' && this.#parser.isIdle)) this.#startClosing();
-    else this.#mustClose = true;
+    if (this.state === 'new' || this.state === 'idle') this.#closeAfterGrace(this.#quietSince());
+  }
+
+  /**
+   * When a new or idle connection last had traffic: its accept or the end of its last response,
+   * read back from the deadline set then (no field per connection for it); now when unknown.
+   */
+  #quietSince(): number {
+    if (this.#deadlineKind === 'idle' && this.#opts.idleTimeoutMs > 0) return this.deadline - this.#opts.idleTimeoutMs;
+    if (this.state === 'new' && this.#deadlineKind === 'headers' && this.#opts.headersTimeoutMs > 0) {
+      return this.deadline - this.#opts.headersTimeoutMs;
+    }
+    return this.now();
+  }
+
+  /**
+   * Shutting down: closes this new or idle connection when it has been quiet for
+   * `shutdownIdleGraceMs` since `since`, through the 'idle' deadline (onDeadline() sees the
+   * server shutting down and calls #closeWhenQuiet()). A sooner deadline of its own stays.
+   */
+  #closeAfterGrace(since: number): void {
+    const at = since + this.#opts.shutdownIdleGraceMs;
+    if (at <= this.now()) {
+      this.#closeWhenQuiet();
+      return;
+    }
+    if (this.deadline !== 0 && this.deadline <= at) return;
+    this.#deadlineKind = 'idle';
+    this.deadline = at;
+  }
+
+  /**
+   * Closes a new or idle connection once the socket has been polled after this call and
+   * nothing was read. Two setImmediate hops guarantee a poll phase in between wherever this
+   * is called from (the check phase follows the poll phase of the same turn: one hop run from
+   * a poll callback, as an IPC 'stop' message is, would see nothing new). Bytes read by then
+   * make the connection active; their request is answered and its response closes. Bytes that
+   * reach the kernel later are read after our FIN, while lingering, and dropped: the client
+   * sees the close before any answer and may retry (RFC 9112 §9.3.1, §9.6).
+   */
+  #closeWhenQuiet(): void {
+    setImmediate(() =>
+      setImmediate(() => {
+        if ((this.state === 'new' || this.state === 'idle') && !this.#hasReadInput()) this.#startClosing();
+      }),
+    );
   }
 
   /** Destroys the socket at once (shutdown deadline). */
@@ -667,7 +838,9 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#clearDeadline();
     switch (kind) {
       case 'idle':
-        this.#startClosing();
+        // Shutting down, this deadline is the end of the grace of shutdown().
+        if (this.#host.isShuttingDown) this.#closeWhenQuiet();
+        else this.#startClosing();
         return;
       case 'headers':
         // Nothing received at all: just close. A partial head: tell the client (RFC 9110 §15.5.9).
@@ -681,9 +854,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         const waiter = this.#bodyWaiter;
         this.#bodyWaiter = null;
         if (waiter !== null) waiter(); // the handler's read rejects; its error becomes the 408
-        else this.#startClosing(); // discarding an unread body: nobody to tell
+        else this.#startClosing();
         return;
       }
+      case 'discard':
+        // Dropping an answered request's body took too long: its response is sent; just close.
+        this.#startClosing();
+        return;
       case 'linger':
         this.socket.destroy();
         return;

@@ -19,8 +19,32 @@ export interface ServerOptions extends Partial<ParserLimits> {
   /**
    * Longest wait for the next bytes of a request body the handler is reading.
    * On expiry: 408 (or a reset if the response has started). Default 30 s.
+   * It is also the grace of `minBodyBytesPerSecond`; 0 disables both.
    */
   bodyTimeoutMs?: number;
+  /**
+   * Slowest average rate a request body may arrive at, once `bodyTimeoutMs` of waiting is
+   * spent: a reading handler may wait for the client `bodyTimeoutMs` plus 1 s per this many
+   * bytes received, in all; past it the read fails with 408 as for `bodyTimeoutMs`. Without
+   * it a client that sends 10 bytes every 10 s holds a connection for as long as its
+   * Content-Length lasts (issue #12). Only waiting time counts, not a handler slow to read.
+   * Default 500 bytes/s, Apache mod_reqtimeout's `body=20,MinRate=500`. 0 disables it.
+   */
+  minBodyBytesPerSecond?: number;
+  /**
+   * After a response ends with its request body unread, at most this many body bytes are read
+   * and dropped to reach the next request on the connection; when the rest is longer (known
+   * from Content-Length, or counted while dropping a chunked body) the connection closes
+   * instead, and the response says `Connection: close` when it can still tell. Default 256 KiB,
+   * Go's `maxPostHandlerReadBytes`. 0 drops no body byte: such a connection closes.
+   */
+  maxDiscardBytes?: number;
+  /**
+   * Longest time, in all, spent dropping such an unread body; then the connection closes (the
+   * response is already sent: lingering close). Default 30 s, nginx's `lingering_time`.
+   * 0 disables it (`bodyTimeoutMs` still bounds each wait).
+   */
+  discardTimeoutMs?: number;
   /**
    * How long an idle keep-alive connection is kept between requests. Default 65 s:
    * longer than the 60 s idle timeout of common load balancers (AWS ALB, nginx
@@ -54,6 +78,15 @@ export interface ServerOptions extends Partial<ParserLimits> {
   maxBufferedBytes?: number;
   /** Default deadline of `server.close()` before remaining connections are destroyed. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * On `server.close()`, how long an idle keep-alive connection (or a new one, before its first
+   * request) may still send a request, counted from the end of its last response (or its
+   * accept). That request is answered with `Connection: close`; a connection quiet this long is
+   * closed without reading another byte. Closing at once races the request the client is
+   * sending, and it is lost (issue #12: 53 requests in two reloads). Default 1 s. Go's
+   * Shutdown() keeps new connections 5 s for the same reason. 0 closes them at once.
+   */
+  shutdownIdleGraceMs?: number;
   /** How often timeouts are checked (one sweep for all connections, not one timer each). Default 250 ms. */
   timerResolutionMs?: number;
   /** The clock, in ms (injected by tests). Default `Date.now`. */
@@ -81,6 +114,9 @@ export interface ServerOptions extends Partial<ParserLimits> {
 export interface ResolvedOptions extends ParserLimits {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  minBodyBytesPerSecond: number;
+  maxDiscardBytes: number;
+  discardTimeoutMs: number;
   idleTimeoutMs: number;
   sendTimeoutMs: number;
   lingerMs: number;
@@ -88,6 +124,7 @@ export interface ResolvedOptions extends ParserLimits {
   maxConnections: number;
   maxBufferedBytes: number;
   shutdownTimeoutMs: number;
+  shutdownIdleGraceMs: number;
   timerResolutionMs: number;
   clock: () => number;
   tls: (TlsOptions & SecureContextOptions) | undefined;
@@ -100,6 +137,12 @@ export interface ResolvedOptions extends ParserLimits {
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 /** Default of `bodyTimeoutMs`. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Default of `minBodyBytesPerSecond`. */
+export const DEFAULT_MIN_BODY_BYTES_PER_SECOND = 500;
+/** Default of `maxDiscardBytes`. */
+export const DEFAULT_MAX_DISCARD_BYTES = 256 * 1024;
+/** Default of `discardTimeoutMs`. */
+export const DEFAULT_DISCARD_TIMEOUT_MS = 30_000;
 /** Default of `idleTimeoutMs`. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 65_000;
 /** Default of `sendTimeoutMs`. */
@@ -114,6 +157,8 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024;
 /** Default of `shutdownTimeoutMs`. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Default of `shutdownIdleGraceMs`. */
+export const DEFAULT_SHUTDOWN_IDLE_GRACE_MS = 1_000;
 /** Default of `timerResolutionMs`. */
 export const DEFAULT_TIMER_RESOLUTION_MS = 250;
 
@@ -127,6 +172,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     ...DEFAULT_PARSER_LIMITS,
     headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
+    minBodyBytesPerSecond: DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+    maxDiscardBytes: DEFAULT_MAX_DISCARD_BYTES,
+    discardTimeoutMs: DEFAULT_DISCARD_TIMEOUT_MS,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
     sendTimeoutMs: DEFAULT_SEND_TIMEOUT_MS,
     lingerMs: DEFAULT_LINGER_MS,
@@ -134,6 +182,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
     shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    shutdownIdleGraceMs: DEFAULT_SHUTDOWN_IDLE_GRACE_MS,
     timerResolutionMs: DEFAULT_TIMER_RESOLUTION_MS,
     clock: Date.now,
     tls: undefined,

@@ -87,3 +87,31 @@ export class ExpectationFailedError extends ProtocolError {
     super('unsupported expectation', 'ERR_EXPECTATION_FAILED', 417);
   }
 }
+
+// ---- response side (the client's parser, src/wire/response-parser.ts, #17) ----
+
+/**
+ * 502: the server's response is invalid or cut short (RFC 9110 §15.6.3: what a gateway answers
+ * when its upstream sends an invalid response). `code` names the rule, e.g. `ERR_RESPONSE_BARE_LF`.
+ * The connection it came on must be closed: nothing after a framing error can be trusted.
+ */
+export class ResponseError extends ProtocolError {
+  constructor(message: string, code: string) {
+    super(message, code, 502);
+  }
+
+  override get publicMessage(): string {
+    return 'Bad Gateway';
+  }
+}
+
+/**
+ * 502 `ERR_CLOSED_BEFORE_RESPONSE`: the server closed the connection before one byte of the
+ * response (the keep-alive race of RFC 9112 §9.3.1). The only failure after which a client may
+ * safely resend an idempotent request (RFC 9110 §9.2.2).
+ */
+export class ResponseClosedError extends ResponseError {
+  constructor() {
+    super('connection closed before any byte of the response', 'ERR_CLOSED_BEFORE_RESPONSE');
+  }
+}

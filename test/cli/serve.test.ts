@@ -3,15 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  clfDate,
-  escapeLogField,
-  parseServeArgs,
-  serveUrl,
-  startServe,
-  UsageError,
-  type ServeConfig,
-} from '../../src/cli/serve.js';
+import { clfDate, escapeLogField, parseServeArgs, startServe, type ServeConfig } from '../../src/cli/serve.js';
+import { UsageError } from '../../src/cli/args.js';
+import { hostUrl } from '../../src/cli/command.js';
 import { HELLO, makeTree, request, type Tree } from '../fixtures/static/harness.js';
 
 const DEFAULTS: ServeConfig = {
@@ -29,7 +23,7 @@ const DEFAULTS: ServeConfig = {
   quiet: false,
 };
 
-const rows: { name: string; input: string[]; want: Partial<ServeConfig> | 'help' }[] = [
+const rows: { name: string; input: string[]; want: Partial<ServeConfig> }[] = [
   { name: 'defaults', input: [], want: {} },
   { name: 'dir and port', input: ['public', '--port', '9000'], want: { dir: 'public', port: 9000 } },
   { name: '--port=N form', input: ['--port=0'], want: { port: 0 } },
@@ -46,26 +40,30 @@ const rows: { name: string; input: string[]; want: Partial<ServeConfig> | 'help'
   { name: 'cgi dir and prefix', input: ['--cgi-dir', 'scripts', '--cgi-prefix', '/run/'], want: { cgiDir: 'scripts', cgiPrefix: '/run' } },
   { name: 'python --cgi', input: ['site', '--cgi'], want: { dir: 'site', cgiDir: path.join('site', 'cgi-bin') } },
   { name: 'quiet', input: ['-q'], want: { quiet: true } },
-  { name: 'help', input: ['--help'], want: 'help' },
+  { name: '--single is --spa, --bind=H is --host', input: ['--single', '--bind=::'], want: { spa: true, host: '::' } },
+  { name: 'the last of a repeated option wins', input: ['-p', '1', '--port', '2'], want: { port: 2 } },
+  { name: 'after --, a dash-leading argument is the directory', input: ['--', '-site'], want: { dir: '-site' } },
 ];
 
 for (const row of rows) {
   test(`parseServeArgs: ${row.name}`, () => {
-    const got = parseServeArgs(row.input);
-    if (row.want === 'help') assert.equal(got, undefined);
-    else assert.deepEqual(got, { ...DEFAULTS, ...row.want });
+    assert.deepEqual(parseServeArgs(row.input), { ...DEFAULTS, ...row.want });
   });
 }
 
 const errors: { name: string; input: string[]; want: RegExp }[] = [
-  { name: 'unknown flag', input: ['--nope'], want: /unknown option: --nope/ },
-  { name: 'bad port', input: ['--port', '70000'], want: /invalid port/ },
-  { name: 'port needs a value', input: ['--port'], want: /needs a value/ },
-  { name: 'bad cache', input: ['--cache', '-1'], want: /invalid --cache/ },
-  { name: 'bad dotfiles', input: ['--dotfiles', 'maybe'], want: /invalid --dotfiles/ },
-  { name: 'two directories', input: ['a', 'b'], want: /unexpected argument/ },
-  { name: 'cgi prefix at root', input: ['--cgi-prefix', '/'], want: /invalid --cgi-prefix/ },
-  { name: 'cgi prefix traversal', input: ['--cgi-prefix', '/../x'], want: /invalid --cgi-prefix/ },
+  { name: 'unknown flag', input: ['--nope'], want: /^unknown option --nope$/ },
+  { name: 'a typo of a flag', input: ['--prot', '8031'], want: /^unknown option --prot$/ },
+  { name: 'bad port', input: ['--port', '70000'], want: /^--port must be a whole number from 0 to 65535, got "70000"$/ },
+  { name: 'port needs a value', input: ['--port'], want: /^option --port needs a value \(N\)$/ },
+  { name: 'a flag given a value', input: ['--cors=yes'], want: /^option --cors takes no value$/ },
+  { name: 'negative cache', input: ['--cache', '-1'], want: /^--cache must be a whole number of seconds, got "-1"$/ },
+  { name: 'cache not a number', input: ['--cache', 'soon'], want: /^--cache must be a whole number of seconds, got "soon"$/ },
+  { name: 'bad dotfiles', input: ['--dotfiles', 'maybe'], want: /^--dotfiles must be deny, ignore or allow, got "maybe"$/ },
+  { name: 'two directories', input: ['a', 'b'], want: /^unexpected argument "b"$/ },
+  { name: 'a directory and --directory', input: ['a', '-d', 'b'], want: /^unexpected argument "a"/ },
+  { name: 'cgi prefix at root', input: ['--cgi-prefix', '/'], want: /^--cgi-prefix must be a path below \// },
+  { name: 'cgi prefix traversal', input: ['--cgi-prefix', '/../x'], want: /^--cgi-prefix must be a path below \// },
 ];
 
 for (const row of errors) {
@@ -74,10 +72,10 @@ for (const row of errors) {
   });
 }
 
-test('clfDate and serveUrl', () => {
+test('clfDate and hostUrl', () => {
   assert.equal(clfDate(Date.UTC(2000, 9, 10, 13, 55, 36)), '[10/Oct/2000:13:55:36 +0000]');
-  assert.equal(serveUrl('127.0.0.1', 8000), 'http://127.0.0.1:8000/');
-  assert.equal(serveUrl('::1', 8000), 'http://[::1]:8000/');
+  assert.equal(hostUrl('127.0.0.1', 8000), 'http://127.0.0.1:8000/');
+  assert.equal(hostUrl('::1', 8000), 'http://[::1]:8000/');
 });
 
 test('escapeLogField neutralizes quotes, backslashes and control bytes', () => {
@@ -97,7 +95,7 @@ before(async () => {
   const cgiDir = path.join(tree.base, 'cgi');
   fs.mkdirSync(cgiDir);
   fs.writeFileSync(path.join(cgiDir, 'hi.sh'), '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nfrom cgi %s" "$PATH_INFO"\n', { mode: 0o755 });
-  const config = parseServeArgs([tree.root, '--port', '0', '--cgi-dir', cgiDir, '--cache', '60'])!;
+  const config = parseServeArgs([tree.root, '--port', '0', '--cgi-dir', cgiDir, '--cache', '60']);
   running = await startServe(
     config,
     (l) => out.push(l),

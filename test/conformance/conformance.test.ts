@@ -1,7 +1,9 @@
 /**
  * Runs the shared wire-level conformance suite (../shared/conformance/run.py)
- * against `keel echo` in every delivery mode, with the app log on.
- * Every `must` case has to pass; the runner exits non-zero otherwise.
+ * against `keel echo` in every delivery mode, with the app log on, when the
+ * suite is beside the repository. Every `must` case has to pass; the runner
+ * exits non-zero otherwise. The same cases run over sockets in every `npm test`
+ * without it: own-suite.test.ts (keel's own runner over test/fixtures).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +29,7 @@ function run(port: number, delivery: string): Promise<{ code: number | null; out
 
 // The three deliveries run at once, each against its own server: the runner
 // mostly waits on timeouts, so this cuts the wall time to that of the slowest.
-const skip = !existsSync(RUNNER) && 'shared/conformance not found beside the repo';
+const skip = !existsSync(RUNNER) && '../shared/conformance not found beside the repository (own-suite.test.ts runs the same cases over sockets)';
 const results = new Map<string, Promise<{ code: number | null; out: string }>>();
 async function runAgainstFreshServer(delivery: string): Promise<{ code: number | null; out: string }> {
   const server = new Server(echoHandler(), { onError: () => {} });

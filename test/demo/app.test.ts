@@ -5,9 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { createDemo, DEMO_CSP, printable, type Demo, type DemoOptions } from '../../src/demo/app.js';
+import { createDemo, DEMO_CSP, FILES_CSP, printable, type Demo, type DemoOptions } from '../../src/demo/app.js';
 import { NAV } from '../../src/demo/views/layout.js';
-import { CSRF_COOKIE } from '../../src/demo/csrf.js';
+import { HOME_REQUESTS } from '../../src/demo/views/home.js';
+import { CSRF_COOKIE, CSRF_COOKIE_HTTPS, csrfToken, newCsrfNonce } from '../../src/demo/csrf.js';
+import { redactedValue } from '../../src/demo/redact.js';
+import { signCookieValue } from '../../src/app/cookies.js';
+import { clientInfo } from '../../src/server/trusted-proxy.js';
 import { backends, type Fresh } from '../db/backends.js';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
@@ -25,9 +29,18 @@ function unescapeHtml(s: string): string {
 }
 
 /** The visitor's cookie jar for one test: keeps the CSRF cookie between requests. */
-function cookieOf(res: Response): string | undefined {
-  const c = res.headers.getSetCookie().find((v) => v.startsWith(`${CSRF_COOKIE}=`));
+function cookieOf(res: Response, name = CSRF_COOKIE): string | undefined {
+  const c = res.headers.getSetCookie().find((v) => v.startsWith(`${name}=`));
   return c?.split(';')[0];
+}
+
+/** What a browser sends for a page: HTML first. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+/** The navigation bar's links, in order, as found in a page. */
+function navHrefs(html: string): string[] {
+  const nav = /<nav>([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '';
+  return [...nav.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
 }
 
 function tokenOf(html: string): string {
@@ -96,6 +109,17 @@ for (const backend of backends) {
         for (const [href] of NAV) assert.ok(html.includes(`href="${href}"`), `links to ${href}`);
         assert.doesNotMatch(html, /<script>|style=/, 'no inline script or style (CSP)');
         assert.deepEqual(logs, ['GET / HTTP/1.1']);
+      }));
+
+    // Issue #13 item 10: the lesson lists the request lines the terminal shows for a first visit.
+    test('/ lists exactly the requests its HTML causes: the page and every file it names', () =>
+      withDemo(async (demo) => {
+        const html = await (await demo.app.request('/')).text();
+        const named = [...html.matchAll(/<(?:link|img|script)\b[^>]*?(?:href|src)="([^"]+)"/g)].map((m) => new URL(m[1]!, 'http://x/').pathname);
+        assert.deepEqual([...HOME_REQUESTS].sort(), ['/', ...named].sort());
+        const shown = /<pre id="request-lines" class="terminal">([\s\S]*?)<\/pre>/.exec(html)?.[1];
+        assert.equal(shown, HOME_REQUESTS.map((p) => `GET ${p} HTTP/1.1\n`).join(''));
+        for (const path of HOME_REQUESTS) assert.equal((await demo.app.request(path)).status, 200, path);
       }));
 
     test('/test.jpg is the JPEG, as image/jpeg, with validators', () =>
@@ -292,6 +316,133 @@ for (const backend of backends) {
           const html = await (await demo.app.request('/guestbook', { headers: { cookie } })).text();
           assert.match(html, /<strong>Grace<\/strong>/);
         }));
+
+      // Issue #12 item 13: the nonce cookie is signed; a value the server did not issue is never kept.
+      test('a planted unsigned nonce cookie is replaced, and the token shown with it is refused (403)', () =>
+        withDemo(async (demo) => {
+          const planted = `${CSRF_COOKIE}=${'A'.repeat(22)}`;
+          const res = await demo.app.request('/guestbook', { headers: { cookie: planted } });
+          const fresh = cookieOf(res);
+          assert.ok(fresh, 'a new cookie is issued');
+          assert.notEqual(fresh, planted);
+          const token = tokenOf(await res.text());
+          const withPlanted = await post(demo, form({ csrf: token, name: 'a', message: 'b' }), { cookie: planted });
+          assert.equal(withPlanted.status, 403);
+          const withFresh = await post(demo, form({ csrf: token, name: 'a', message: 'b' }), { cookie: fresh });
+          assert.equal(withFresh.status, 303, 'the token belongs to the cookie the server issued');
+        }));
+
+      test('a nonce cookie signed with another key is replaced, and its pair refused', () =>
+        withDemo(async (demo) => {
+          const nonce = newCsrfNonce();
+          const forged = `${CSRF_COOKIE}=${signCookieValue(CSRF_COOKIE, nonce, ['attacker-key'])}`;
+          const res = await demo.app.request('/guestbook', { headers: { cookie: forged } });
+          assert.ok(cookieOf(res), 'a new cookie is issued');
+          await res.arrayBuffer();
+          const sent = await post(demo, form({ csrf: csrfToken(['attacker-key'], nonce), name: 'a', message: 'b' }), { cookie: forged });
+          assert.equal(sent.status, 403);
+        }));
+
+      const fetchSites = [
+        { name: 'cross-site', input: 'cross-site', want: 403 },
+        { name: 'same-site (a sibling subdomain)', input: 'same-site', want: 403 },
+        { name: 'same-origin', input: 'same-origin', want: 303 },
+        { name: 'absent', input: undefined, want: 303 },
+      ];
+      for (const { name, input, want } of fetchSites) {
+        test(`a post with a valid token and Sec-Fetch-Site ${name} gets ${want}`, () =>
+          withDemo(async (demo) => {
+            const { cookie, token } = await visit(demo);
+            const headers: Record<string, string> = input === undefined ? { cookie } : { cookie, 'sec-fetch-site': input };
+            const res = await post(demo, form({ csrf: token, name: 'a', message: 'b' }), headers);
+            assert.equal(res.status, want);
+          }));
+      }
+
+      const schemes: Array<{ name: string; input: { url: string; headers?: Record<string, string>; options?: Partial<DemoOptions> }; want: { cookie: string; secure: boolean } }> = [
+        { name: 'plain http', input: { url: 'http://demo.test/guestbook' }, want: { cookie: CSRF_COOKIE, secure: false } },
+        { name: 'a TLS connection', input: { url: 'https://demo.test/guestbook' }, want: { cookie: CSRF_COOKIE_HTTPS, secure: true } },
+        {
+          name: 'https through a trusted proxy',
+          input: {
+            url: 'http://demo.test/guestbook',
+            headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' },
+            options: { clientProtocol: (req) => clientInfo(req, { trustedProxies: ['loopback'] }).protocol },
+          },
+          want: { cookie: CSRF_COOKIE_HTTPS, secure: true },
+        },
+        {
+          name: 'X-Forwarded-Proto from a peer that is not a trusted proxy',
+          input: {
+            url: 'http://demo.test/guestbook',
+            headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' },
+            options: { clientProtocol: (req) => clientInfo(req, { trustedProxies: ['10.0.0.0/8'] }).protocol },
+          },
+          want: { cookie: CSRF_COOKIE, secure: false },
+        },
+        {
+          name: 'X-Forwarded-Proto without clientProtocol (no proxy configured)',
+          input: { url: 'http://demo.test/guestbook', headers: { 'x-forwarded-proto': 'https' } },
+          want: { cookie: CSRF_COOKIE, secure: false },
+        },
+      ];
+      for (const { name, input, want } of schemes) {
+        test(`over ${name} the cookie is ${want.cookie}${want.secure ? '; Secure' : ' without Secure'}, and its form posts`, () =>
+          withDemo(async (demo) => {
+            const res = await demo.app.request(input.url, { headers: input.headers ?? {} });
+            const setCookie = res.headers.getSetCookie();
+            assert.equal(setCookie.length, 1);
+            assert.ok(setCookie[0]!.startsWith(`${want.cookie}=`), setCookie[0]);
+            assert.equal(/;\s*Secure(;|$)/i.test(setCookie[0]!), want.secure, setCookie[0]);
+            const cookie = setCookie[0]!.split(';')[0]!;
+            const token = tokenOf(await res.text());
+            const sent = await demo.app.request(input.url, {
+              method: 'POST',
+              headers: { ...input.headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+              body: form({ csrf: token, name: 'a', message: 'b' }),
+              redirect: 'manual',
+            });
+            assert.equal(sent.status, 303);
+          }, input.options));
+      }
+
+      test('over real sockets, behind a trusted proxy saying https, the cookie is Secure', () =>
+        withDemo(
+          async (demo) => {
+            const server = await demo.app.listen(0, '127.0.0.1');
+            try {
+              const res = await fetch(`http://127.0.0.1:${server.port}/guestbook`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' } });
+              await res.arrayBuffer();
+              assert.match(res.headers.getSetCookie()[0] ?? '', /^__Host-keel_csrf=[^;]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+            } finally {
+              await server.close();
+            }
+          },
+          { clientProtocol: (req) => clientInfo(req, { trustedProxies: ['127.0.0.1'] }).protocol },
+        ));
+
+      test('configured keys: instances given the same keys share tokens; another key refuses them; rotation keeps old ones', () =>
+        withDemo(
+          async (demo, _logs, f) => {
+            const { cookie, token } = await visit(demo);
+            const body = form({ csrf: token, name: 'a', message: 'b' });
+            const rows = [
+              { name: 'same keys', input: ['key-one'], want: 303 },
+              { name: 'rotated: a new key first, the old one still verifies', input: ['key-two', 'key-one'], want: 303 },
+              { name: 'another key only', input: ['key-two'], want: 403 },
+            ];
+            for (const { name, input, want } of rows) {
+              const other = await createDemo({ db: await f.openAnother(), log: () => {}, keys: input });
+              assert.equal((await post(other, body, { cookie })).status, want, name);
+            }
+          },
+          { keys: ['key-one'] },
+        ));
+
+      test('keys must not be empty', () =>
+        withDemo(async (_demo, _logs, f) => {
+          for (const keys of [[], ['']]) await assert.rejects(createDemo({ db: f.db, keys }), TypeError);
+        }));
     });
 
     test('/files/ lists the directory and serves its files', () =>
@@ -308,6 +459,102 @@ for (const backend of backends) {
         const redirect = await demo.app.request('/files', { redirect: 'manual' });
         assert.equal(redirect.status, 301);
       }));
+
+    // Issue #13 item 9: directory listings are pages of the site, with its navigation.
+    for (const path of ['/files/', '/files/tutorial/']) {
+      test(`${path} is the static handler's listing in the site's layout: nav, stylesheet, our CSP, no inline style`, () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request(path);
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get('content-security-policy'), DEMO_CSP);
+          assert.equal(res.headers.get('cache-control'), 'no-store');
+          const html = await res.text();
+          assert.deepEqual(navHrefs(html), NAV.map(([href]) => href));
+          assert.match(html, /<a href="\/files\/" aria-current="page">Files<\/a>/);
+          assert.match(html, /<h1>Index of \/files\/(tutorial\/)?<\/h1>/);
+          assert.match(html, /<link rel="stylesheet" href="\/style.css">/);
+          assert.doesNotMatch(html, /<style|style=/);
+          assert.equal(Number(res.headers.get('content-length')), Buffer.byteLength(html));
+          const head = await demo.app.request(path, { method: 'HEAD' });
+          assert.equal(head.status, 200);
+          assert.equal(head.headers.get('content-length'), res.headers.get('content-length'), 'HEAD has the fields of GET (RFC 9110 §9.3.2)');
+          assert.equal(await head.text(), '');
+        }));
+    }
+
+    // Issue #12 item 13: every response has a CSP and a framing rule; files run no script.
+    const policies = [
+      { name: 'home page', input: '/', want: DEMO_CSP },
+      { name: 'CGI index (was without CSP)', input: '/cgi-bin/', want: DEMO_CSP },
+      { name: 'CGI output', input: '/cgi-bin/env.py', want: DEMO_CSP },
+      { name: 'a directory listing', input: '/files/', want: DEMO_CSP },
+      { name: 'a text file', input: '/files/README.txt', want: FILES_CSP },
+      { name: 'an HTML file under /files/', input: '/files/tutorial/index-of-steps.html', want: FILES_CSP },
+      { name: 'an image', input: '/files/sailboat.jpg', want: FILES_CSP },
+      { name: 'a 404 under /files/ (our page)', input: '/files/missing.txt', want: DEMO_CSP },
+    ];
+    for (const { name, input, want } of policies) {
+      test(`CSP and X-Frame-Options of ${name} (${input})`, () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request(input, { headers: { accept: BROWSER_ACCEPT } });
+          await res.arrayBuffer();
+          assert.equal(res.headers.get('content-security-policy'), want);
+          assert.equal(res.headers.get('x-frame-options'), 'DENY');
+          assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+        }));
+    }
+    test('the files policy runs no script and sandboxes documents', () => {
+      assert.match(FILES_CSP, /default-src 'none'/);
+      assert.doesNotMatch(FILES_CSP, /script-src/);
+      assert.match(FILES_CSP, /(^|; )sandbox(;|$)/);
+      assert.match(FILES_CSP, /frame-ancestors 'none'/);
+    });
+
+    // Issue #13 item 9: a browser's 404 is a page of the site; API clients keep the JSON error.
+    describe('404', () => {
+      const missing = ['/no/such/page', '/files/missing.txt', '/files/no-dir/', '/cgi-bin/missing.py', '/cgi-bin/missing.py/extra'];
+      const accepts = [
+        { name: 'a browser', input: BROWSER_ACCEPT, want: 'text/html; charset=utf-8' },
+        { name: 'no Accept (curl, libraries)', input: undefined, want: 'application/json' },
+        { name: 'any type', input: '*/*', want: 'application/json' },
+        { name: 'JSON', input: 'application/json', want: 'application/json' },
+      ];
+      for (const path of missing) {
+        for (const { name, input, want } of accepts) {
+          test(`${path} for ${name} is a 404 as ${want}`, () =>
+            withDemo(async (demo, logs) => {
+              const res = await demo.app.request(path, { headers: input === undefined ? {} : { accept: input } });
+              assert.equal(res.status, 404);
+              assert.equal(res.headers.get('content-type'), want);
+              assert.equal(res.headers.get('cache-control'), 'no-store');
+              const body = await res.text();
+              if (want === 'application/json') {
+                assert.deepEqual(JSON.parse(body), { error: { status: 404, code: 'ERR_NOT_FOUND', message: 'Not Found' } });
+              } else {
+                assert.deepEqual(navHrefs(body), NAV.map(([href]) => href));
+                assert.match(body, /<h1>404 Not Found<\/h1>/);
+                assert.match(body, /<meta name="viewport"/);
+                assert.equal(body.includes(path), false, 'the request path is not echoed');
+                assert.equal(res.headers.get('content-security-policy'), DEMO_CSP);
+                assert.equal(res.headers.get('vary'), 'Accept');
+              }
+              assert.ok(logs.includes('error 404 ERR_NOT_FOUND'), 'the terminal shows the refusal');
+            }));
+        }
+      }
+      test('HEAD of a missing page is a 404 without a body', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/no/such/page', { method: 'HEAD', headers: { accept: BROWSER_ACCEPT } });
+          assert.equal(res.status, 404);
+          assert.equal(await res.text(), '');
+        }));
+      test('other errors keep the App mapping (405 with Allow)', () =>
+        withDemo(async (demo) => {
+          const res = await demo.app.request('/time', { method: 'DELETE', headers: { accept: BROWSER_ACCEPT } });
+          assert.equal(res.status, 405);
+          assert.ok(res.headers.get('allow'));
+        }));
+    });
 
     describe('/cgi-bin/', () => {
       test('the index lists both scripts', () =>
@@ -326,6 +573,23 @@ for (const backend of backends) {
             assert.match(html, /REQUEST_METHOD/);
             assert.match(html, /GATEWAY_INTERFACE/);
             assert.doesNotMatch(html, /DATABASE_URL|KEEL_TEST_PG_URL/, 'server secrets stay out of the CGI environment');
+          }));
+        // Issue #13 items 9 and 11: CGI pages are pages of the site, and hide secrets as the inspector does.
+        test(`${script} has the site's nav and a viewport, and hides cookie values as /inspect does`, () =>
+          withDemo(async (demo) => {
+            const cookie = 'keel_csrf=SECRETNONCE.SIG; theme=dark';
+            const res = await demo.app.request(`/cgi-bin/${script}`, { headers: { cookie } });
+            assert.equal(res.status, 200);
+            const html = await res.text();
+            assert.deepEqual(navHrefs(html), NAV.map(([href]) => href));
+            assert.match(html, /<a href="\/cgi-bin\/" aria-current="page">CGI<\/a>/);
+            assert.match(html, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
+            assert.doesNotMatch(html, /SECRETNONCE|dark/);
+            const shownByInspector = redactedValue('Cookie', cookie);
+            assert.equal(shownByInspector, 'keel_csrf=(hidden); theme=(hidden)');
+            assert.ok(html.includes(shownByInspector), 'the same text as the inspector');
+            assert.doesNotMatch(html, /KEEL_DEMO_NAV/, 'the nav variable is not listed');
+            assert.doesNotMatch(html, /<style|style=|<script/, 'nothing the CSP would block');
           }));
         test(`${script} handles a POSTed form`, () =>
           withDemo(async (demo) => {

@@ -1,6 +1,9 @@
 // A real browser (Debian's chromium driven by playwright-core) against `keel demo`:
-// the picture decodes, the guestbook form works and its entry survives a reload,
-// the live clock ticks. Leaves a screenshot in test-artifacts/home.png.
+// the picture decodes and the terminal shows the request lines the page promises, the
+// guestbook form works and its entry survives a reload, the live clock ticks; then every
+// page at 1280 px and at 390 px (a phone: the viewport meta tag is honoured): no
+// horizontal overflow, the site's nav, one link colour (issue #13 items 9 and 10).
+// Leaves screenshots in test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,9 +11,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProgram, type Started } from './helpers.js';
 import { ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/chromium.js';
+import { NAV } from '../../src/demo/views/layout.js';
+import { HOME_REQUESTS } from '../../src/demo/views/home.js';
+import { MAX_NAME_CHARS } from '../../src/demo/models/guestbook.js';
 
 const ARTIFACTS = 'test-artifacts';
 const skip = skipWithoutChromium;
+
+/** Rejects when `promise` has not settled within `ms`: a bound on a wait, never a wait itself. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, async () => {
   const { chromium } = await import('playwright-core');
@@ -40,7 +57,10 @@ test('chromium: the page and its picture, the guestbook, a reload, the live cloc
       return { w: img.naturalWidth, h: img.naturalHeight };
     });
     assert.deepEqual(size, { w: 160, h: 120 });
-    await demo.waitForLine(/^GET \/test\.jpg HTTP\/1\.1$/);
+    // The lesson on the page and the terminal agree: one request line per file the page names.
+    const promised = ((await page.locator('#request-lines').textContent()) ?? '').trim().split('\n');
+    assert.deepEqual(promised, HOME_REQUESTS.map((p) => `GET ${p} HTTP/1.1`));
+    for (const line of promised) await within(demo.waitForLine(new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`)), ACTION_TIMEOUT_MS, line);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'home.png'), fullPage: true });
 
@@ -76,6 +96,106 @@ test('chromium: the page and its picture, the guestbook, a reload, the live cloc
     assert.match(sent, /User-Agent: [^\n]*Chrom/);
   } finally {
     await context?.close();
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The pages checked at each width: path, expected status, and whether it is one of the site's pages (nav). */
+const PAGES: ReadonlyArray<{ path: string; status: number; hasNav: boolean }> = [
+  { path: '/', status: 200, hasNav: true },
+  { path: '/time', status: 200, hasNav: true },
+  { path: '/guestbook', status: 200, hasNav: true },
+  { path: '/files/', status: 200, hasNav: true },
+  { path: '/files/tutorial/', status: 200, hasNav: true },
+  { path: '/files/tutorial/index-of-steps.html', status: 200, hasNav: false },
+  { path: '/cgi-bin/', status: 200, hasNav: true },
+  { path: '/cgi-bin/env.py', status: 200, hasNav: true },
+  { path: '/cgi-bin/form.sh?q=a+query', status: 200, hasNav: true },
+  { path: '/inspect', status: 200, hasNav: true },
+  { path: '/no/such/page', status: 404, hasNav: true },
+  { path: '/files/missing.txt', status: 404, hasNav: true },
+  { path: '/cgi-bin/missing.py', status: 404, hasNav: true },
+];
+
+/** Desktop and phone widths of issue #13. */
+const WIDTHS = [1280, 390] as const;
+/** Below this width the browser is a phone: it honours the viewport meta tag and lays out at 980 px without one. */
+const PHONE_MAX_WIDTH_PX = 600;
+
+test('chromium: every page at 1280 px and 390 px: no horizontal overflow, the nav, a viewport, one link colour', { skip }, async () => {
+  const { chromium } = await import('playwright-core');
+  const dir = mkdtempSync(join(tmpdir(), 'keel-browser-'));
+  let demo: Started | undefined;
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  try {
+    demo = await startProgram('src/cli/main.ts', ['demo', '--port', '0', '--db', join(dir, 'keel.db')]);
+    const base = `http://127.0.0.1:${demo.port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    mkdirSync(ARTIFACTS, { recursive: true });
+
+    // A guestbook entry that once widened the page to 664 px on a phone: one unbroken name at the limit.
+    const setup = await browser.newPage();
+    setup.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    await setup.goto(`${base}/guestbook`);
+    await setup.fill('input[name="name"]', 'W'.repeat(MAX_NAME_CHARS));
+    await setup.fill('textarea[name="message"]', 'M'.repeat(300));
+    await Promise.all([setup.waitForURL(/\/guestbook\?added=1$/), setup.click('button[type="submit"]')]);
+    await setup.close();
+
+    for (const width of WIDTHS) {
+      const isPhone = width < PHONE_MAX_WIDTH_PX;
+      const context = await browser.newContext({ viewport: { width, height: 900 }, isMobile: isPhone, hasTouch: isPhone });
+      try {
+        const page = await context.newPage();
+        page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+        for (const { path, status, hasNav } of PAGES) {
+          const where = `${path} at ${width} px`;
+          const response = await page.goto(`${base}${path}`);
+          assert.equal(response?.status(), status, where);
+          const m = await page.evaluate(() => {
+            const inText = document.querySelector('main a');
+            const inNav = document.querySelector('nav a');
+            const ths = [...document.querySelectorAll('table.env th')];
+            const lineHeight = ths.length === 0 ? 0 : parseFloat(getComputedStyle(ths[0]!).lineHeight);
+            return {
+              scrollWidth: document.documentElement.scrollWidth,
+              innerWidth,
+              viewportMeta: document.querySelector('meta[name="viewport"]')?.getAttribute('content') ?? null,
+              navLinks: [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href')),
+              textLinkColor: inText === null ? null : getComputedStyle(inText).color,
+              navLinkColor: inNav === null ? null : getComputedStyle(inNav).color,
+              // The text's own box, not the cell's (a cell is as tall as its row's value).
+              tallestNameCell: Math.max(
+                0,
+                ...ths.map((th) => {
+                  const range = document.createRange();
+                  range.selectNodeContents(th);
+                  return range.getBoundingClientRect().height;
+                }),
+              ),
+              lineHeight,
+            };
+          });
+          // A page without a device-width viewport is laid out 980 px wide on a phone (innerWidth 980).
+          assert.equal(m.viewportMeta, 'width=device-width, initial-scale=1', `${where}: viewport meta`);
+          assert.equal(m.innerWidth, width, `${where}: laid out at the device width`);
+          assert.ok(m.scrollWidth <= m.innerWidth, `${where}: no horizontal overflow (scrollWidth ${m.scrollWidth} > ${m.innerWidth})`);
+          if (hasNav) {
+            assert.deepEqual(m.navLinks, NAV.map(([href]) => href), `${where}: the site's nav`);
+            if (m.textLinkColor !== null) assert.equal(m.textLinkColor, m.navLinkColor, `${where}: in-text links are the nav's colour`);
+          }
+          // env.py: each variable name on one line, never squeezed to a letter per line.
+          if (m.lineHeight > 0) assert.ok(m.tallestNameCell < 2 * m.lineHeight, `${where}: a name is ${m.tallestNameCell} px tall`);
+          const file = `${width}-${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home'}.png`;
+          await page.screenshot({ path: join(ARTIFACTS, file), fullPage: true });
+        }
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await browser?.close();
     await demo?.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,15 @@
 // Streaming, backpressure and descriptor hygiene of the static handler (issue #5).
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Server } from '../../src/server/server.js';
 import { staticHandler, DEFAULT_CHUNK_BYTES } from '../../src/handlers/static.js';
 import type { Handler, Request, ResponseWriter } from '../../src/server/handler.js';
-import { BIG_BYTES, makeTree, openFdCount, type Tree } from '../fixtures/static/harness.js';
+import { CompressionLimiter } from '../../src/handlers/compression.js';
+import { BIG_BYTES, makeTree, openFdCount, sendRaw, type Tree } from '../fixtures/static/harness.js';
 
 let tree: Tree;
 before(() => {
@@ -55,6 +57,8 @@ class StuckResponse {
   closed = false;
   finished = false;
   headersSent = false;
+  /** What destroy() was called with (undefined: not called). */
+  destroyedWith: { err: unknown } | undefined;
   #release: (() => void) | undefined;
   #onWrite: (() => void) | undefined;
   readonly asWriter: ResponseWriter;
@@ -107,6 +111,11 @@ class StuckResponse {
       },
       setTrailer() {},
       onClose() {},
+      destroy(err?: unknown) {
+        self.destroyedWith = { err };
+        self.closed = true;
+        self.#release?.();
+      },
     } as unknown as ResponseWriter;
   }
   nextWrite(): Promise<void> {
@@ -279,6 +288,133 @@ test('a file that shrinks while being sent aborts the connection instead of hang
   await first;
   fs.truncateSync(p, 10);
   res.release();
-  await assert.rejects(Promise.resolve(done), /file changed/);
+  // The head is out: the handler aborts the response itself (an App would otherwise end it).
+  await done;
+  assert.equal(res.finished, false, 'never ended as if complete');
+  assert.equal((res.destroyedWith?.err as { code?: string } | undefined)?.code, 'ERR_FILE_CHANGED');
   assert.deepEqual(fdsUnderRoot(), []);
+});
+
+test('over maxConcurrentCompressions a large file is sent uncompressed; a slot frees when its client leaves (#12 item 7)', async () => {
+  const handler = staticHandler({ root: tree.root, compress: true, maxConcurrentCompressions: 1, chunkBytes: 16 * 1024 });
+  const br = { 'accept-encoding': 'br' };
+  const start = (method: string): { res: StuckResponse; done: Promise<void>; wrote: Promise<void> } => {
+    const res = new StuckResponse();
+    const wrote = res.nextWrite();
+    return { res, wrote, done: Promise.resolve(handler(fakeRequest(method, '/big.txt', br), res.asWriter)) };
+  };
+  // The first client takes the only slot and never reads.
+  const held = start('GET');
+  await held.wrote;
+  assert.equal(held.res.headers.get('content-encoding'), 'br');
+  // The cap is reached: identity, with its own strong ETag and length; still Vary.
+  const over = start('GET');
+  await over.wrote;
+  assert.equal(over.res.headers.get('content-encoding'), undefined);
+  assert.equal(over.res.headers.get('content-length'), String(fs.statSync(path.join(tree.root, 'big.txt')).size));
+  assert.doesNotMatch(over.res.headers.get('etag') ?? '', /^W\//);
+  assert.equal(over.res.headers.get('vary'), 'Accept-Encoding');
+  // HEAD announces what a GET would get now.
+  const head = start('HEAD');
+  await head.done;
+  assert.equal(head.res.headers.get('content-encoding'), undefined);
+  // The first client leaves: its compressor is destroyed, its slot and descriptor freed.
+  held.res.closed = true;
+  held.res.release();
+  await held.done;
+  over.res.closed = true;
+  over.res.release();
+  await over.done;
+  assert.deepEqual(fdsUnderRoot(), []);
+  const next = start('GET');
+  await next.wrote;
+  assert.equal(next.res.headers.get('content-encoding'), 'br');
+  next.res.closed = true;
+  next.res.release();
+  await next.done;
+  assert.deepEqual(fdsUnderRoot(), []);
+});
+
+describe('a file that shrinks while streamed aborts the response, never ends it (#14 item 7)', () => {
+  const rows: { name: string; file: string; encoding?: string }[] = [
+    { name: 'identity', file: 'shrink-identity.txt' },
+    { name: 'gzip on the fly', file: 'shrink-gzip.txt', encoding: 'gzip' },
+    { name: 'brotli on the fly', file: 'shrink-br.txt', encoding: 'br' },
+  ];
+  for (const row of rows) {
+    test(row.name, async () => {
+      const p = path.join(tree.root, row.file);
+      // Random bytes: the compressor's output keeps pace with its input, so the first
+      // write happens while most of the file is still unread. Above cacheMaxFileBytes.
+      fs.writeFileSync(p, randomBytes(4 * 1024 * 1024));
+      const inner = staticHandler({ root: tree.root, compress: true, chunkBytes: 16 * 1024 });
+      const errors: unknown[] = [];
+      let isTruncated = false;
+      const server = new Server(
+        async (req, res) => {
+          // The file shrinks as soon as the head and the first bytes are out.
+          const write = res.write.bind(res);
+          res.write = (chunk) => {
+            const ok = write(chunk);
+            if (!isTruncated) {
+              isTruncated = true;
+              fs.truncateSync(p, 10);
+            }
+            return ok;
+          };
+          await inner(req, res);
+        },
+        { onError: (err) => errors.push(err) },
+      );
+      await server.listen(0, '127.0.0.1');
+      try {
+        const headers = row.encoding !== undefined ? `Accept-Encoding: ${row.encoding}\r\n` : '';
+        const raw = await sendRaw(server.port, `GET /${row.file} HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`);
+        const end = raw.indexOf('\r\n\r\n');
+        const head = raw.subarray(0, end).toString('latin1');
+        assert.match(head, /^HTTP\/1\.1 200 /);
+        assert.equal(/content-encoding: (\S+)/i.exec(head)?.[1], row.encoding);
+        const body = raw.subarray(end + 4);
+        if (row.encoding === undefined) {
+          assert.ok(body.length < Number(/content-length: (\d+)/i.exec(head)![1]), 'short of its Content-Length');
+        } else {
+          assert.match(head, /transfer-encoding: chunked/i);
+          assert.ok(!body.subarray(-5).equals(Buffer.from('0\r\n\r\n')), 'no last chunk: the body does not look complete');
+        }
+        assert.ok(errors.some((e) => (e as { code?: string }).code === 'ERR_FILE_CHANGED'), 'onError got ERR_FILE_CHANGED');
+      } finally {
+        await server.close();
+      }
+      assert.deepEqual(fdsUnderRoot(), []);
+    });
+  }
+});
+
+test('a compressionLimiter shared by two handlers caps them together', async () => {
+  const compressionLimiter = new CompressionLimiter(1);
+  const a = staticHandler({ root: tree.root, compress: true, compressionLimiter });
+  const b = staticHandler({ root: tree.root, compress: true, compressionLimiter });
+  const br = { 'accept-encoding': 'br' };
+  const held = new StuckResponse();
+  const wrote = held.nextWrite();
+  const done = Promise.resolve(a(fakeRequest('GET', '/big.txt', br), held.asWriter));
+  await wrote;
+  assert.equal(compressionLimiter.inUse, 1);
+  const other = new StuckResponse();
+  const wrote2 = other.nextWrite();
+  const done2 = Promise.resolve(b(fakeRequest('GET', '/big.txt', br), other.asWriter));
+  await wrote2;
+  assert.equal(other.headers.get('content-encoding'), undefined, 'the other handler found the shared cap reached');
+  for (const r of [held, other]) {
+    r.closed = true;
+    r.release();
+  }
+  await Promise.all([done, done2]);
+  assert.equal(compressionLimiter.inUse, 0);
+});
+
+test('invalid brotli settings fail at creation', () => {
+  assert.throws(() => staticHandler({ root: tree.root, compress: true, brotliQuality: 12 }), RangeError);
+  assert.throws(() => staticHandler({ root: tree.root, compress: true, brotliWindowBits: 30 }), RangeError);
+  assert.throws(() => staticHandler({ root: tree.root, compress: true, maxConcurrentCompressions: -1 }), RangeError);
 });

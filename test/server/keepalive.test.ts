@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -307,5 +307,26 @@ test('lingering close: a 400 is received in full while the client keeps sending 
     await c.waitFor(() => c.buffered.length >= want.length, 'the whole 400');
     assert.equal(c.buffered.subarray(0, want.length).toString('latin1'), want);
     assert.ok(sent > 64 * 1024, 'the client was still sending after the error');
+  });
+});
+
+test('a client that sends FIN during its request gets the response, then the server closes at once (RFC 9112 §9.6)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // The FIN arrives while the handler runs; after its response the connection must not sit
+  // idle past EOF until idleTimeoutMs (no later read reports the FIN again).
+  const handler: Handler = async (req, res) => {
+    if (!req.signal.aborted) await new Promise((resolve) => req.signal.addEventListener('abort', resolve, { once: true }));
+    res.end('answered');
+  };
+  await withServer(handler, { clock, idleTimeoutMs: LONG_MS }, async ({ port, server }) => {
+    const c = await RawClient.connect(port, true);
+    try {
+      await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      c.socket.end();
+      assert.equal((await c.readResponse()).body.toString(), 'answered');
+      assert.equal((await c.readToEnd()).length, 0);
+      await until(() => server.connectionStates().idle === 0, 'no idle connection left');
+    } finally {
+      await c.close();
+    }
   });
 });

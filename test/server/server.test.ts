@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { FIXED_DATE, FIXED_NOW_MS, withServer, TEST_TIMEOUT_MS } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -549,6 +549,28 @@ test('request fields reach the handler: method, target, path, query, version, he
       isSecure: false,
     });
     assert.equal(c.socket.localPort !== undefined && c.socket.remotePort, port);
+  });
+});
+
+test('the peer address is recorded at accept: a handler still sees it after the client left (issue #12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const started = deferred();
+  const gate = deferred();
+  const seen = deferred<{ address: string; port: number }>();
+  const handler: Handler = async (req, res) => {
+    started.resolve();
+    await gate.promise; // the client is gone by now: an access log line is written at this point
+    seen.resolve({ address: req.remoteAddress, port: req.remotePort });
+    res.end();
+  };
+  await withServer(handler, { clock }, async ({ connect, server }) => {
+    const c = await connect();
+    const port = c.socket.localPort;
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await started.promise;
+    c.socket.resetAndDestroy(); // leaves at once: the server's socket is destroyed, its peer unknown to Node
+    await until(() => server.connectionStates().active === 0, 'the server to see the connection gone');
+    gate.resolve();
+    assert.deepEqual(await seen.promise, { address: '127.0.0.1', port });
   });
 });
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Handler } from '../../src/server/handler.js';
+import type { Server } from '../../src/server/server.js';
 import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
@@ -20,7 +21,7 @@ function tryConnect(port: number): Promise<string> {
   });
 }
 
-test('close(): in-flight requests complete with Connection: close, idle sockets close at once, new connections are refused', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('close(): in-flight requests complete, the last owed one with Connection: close; idle sockets close; new connections are refused', { timeout: TEST_TIMEOUT_MS }, async () => {
   const gate = deferred();
   const started = deferred();
   const handler: Handler = async (req, res) => {
@@ -30,15 +31,17 @@ test('close(): in-flight requests complete with Connection: close, idle sockets 
     }
     res.end(req.path);
   };
-  const { server, port } = await startServer(handler, { clock });
+  // No grace for idle connections here (see the shutdownIdleGraceMs tests below): they go at once.
+  const { server, port } = await startServer(handler, { clock, shutdownIdleGraceMs: 0 });
   const busy = await RawClient.connect(port);
   const idle = await RawClient.connect(port);
   const silent = await RawClient.connect(port);
   try {
     await idle.send('GET /quick HTTP/1.1\r\nHost: a\r\n\r\n');
     assert.equal((await idle.readResponse()).body.toString(), '/quick');
-    // A pipelined second request on the busy connection: it must not be started once shutdown began.
-    await busy.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /never HTTP/1.1\r\nHost: a\r\n\r\n');
+    // A pipelined second request on the busy connection, read before shutdown begins: it is
+    // answered too, and the close goes on its response (issue #12: a request read is answered).
+    await busy.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n');
     await started.promise;
     await until(() => server.connectionStates().new === 1, 'the silent connection to be seen');
     assert.deepEqual(server.connectionStates(), { new: 1, active: 1, idle: 1, closing: 0, closed: 0 });
@@ -47,7 +50,7 @@ test('close(): in-flight requests complete with Connection: close, idle sockets 
     const closing = server.close(5000).then(() => {
       closeDone = true;
     });
-    // Idle and never-spoke connections go at once, with no bytes.
+    // Idle and never-spoke connections go as soon as a poll found nothing to read, with no bytes.
     assert.equal((await idle.readToEnd()).length, 0);
     assert.equal((await silent.readToEnd()).length, 0);
     assert.equal(await tryConnect(port), 'ECONNREFUSED');
@@ -57,8 +60,10 @@ test('close(): in-flight requests complete with Connection: close, idle sockets 
 
     gate.resolve();
     const res = await busy.readResponse();
-    assert.equal(res.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 5\r\nConnection: close\r\n\r\n/slow`);
-    assert.equal((await busy.readToEnd()).length, 0, 'the pipelined request is not served');
+    assert.equal(res.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 5\r\n\r\n/slow`);
+    const last = await busy.readResponse();
+    assert.equal(last.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 7\r\nConnection: close\r\n\r\n/second`);
+    assert.equal((await busy.readToEnd()).length, 0);
     await closing;
     assert.deepEqual(server.connectionStates(), { new: 0, active: 0, idle: 0, closing: 0, closed: 0 });
   } finally {
@@ -75,7 +80,7 @@ test('close(): a streaming response in flight finishes (chunked) and carries Con
     await gate.promise;
     res.end('part 2');
   };
-  const { server, port } = await startServer(handler, { clock });
+  const { server, port } = await startServer(handler, { clock, shutdownIdleGraceMs: 0 });
   const c = await RawClient.connect(port);
   try {
     await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
@@ -180,5 +185,141 @@ test('connectionStates(): new, active, idle and closing are counted as connectio
     gate.resolve();
     await Promise.all(clients.map((c) => c.close()));
     await server.close(100);
+  }
+});
+
+// Issue #12 item 10: a reload lost requests because close() shut idle keep-alive connections at
+// once, while the client's next request was already in the server's kernel buffer (read and
+// dropped while lingering). The rule: a request the server has read is answered; one it never
+// read finds the connection closed first (RFC 9112 §9.3.1 lets the client retry it).
+// Each case writes the request and calls close() in the same tick: a write on an idle socket
+// reaches the kernel synchronously (libuv tries it at once), so the bytes are in the server's
+// receive buffer, not read yet by its event loop, exactly as in the race under load.
+const raceCases: Array<{ name: string; warmUp: boolean }> = [
+  { name: 'an idle keep-alive connection', warmUp: true },
+  { name: 'a new connection (its first request)', warmUp: false },
+];
+for (const { name, warmUp } of raceCases) {
+  test(`close(): ${name}: the request written as close() is called is answered, with Connection: close (issue #12)`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    const seen: string[] = [];
+    const { server, port } = await startServer((req, res) => {
+      seen.push(req.path);
+      res.end(req.path);
+    }, { clock });
+    const c = await RawClient.connect(port);
+    try {
+      if (warmUp) {
+        await c.send('GET /first HTTP/1.1\r\nHost: a\r\n\r\n');
+        assert.equal((await c.readResponse()).body.toString(), '/first');
+        await until(() => server.connectionStates().idle === 1, 'the connection to be idle');
+      } else {
+        await until(() => server.connectionStates().new === 1, 'the connection to be seen');
+      }
+      c.socket.write('GET /raced HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal(c.socket.writableLength, 0, 'the request left this process before close() is called');
+      const closing = server.close(5000);
+      const res = await c.readResponse();
+      assert.equal(res.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 6\r\nConnection: close\r\n\r\n/raced`);
+      assert.equal((await c.readToEnd()).length, 0);
+      await closing;
+      assert.deepEqual(seen, warmUp ? ['/first', '/raced'] : ['/raced']);
+    } finally {
+      await c.close();
+      await server.close(100);
+    }
+  });
+}
+
+test('close(): a response that promised keep-alive before shutdown: the request pipelined behind it is answered (issue #12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const gate = deferred();
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/stream') {
+      res.write('part 1;');
+      await gate.promise;
+    }
+    res.end(req.path);
+  };
+  const { server, port } = await startServer(handler, { clock });
+  const c = await RawClient.connect(port);
+  try {
+    await c.send('GET /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n');
+    const head = await c.takeUntil('part 1;\r\n');
+    assert.doesNotMatch(head.toString('latin1'), /Connection: close/, 'the head left before shutdown began');
+    const closing = server.close(5000);
+    gate.resolve();
+    assert.equal((await c.takeUntil('0\r\n\r\n')).toString('latin1'), '7\r\n/stream\r\n0\r\n\r\n');
+    const res = await c.readResponse();
+    assert.equal(res.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 5\r\nConnection: close\r\n\r\n/next`);
+    assert.equal((await c.readToEnd()).length, 0);
+    await closing;
+  } finally {
+    gate.resolve();
+    await c.close();
+    await server.close(100);
+  }
+});
+
+/**
+ * A server with shutdownIdleGraceMs 1 s on a clock the test moves, and a connection made idle
+ * by one request at that clock's start. `done()` closes both.
+ */
+async function graceSetup(): Promise<{ server: Server; port: number; c: RawClient; advance: (ms: number) => void; done: () => Promise<void> }> {
+  let now = FIXED_NOW_MS;
+  const { server, port } = await startServer((req, res) => res.end(req.path), { clock: () => now, shutdownIdleGraceMs: 1000, timerResolutionMs: 5 });
+  const c = await RawClient.connect(port);
+  const done = async (): Promise<void> => {
+    await c.close();
+    await server.close(100);
+  };
+  try {
+    await c.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.readResponse();
+    await until(() => server.connectionStates().idle === 1, 'the connection to be idle');
+  } catch (err) {
+    await done();
+    throw err;
+  }
+  return { server, port, c, advance: (ms) => void (now += ms), done };
+}
+
+test('close(): shutdownIdleGraceMs: an idle connection may still send a request within the grace, answered with Connection: close', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { server, c, advance, done } = await graceSetup();
+  try {
+    const closing = server.close(5000);
+    advance(999); // within the grace, counted from the end of the last response
+    await c.send('GET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
+    const res = await c.readResponse();
+    assert.equal(res.raw.toString('latin1'), 'HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 2\r\nConnection: close\r\n\r\n/2');
+    assert.equal((await c.readToEnd()).length, 0);
+    await closing;
+  } finally {
+    await done();
+  }
+});
+
+test('close(): shutdownIdleGraceMs: connections quiet through the grace are closed without a byte, new ones too', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { server, port, c, advance, done } = await graceSetup();
+  const silent = await RawClient.connect(port);
+  try {
+    await until(() => server.connectionStates().new === 1, 'the new connection to be seen');
+    const closing = server.close(5000);
+    advance(1000);
+    assert.equal((await c.readToEnd()).length, 0);
+    assert.equal((await silent.readToEnd()).length, 0, 'a new connection gets the same grace, from its accept');
+    await closing;
+  } finally {
+    await silent.close();
+    await done();
+  }
+});
+
+test('close(): shutdownIdleGraceMs: a connection idle longer than the grace already is closed at once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { server, c, advance, done } = await graceSetup();
+  try {
+    advance(5000); // idle 5 s: far below idleTimeoutMs, beyond the grace
+    await server.close(5000);
+    assert.equal((await c.readToEnd()).length, 0);
+  } finally {
+    await done();
   }
 });

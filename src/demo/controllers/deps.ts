@@ -6,6 +6,8 @@
  * and a log. Holds nothing per visitor: state lives in the database.
  */
 import type { Database } from '../../db/database.js';
+import type { Request } from '../../server/handler.js';
+import type { CsrfKeys } from '../csrf.js';
 import type { Guestbook } from '../models/guestbook.js';
 import type { DemoPaths } from '../paths.js';
 
@@ -13,11 +15,15 @@ import type { DemoPaths } from '../paths.js';
 export interface DemoDeps {
   db: Database;
   guestbook: Guestbook;
-  /** HMAC key of the CSRF tokens, read from the database (shared by all instances). */
-  csrfSecret: string;
+  /** Keys of the signed CSRF cookie and tokens (configured, or read from the database: shared by all instances). */
+  keys: CsrfKeys;
+  /** True when the client reached us over https (directly, or through a trusted TLS proxy). */
+  isHttps: (req: Request) => boolean;
   paths: DemoPaths;
   /** Where request lines and notices are printed (the terminal by default). */
   log: (line: string) => void;
+  /** Reports an error that became a response: one line for a refusal (4xx, 503), a stack for a bug. */
+  reportError: (err: unknown) => void;
   /** The clock, ms since the epoch. */
   now: () => number;
   /** Time between two live-clock events. */

@@ -8,7 +8,16 @@
  * Must not trust any field: the model validates, the view escapes.
  */
 import type { App, Context, FormFields } from '../../app/index.js';
-import { CSRF_COOKIE, CSRF_COOKIE_MAX_AGE_SECONDS, CSRF_FIELD, csrfToken, isCsrfNonce, isValidCsrfToken, newCsrfNonce } from '../csrf.js';
+import {
+  CSRF_COOKIE_MAX_AGE_SECONDS,
+  CSRF_FIELD,
+  csrfCookieName,
+  csrfToken,
+  isCrossSiteRequest,
+  isCsrfNonce,
+  isValidCsrfToken,
+  newCsrfNonce,
+} from '../csrf.js';
 import { MAX_PAGE, validateEntry } from '../models/guestbook.js';
 import { guestbookView, type FormState } from '../views/guestbook.js';
 import type { DemoDeps } from './deps.js';
@@ -18,16 +27,25 @@ export const GUESTBOOK_MAX_FORM_BYTES = 16 * 1024;
 /** Most fields in a guestbook form body (it has three). */
 export const GUESTBOOK_MAX_FORM_FIELDS = 10;
 
-/** The visitor's CSRF nonce, issuing a new cookie when there is none (or a malformed one). */
-function ensureNonce(ctx: Context): string {
-  const existing = ctx.cookie(CSRF_COOKIE);
-  if (isCsrfNonce(existing)) return existing;
+/** The visitor's nonce from the signed cookie, or undefined when absent, unsigned or signed with another key. */
+function cookieNonce(ctx: Context, deps: DemoDeps): string | undefined {
+  const nonce = ctx.signedCookie(csrfCookieName(deps.isHttps(ctx.req)));
+  return isCsrfNonce(nonce) ? nonce : undefined;
+}
+
+/** The visitor's CSRF nonce, issuing a new signed cookie when there is no valid one. */
+function ensureNonce(ctx: Context, deps: DemoDeps): string {
+  const existing = cookieNonce(ctx, deps);
+  if (existing !== undefined) return existing;
   const nonce = newCsrfNonce();
-  ctx.setCookie(CSRF_COOKIE, nonce, {
+  const isHttps = deps.isHttps(ctx.req);
+  ctx.setCookie(csrfCookieName(isHttps), nonce, {
+    signed: true,
     httpOnly: true,
     sameSite: 'Lax',
     path: '/',
-    secure: ctx.req.isSecure,
+    // Secure whenever the client is on https, also behind a TLS-terminating proxy (#12 item 13).
+    secure: isHttps,
     maxAgeSeconds: CSRF_COOKIE_MAX_AGE_SECONDS,
   });
   return nonce;
@@ -54,19 +72,20 @@ export function guestbookRoutes(app: App, deps: DemoDeps): void {
   };
 
   app.get('/guestbook', async (ctx) => {
-    const nonce = ensureNonce(ctx);
+    const nonce = ensureNonce(ctx, deps);
     const notice = ctx.query.get('added') === '1' ? 'Thank you! Your entry is in the guestbook.' : undefined;
-    const form: FormState = { values: { name: '', message: '' }, errors: {}, csrfToken: csrfToken(deps.csrfSecret, nonce) };
+    const form: FormState = { values: { name: '', message: '' }, errors: {}, csrfToken: csrfToken(deps.keys, nonce) };
     await render(ctx, form, 200, pageNumber(ctx.query.get('page')), notice);
   });
 
   app.post('/guestbook', async (ctx) => {
     // 415 for another Content-Type, 413 over the limits: mapped to error pages by the App.
     const fields = await ctx.readForm({ maxFormBytes: GUESTBOOK_MAX_FORM_BYTES, maxFormFields: GUESTBOOK_MAX_FORM_FIELDS });
-    const cookieNonce = ctx.cookie(CSRF_COOKIE);
-    const isTokenValid = isValidCsrfToken(deps.csrfSecret, cookieNonce, field(fields, CSRF_FIELD));
-    const nonce = ensureNonce(ctx);
-    const token = csrfToken(deps.csrfSecret, nonce);
+    // Fetch Metadata first (a browser's word that another site sent this), then the token.
+    const isTokenValid =
+      !isCrossSiteRequest(ctx.req.header('sec-fetch-site')) && isValidCsrfToken(deps.keys, cookieNonce(ctx, deps), field(fields, CSRF_FIELD));
+    const nonce = ensureNonce(ctx, deps);
+    const token = csrfToken(deps.keys, nonce);
     const input = { name: field(fields, 'name'), message: field(fields, 'message') };
     if (!isTokenValid) {
       // Keep what was typed: an expired cookie should cost one more click, not the message.

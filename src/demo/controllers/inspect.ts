@@ -9,15 +9,14 @@
  * Content-Length itself and asks for Connection: close, which the server
  * then writes as the last field line. The body contains its own head, so
  * Content-Length is found by iterating to a fixed point.
- * Must not show secrets: Cookie and credentials values are hidden.
+ * Must not show secrets: Cookie and credentials values are hidden (redact.ts).
  */
 import type { App } from '../../app/index.js';
 import type { Request } from '../../server/handler.js';
+import { isRedacted, redactedValue } from '../redact.js';
 import { inspectView } from '../views/inspect.js';
 import type { DemoDeps } from './deps.js';
 
-/** Fields whose values the page hides (lower case). */
-export const REDACTED_FIELDS: ReadonlySet<string> = new Set(['cookie', 'authorization', 'proxy-authorization']);
 /** Rounds of the Content-Length fixed point; the length's digit count settles in two or three. */
 const MAX_LENGTH_ROUNDS = 8;
 
@@ -28,13 +27,8 @@ export function requestHeadOf(req: Request): { head: string; redacted: string[] 
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
-    let value = raw[i + 1]!;
-    if (REDACTED_FIELDS.has(name.toLowerCase())) {
-      // Keep the cookie names (instructive), hide their values.
-      value = name.toLowerCase() === 'cookie' ? value.replace(/=[^;]*/g, '=(hidden)') : '(hidden)';
-      if (!redacted.includes(name)) redacted.push(name);
-    }
-    head += `${name}: ${value}\r\n`;
+    if (isRedacted(name) && !redacted.includes(name)) redacted.push(name);
+    head += `${name}: ${redactedValue(name, raw[i + 1]!)}\r\n`;
   }
   return { head: `${head}\r\n`, redacted };
 }

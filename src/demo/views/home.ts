@@ -7,6 +7,13 @@
 import { html, type SafeHtml } from '../../app/index.js';
 import { page } from './layout.js';
 
+/**
+ * The requests a browser makes for the home page on a first visit: the page, then
+ * the files it names (the stylesheet and icon in the layout, the picture here).
+ * The page lists them; test/demo/app.test.ts checks that list against the HTML.
+ */
+export const HOME_REQUESTS: readonly string[] = ['/', '/style.css', '/test.jpg', '/favicon.svg'];
+
 /** What the home page shows about the running server. */
 export interface HomeProps {
   /** 'sqlite' or 'postgres': where the guestbook lives. */
@@ -18,8 +25,14 @@ export function homeView(props: HomeProps): SafeHtml {
   return page(
     html`<h1>Wow, a keel Server!</h1>
 <p>This page travelled over a TCP socket: keel read your browser's request line and
-headers, and wrote back a status line, a few headers and this HTML. The picture below
-is a second request; look at the terminal running keel to see both request lines.</p>
+headers, and wrote back a status line, a few headers and this HTML. The HTML names three
+more files, the stylesheet, the picture below and the icon of the tab, and your browser
+asks for each with a request of its own. The terminal running keel prints one request
+line per request, so a first visit shows four:</p>
+<pre id="request-lines" class="terminal">${HOME_REQUESTS.map((path) => `GET ${path} HTTP/1.1\n`)}</pre>
+<p>The last three may come in another order, and on a reload some may be missing: the
+browser kept a copy and did not ask again, or only asked whether it changed
+(<code>If-None-Match</code>, answered <code>304 Not Modified</code>).</p>
 <p><img id="boat" src="test.jpg" alt="A sailboat on the sea, its keel under the water line" width="160" height="120"></p>
 <h2>The tutorial, step by step</h2>
 <ol class="steps">

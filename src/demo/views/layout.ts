@@ -27,6 +27,16 @@ export interface PageProps {
   scripts?: readonly string[];
 }
 
+/**
+ * The site's navigation bar, `current` marked with aria-current. Also handed to
+ * the CGI scripts (controllers/files.ts) so their pages link back to the site.
+ */
+export function navBar(current: string): SafeHtml {
+  return html`<nav>${NAV.map(([href, label]) =>
+    href === current ? html`<a href="${href}" aria-current="page">${label}</a>` : html`<a href="${href}">${label}</a>`,
+  )}</nav>`;
+}
+
 /** Wraps page content in the site's layout. */
 export function page(content: SafeHtml, props: PageProps): SafeHtml {
   return html`<!doctype html>
@@ -40,9 +50,7 @@ export function page(content: SafeHtml, props: PageProps): SafeHtml {
 ${(props.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body>
-<nav>${NAV.map(([href, label]) =>
-    href === props.current ? html`<a href="${href}" aria-current="page">${label}</a>` : html`<a href="${href}">${label}</a>`,
-  )}</nav>
+${navBar(props.current)}
 <main>
 ${content}
 </main>

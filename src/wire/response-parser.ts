@@ -1,0 +1,787 @@
+/**
+ * The sans-IO HTTP/1.1 response parser: the client side of parser.ts.
+ *
+ * Owns response framing (RFC 9112 §4, §5, §6.3, §7): the status line, the
+ * header section, which responses have no body (HEAD, 1xx, 204, 304), the
+ * body's length (Content-Length, chunked, or read until the server closes)
+ * and every rule that keeps a client from disagreeing with an intermediary
+ * about where a response ends (response smuggling and splitting). It never
+ * touches sockets, timers, files or the clock; it imports nothing outside wire/.
+ *
+ * Theory of operation
+ * -------------------
+ * A response only makes sense as the answer to a request, and its framing
+ * depends on that request (a response to HEAD has no body, RFC 9112 §6.3 ¶1).
+ * So the caller announces every request it sends with `expectResponse(method)`,
+ * in order; responses are matched to them first in, first out (pipelining,
+ * RFC 9112 §9.3.2). Bytes that arrive when no request is outstanding are a
+ * response to a request never sent: an error, never a response for the next
+ * request.
+ *
+ * `receive(bytes)` appends input; `eof()` says the server closed its side;
+ * `nextEvent()` returns the next event, `NEED_DATA`, or `PAUSED` when no
+ * response is expected (or after a 101 hand-off).
+ *
+ *   expectResponse(m) ─► informational* ─► response ─► data* ─► end ─► (next response or PAUSED)
+ *
+ * Any violation throws a `ResponseError` (a `ProtocolError` with status 502,
+ * what a gateway answers when its upstream sent an invalid response, RFC 9110
+ * §15.6.3); the parser is then dead and every later call throws the same error:
+ * nothing after a framing error can be trusted (RFC 9112 §11.2), so the
+ * connection must be closed.
+ *
+ * Deliberately its own code, not shared with parser.ts: the request parser is
+ * being changed in parallel (#17 report lists the helpers to merge, e.g.
+ * field-line scanning and the chunk-size line). Body bytes are zero-copy views
+ * of the input, as on the request side.
+ */
+import { FIELD_VALUE, HEX, TOKEN } from './chars.js';
+import {
+  ProtocolError,
+  ResponseClosedError,
+  ResponseError,
+} from './errors.js';
+import type { DataEvent, EndEvent } from './parser.js';
+import { NEED_DATA, PAUSED } from './parser.js';
+
+export type { DataEvent, EndEvent };
+
+/** Limits the response parser enforces (a client's defence against a hostile or broken server). */
+export interface ResponseParserLimits {
+  /** Longest status line, CRLF excluded. Default 8 KiB: a reason phrase is informational (RFC 9112 §4). */
+  maxStatusLineBytes: number;
+  /** Largest header section (each field line with its CRLF); also bounds trailers. Default 32 KiB, as the request side. */
+  maxHeaderBytes: number;
+  /** Most field lines in a header section (and in trailers). Default 100, as the request side. */
+  maxHeaderCount: number;
+  /** Longest chunk extension on one chunk-size line. Default 1 KiB, as the request side (RFC 9112 §7.1.1). */
+  maxChunkExtensionBytes: number;
+  /**
+   * Largest body after transfer decoding. Default Infinity: bodies are streamed with backpressure,
+   * so a large one costs time, not memory (undici and fetch have no default either). A
+   * Content-Length above it fails at the head, before a byte of body is read.
+   */
+  maxBodyBytes: number;
+  /**
+   * Most 1xx responses before the final one. Default 16: a server sends a 100 and a few 103s;
+   * more is a flood that would keep the client waiting forever (each is bounded by maxHeaderBytes).
+   */
+  maxInformationalResponses: number;
+}
+
+/** Status-line limit default (see `ResponseParserLimits.maxStatusLineBytes`). */
+export const DEFAULT_MAX_STATUS_LINE_BYTES = 8 * 1024;
+/** Header-section limit default for responses (see `ResponseParserLimits.maxHeaderBytes`). */
+export const DEFAULT_MAX_RESPONSE_HEADER_BYTES = 32 * 1024;
+/** Field-line count default for responses. */
+export const DEFAULT_MAX_RESPONSE_HEADER_COUNT = 100;
+/** Chunk-extension limit default for responses. */
+export const DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES = 1024;
+/** Response body limit default: none (streamed). */
+export const DEFAULT_MAX_RESPONSE_BODY_BYTES = Infinity;
+/** 1xx flood bound default (see `ResponseParserLimits.maxInformationalResponses`). */
+export const DEFAULT_MAX_INFORMATIONAL_RESPONSES = 16;
+
+/** Every response parser limit at its default. */
+export const DEFAULT_RESPONSE_PARSER_LIMITS: Readonly<ResponseParserLimits> = Object.freeze({
+  maxStatusLineBytes: DEFAULT_MAX_STATUS_LINE_BYTES,
+  maxHeaderBytes: DEFAULT_MAX_RESPONSE_HEADER_BYTES,
+  maxHeaderCount: DEFAULT_MAX_RESPONSE_HEADER_COUNT,
+  maxChunkExtensionBytes: DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES,
+  maxBodyBytes: DEFAULT_MAX_RESPONSE_BODY_BYTES,
+  maxInformationalResponses: DEFAULT_MAX_INFORMATIONAL_RESPONSES,
+});
+
+/** How a response body is delimited (RFC 9112 §6.3). 'close': read until the server closes. */
+export type ResponseBodyKind = 'none' | 'length' | 'chunked' | 'close';
+
+/** The status line and header section of a final response (or of a 101). */
+export interface ResponseHeadEvent {
+  readonly type: 'response';
+  /** 3-digit status code, 101 or 200..599. */
+  readonly status: number;
+  /** Reason phrase as received (informational only, RFC 9112 §4); '' when absent. */
+  readonly reason: string;
+  /** '1.0', or '1.1' for HTTP/1.1 and any higher 1.x minor. */
+  readonly version: '1.0' | '1.1';
+  /** Field lines: [name0, value0, ...], latin1, values without OWS. */
+  readonly rawHeaders: string[];
+  readonly bodyKind: ResponseBodyKind;
+  /** The Content-Length for 'length', 0 for 'none', -1 for 'chunked' and 'close'. */
+  readonly contentLength: number;
+  /** Whether the connection may carry another request after this response (RFC 9112 §9.3). */
+  readonly keepAlive: boolean;
+}
+
+/** A 1xx response other than 101 (100 Continue, 103 Early Hints...): surfaced, then parsing goes on. */
+export interface InformationalEvent {
+  readonly type: 'informational';
+  readonly status: number;
+  readonly reason: string;
+  readonly rawHeaders: string[];
+}
+
+export type ResponseParserEvent = ResponseHeadEvent | InformationalEvent | DataEvent | EndEvent;
+
+type State =
+  | 'idle' | 'head' | 'body' | 'close-body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers'
+  | 'end' | 'switched' | 'error';
+
+const END_NO_TRAILERS: EndEvent = Object.freeze({ type: 'end', trailers: Object.freeze([]) as readonly string[] });
+const EMPTY = Buffer.alloc(0);
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+/** Hex digits of a chunk size beyond which it cannot fit in 2^53 (RFC 9112 §7.1: guard against overflow). */
+const MAX_CHUNK_SIZE_DIGITS = 13;
+/** Decimal digits of a Content-Length beyond which it cannot fit in 2^53. */
+const MAX_CONTENT_LENGTH_DIGITS = 15;
+
+type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
+
+interface Expected {
+  readonly isHead: boolean;
+  /** The request asked to switch protocols (Upgrade, or CONNECT): a 101 / 2xx ends HTTP on this connection. */
+  readonly canSwitch: boolean;
+  readonly isConnect: boolean;
+}
+
+/** Incremental HTTP/1.1 response parser: bytes in, events out. */
+export class ResponseParser {
+  readonly #limits: ResponseParserLimits;
+  #buf: Buffer = EMPTY;
+  #pos = 0;
+  #state: State = 'idle';
+  #error: ProtocolError | null = null;
+  #eof = false;
+  /** Requests sent and not yet answered, oldest first. */
+  #expected: Expected[] = [];
+  /** Head scan progress, relative to #pos. */
+  #scanRel = 0;
+  #lines: number[] = [];
+  #lineCount = 0;
+  /** The status line of the head being read (see #parseStatusLine). */
+  #status = 0;
+  #reason = '';
+  #version: '1.0' | '1.1' = '1.1';
+  /** 1xx responses received for the current request. */
+  #informational = 0;
+  #remaining = 0;
+  #bodyBytes = 0;
+  #trailers: string[] = [];
+  #trailerBytes = 0;
+
+  /** @param limits Overrides of DEFAULT_RESPONSE_PARSER_LIMITS. */
+  constructor(limits?: Partial<ResponseParserLimits>) {
+    this.#limits = limits === undefined ? DEFAULT_RESPONSE_PARSER_LIMITS : { ...DEFAULT_RESPONSE_PARSER_LIMITS, ...limits };
+  }
+
+  /** 'idle' when no response is expected, 'head' while reading one, body states, 'switched' after a 101, 'error' once dead. */
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Requests announced and not yet fully answered. */
+  get pendingResponses(): number {
+    return this.#expected.length;
+  }
+
+  /** Bytes received but not yet consumed. */
+  get bufferedBytes(): number {
+    return this.#buf.length - this.#pos;
+  }
+
+  /**
+   * Announces a request just sent (call it before the request's bytes leave, so its response
+   * cannot arrive first). `canSwitch`: the request carried Upgrade, so a 101 is acceptable.
+   */
+  expectResponse(method: string, canSwitch = false): void {
+    if (this.#state === 'error') throw this.#error!;
+    if (this.#state === 'switched') throw new Error('expectResponse() after the connection switched protocols');
+    const isConnect = method === 'CONNECT';
+    this.#expected.push({ isHead: method === 'HEAD', canSwitch: canSwitch || isConnect, isConnect });
+    if (this.#state === 'idle') this.#startHead();
+  }
+
+  /** Appends bytes to the input. */
+  receive(data: Uint8Array): void {
+    if (data.length === 0 || this.#state === 'error') return;
+    const left = this.#buf.length - this.#pos;
+    const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+    if (left === 0) {
+      this.#buf = chunk;
+    } else {
+      // A new buffer, never an in-place compaction: views handed out as data events stay valid.
+      this.#buf = Buffer.concat([this.#buf.subarray(this.#pos), chunk], left + chunk.length);
+    }
+    this.#pos = 0;
+  }
+
+  /** The server closed its side (FIN): a close-delimited body ends; anything else incomplete is an error. */
+  eof(): void {
+    this.#eof = true;
+  }
+
+  /** After a 101 (or a 2xx to CONNECT): the bytes that followed the head, which belong to the new protocol. */
+  takeBufferedBytes(): Buffer {
+    const rest = this.#buf.subarray(this.#pos);
+    this.#buf = EMPTY;
+    this.#pos = 0;
+    return rest;
+  }
+
+  /** The next event, NEED_DATA or PAUSED. Throws ProtocolError on an invalid or cut-short response. */
+  nextEvent(): ResponseParserEvent | typeof NEED_DATA | typeof PAUSED {
+    try {
+      switch (this.#state) {
+        case 'idle':
+          // RFC 9112 §9.3.2: responses come in request order; bytes with no request outstanding
+          // answer a request never sent (a desynchronized or malicious server).
+          if (this.#buf.length > this.#pos) {
+            throw new ResponseError('response received with no request outstanding', 'ERR_UNSOLICITED_RESPONSE');
+          }
+          return PAUSED;
+        case 'head':
+          return this.#head();
+        case 'body':
+          return this.#lengthBody();
+        case 'close-body':
+          return this.#closeBody();
+        case 'chunk-size':
+        case 'chunk-data':
+        case 'chunk-crlf':
+        case 'trailers':
+          return this.#chunked();
+        case 'end':
+          this.#finishResponse();
+          return END_NO_TRAILERS;
+        case 'switched':
+          return PAUSED;
+        case 'error':
+          throw this.#error!;
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.#state = 'error';
+        this.#error = err;
+      }
+      throw err;
+    }
+  }
+
+  #startHead(): void {
+    this.#state = 'head';
+    this.#scanRel = 0;
+    this.#lineCount = 0;
+    this.#informational = 0;
+  }
+
+  #finishResponse(): void {
+    this.#expected.shift();
+    if (this.#expected.length > 0) this.#startHead();
+    else this.#state = 'idle';
+  }
+
+  #incomplete(what: string): ResponseError {
+    return new ResponseError(`connection closed in the middle of the ${what}`, 'ERR_RESPONSE_INCOMPLETE');
+  }
+
+  // ---- head -------------------------------------------------------------
+
+  #head(): ResponseHeadEvent | InformationalEvent | typeof NEED_DATA {
+    const buf = this.#buf;
+    const limits = this.#limits;
+    const lines = this.#lines;
+    let n = this.#lineCount;
+    let ls = this.#pos + this.#scanRel;
+    for (;;) {
+      const nl = buf.indexOf(LF, ls);
+      if (nl === -1) {
+        this.#scanRel = ls - this.#pos;
+        this.#lineCount = n;
+        this.#checkPartialHead(buf.length - ls);
+        if (this.#eof) {
+          // Not one byte of this response (and no 1xx before it): the server closed a connection it
+          // had not answered on, the keep-alive race of RFC 9112 §9.3.1; a caller may retry.
+          if (buf.length === this.#pos && this.#informational === 0) throw new ResponseClosedError();
+          throw this.#incomplete('response head');
+        }
+        return NEED_DATA;
+      }
+      // Limits first, counted as #checkPartialHead counts them, so the error does not depend on the split.
+      if (n === 0) {
+        if (nl - ls > limits.maxStatusLineBytes + 1) throw tooLarge(`status line exceeds ${limits.maxStatusLineBytes} bytes`);
+      } else if (nl - ls > 1) {
+        if (n / 2 > limits.maxHeaderCount) throw tooLarge(`more than ${limits.maxHeaderCount} header fields`);
+        if (nl + 1 - this.#pos - (lines[1] + 2) > limits.maxHeaderBytes) throw tooLarge(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+      }
+      // RFC 9112 §2.2: a bare LF is not a line terminator we guess at.
+      if (nl === ls || buf[nl - 1] !== CR) throw new ResponseError('bare LF line terminator', 'ERR_RESPONSE_BARE_LF');
+      const lineEnd = nl - 1;
+      if (lineEnd === ls) {
+        // RFC 9112 §2.2 lets a server skip empty lines before a request line; nothing lets a
+        // client skip them before a status line: they are leftovers of a mis-framed body.
+        if (n === 0) throw new ResponseError('empty line before the status line', 'ERR_RESPONSE_STATUS_LINE');
+        const base = this.#pos;
+        this.#pos = nl + 1;
+        this.#scanRel = 0;
+        this.#lineCount = 0;
+        return this.#parseHead(buf, base, lines, n);
+      }
+      // The status line is checked as soon as it is complete: a peer that is not speaking
+      // HTTP/1.x is refused at its first line, not after a head's worth of bytes.
+      if (n === 0) this.#parseStatusLine(buf, ls, lineEnd);
+      lines[n++] = ls - this.#pos;
+      lines[n++] = lineEnd - this.#pos;
+      ls = nl + 1;
+    }
+  }
+
+  /** status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4), into #status, #reason, #version. */
+  #parseStatusLine(buf: Buffer, ss: number, se: number): void {
+    this.#version = parseVersion(buf, ss, se);
+    const cs = ss + 8;
+    if (se - cs < 4 || buf[cs] !== SP || !isDigit(buf[cs + 1]) || !isDigit(buf[cs + 2]) || !isDigit(buf[cs + 3])) {
+      throw new ResponseError('invalid status line', 'ERR_RESPONSE_STATUS_LINE');
+    }
+    const status = (buf[cs + 1] - 0x30) * 100 + (buf[cs + 2] - 0x30) * 10 + (buf[cs + 3] - 0x30);
+    // RFC 9110 §15: values outside 100..599 are invalid.
+    if (status < 100 || status > 599) throw new ResponseError('status code out of range', 'ERR_RESPONSE_STATUS_LINE');
+    let reason = '';
+    if (se > cs + 4) {
+      // The SP after the code is required; the reason phrase may be empty.
+      if (buf[cs + 4] !== SP) throw new ResponseError('invalid status line', 'ERR_RESPONSE_STATUS_LINE');
+      // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ): no CR, NUL or other control.
+      for (let i = cs + 5; i < se; i++) {
+        if (FIELD_VALUE[buf[i]] === 0) throw new ResponseError('invalid reason phrase', 'ERR_RESPONSE_STATUS_LINE');
+      }
+      reason = (buf as Latin1).latin1Slice(cs + 5, se);
+    }
+    this.#status = status;
+    this.#reason = reason;
+  }
+
+  #checkPartialHead(pendingLineBytes: number): void {
+    const limits = this.#limits;
+    if (this.#lineCount === 0) {
+      if (pendingLineBytes > limits.maxStatusLineBytes + 1) throw tooLarge(`status line exceeds ${limits.maxStatusLineBytes} bytes`);
+    } else if (this.#buf.length - this.#pos - (this.#lines[1] + 2) > limits.maxHeaderBytes + 1) {
+      // "+ 1": a pending CR may start the empty line that ends the head (see parser.ts).
+      throw tooLarge(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+    }
+  }
+
+  #parseHead(buf: Buffer, base: number, lines: number[], n: number): ResponseHeadEvent | InformationalEvent {
+    const b = buf as Latin1;
+    const status = this.#status;
+    const reason = this.#reason;
+    const version = this.#version;
+
+    // ---- header section (RFC 9112 §5)
+    const rawHeaders: string[] = [];
+    let contentLength = -1;
+    let codings: string[] | null = null;
+    let connClose = false;
+    let connKeepAlive = false;
+    for (let k = 2; k < n; k += 2) {
+      const s = base + lines[k];
+      const e = base + lines[k + 1];
+      const colon = scanFieldLine(buf, s, e);
+      valueBounds(buf, colon + 1, e);
+      const vs = BOUNDS[0];
+      const ve = BOUNDS[1];
+      const name = b.latin1Slice(s, colon);
+      const value = b.latin1Slice(vs, ve);
+      rawHeaders.push(name, value);
+      switch (colon - s) {
+        case 10:
+          if (equalsLower(buf, s, 'connection')) {
+            for (const opt of splitList(value)) {
+              if (opt === 'close') connClose = true;
+              else if (opt === 'keep-alive') connKeepAlive = true;
+            }
+          }
+          break;
+        case 14:
+          if (equalsLower(buf, s, 'content-length')) {
+            // RFC 9110 §8.6: repeated identical values ("42, 42" or two lines) may be taken as one;
+            // differing ones are an unrecoverable framing error (RFC 9112 §6.3 ¶5).
+            for (const item of value.split(',')) {
+              const v = parseContentLength(item);
+              if (contentLength !== -1 && v !== contentLength) {
+                throw new ResponseError('differing Content-Length values', 'ERR_RESPONSE_CONTENT_LENGTH');
+              }
+              contentLength = v;
+            }
+          }
+          break;
+        case 17:
+          if (equalsLower(buf, s, 'transfer-encoding')) {
+            codings ??= [];
+            const before = codings.length;
+            for (const c of splitList(value)) {
+              if (!isTokenString(c)) throw new ResponseError('invalid transfer coding', 'ERR_RESPONSE_TRANSFER_ENCODING');
+              codings.push(c);
+            }
+            if (codings.length === before) throw new ResponseError('empty Transfer-Encoding', 'ERR_RESPONSE_TRANSFER_ENCODING');
+          }
+          break;
+      }
+    }
+    // Framing headers are checked even where they do not frame anything (1xx, 204, 304, HEAD):
+    // a response carrying both is a smuggling attempt on whoever reads it next.
+    // RFC 9112 §6.3 ¶3: TE with CL "ought to be handled as an error"; we refuse it instead of letting TE win.
+    if (codings !== null && contentLength !== -1) {
+      throw new ResponseError('both Content-Length and Transfer-Encoding', 'ERR_RESPONSE_CONFLICTING_FRAMING');
+    }
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
+    if (codings !== null && version === '1.0') {
+      throw new ResponseError('Transfer-Encoding in an HTTP/1.0 response', 'ERR_RESPONSE_TRANSFER_ENCODING');
+    }
+
+    const expected = this.#expected[0];
+    if (status < 200) {
+      if (status === 101) {
+        // RFC 9110 §15.2.2: a server switches only to a protocol the client asked for.
+        if (!expected.canSwitch || expected.isConnect) {
+          throw new ResponseError('101 Switching Protocols to a request without Upgrade', 'ERR_RESPONSE_UNEXPECTED_SWITCH');
+        }
+        this.#state = 'switched';
+        this.#expected.length = 0;
+        return { type: 'response', status, reason, version, rawHeaders, bodyKind: 'none', contentLength: 0, keepAlive: false };
+      }
+      // RFC 9110 §15.2: a client must accept any number of 1xx before the final response; we
+      // bound "any number" so a server cannot keep the request waiting forever.
+      if (++this.#informational > this.#limits.maxInformationalResponses) {
+        throw new ResponseError(`more than ${this.#limits.maxInformationalResponses} informational responses`, 'ERR_RESPONSE_TOO_MANY_INFORMATIONAL');
+      }
+      return { type: 'informational', status, reason, rawHeaders };
+    }
+
+    let keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
+    let bodyKind: ResponseBodyKind;
+    if (expected.isConnect && status < 300) {
+      // RFC 9110 §9.3.6: a 2xx to CONNECT makes the connection a tunnel; no body, no more HTTP.
+      this.#state = 'switched';
+      this.#expected.length = 0;
+      return { type: 'response', status, reason, version, rawHeaders, bodyKind: 'none', contentLength: 0, keepAlive: false };
+    }
+    if (expected.isHead || status === 204 || status === 304) {
+      // RFC 9112 §6.3 ¶1: the end of the head ends these responses, whatever CL or TE say.
+      bodyKind = 'none';
+      contentLength = 0;
+      this.#state = 'end';
+    } else if (codings !== null) {
+      // RFC 9112 §6.1: chunked at most once, and last; we implement no other transfer coding.
+      // (§6.3 ¶4 would read a non-chunked final coding until close, but its bytes would still be coded.)
+      if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
+        throw new ResponseError('chunked is not the final transfer coding, once', 'ERR_RESPONSE_TRANSFER_ENCODING');
+      }
+      if (codings.length > 1) throw new ResponseError('unsupported transfer coding', 'ERR_RESPONSE_TRANSFER_ENCODING');
+      bodyKind = 'chunked';
+      contentLength = -1;
+      this.#bodyBytes = 0;
+      this.#trailers = [];
+      this.#trailerBytes = 0;
+      this.#state = 'chunk-size';
+    } else if (contentLength !== -1) {
+      if (contentLength > this.#limits.maxBodyBytes) throw bodyTooLarge(this.#limits.maxBodyBytes);
+      bodyKind = contentLength === 0 ? 'none' : 'length';
+      this.#remaining = contentLength;
+      this.#state = contentLength === 0 ? 'end' : 'body';
+    } else {
+      // RFC 9112 §6.3 ¶8: no framing at all: the body runs until the server closes.
+      bodyKind = 'close';
+      keepAlive = false;
+      this.#bodyBytes = 0;
+      this.#state = 'close-body';
+    }
+    return { type: 'response', status, reason, version, rawHeaders, bodyKind, contentLength, keepAlive };
+  }
+
+  // ---- bodies -----------------------------------------------------------
+
+  #lengthBody(): DataEvent | typeof NEED_DATA {
+    const avail = this.#buf.length - this.#pos;
+    if (avail === 0) {
+      // RFC 9112 §8: a body shorter than its Content-Length is incomplete, never a whole response.
+      if (this.#eof) throw this.#incomplete('body');
+      return NEED_DATA;
+    }
+    const n = avail < this.#remaining ? avail : this.#remaining;
+    const data = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    this.#remaining -= n;
+    if (this.#remaining === 0) this.#state = 'end';
+    return { type: 'data', data };
+  }
+
+  #closeBody(): DataEvent | EndEvent | typeof NEED_DATA {
+    const avail = this.#buf.length - this.#pos;
+    if (avail === 0) {
+      if (!this.#eof) return NEED_DATA;
+      this.#finishResponse();
+      return END_NO_TRAILERS;
+    }
+    // Up to the limit, then the error: the bytes delivered before it do not depend on the split.
+    const room = this.#limits.maxBodyBytes - this.#bodyBytes;
+    if (room === 0) throw bodyTooLarge(this.#limits.maxBodyBytes);
+    const n = avail < room ? avail : room;
+    this.#bodyBytes += n;
+    const data = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return { type: 'data', data };
+  }
+
+  #chunked(): DataEvent | EndEvent | typeof NEED_DATA {
+    const buf = this.#buf;
+    const limits = this.#limits;
+    for (;;) {
+      switch (this.#state) {
+        case 'chunk-size': {
+          const nl = buf.indexOf(LF, this.#pos);
+          // RFC 9112 §7.1.1: bounded whether or not the LF has arrived (split-independent).
+          if ((nl === -1 ? buf.length : nl) - this.#pos > MAX_CHUNK_SIZE_DIGITS + 3 + limits.maxChunkExtensionBytes) {
+            throw new ResponseError('chunk-size line too long', 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG');
+          }
+          if (nl === -1) {
+            if (this.#eof) throw this.#incomplete('chunked body');
+            return NEED_DATA;
+          }
+          if (nl === this.#pos || buf[nl - 1] !== CR) throw new ResponseError('bare LF in chunked body', 'ERR_RESPONSE_BARE_LF');
+          const size = parseChunkSizeLine(buf, this.#pos, nl - 1, limits.maxChunkExtensionBytes);
+          this.#pos = nl + 1;
+          if (size === 0) {
+            this.#state = 'trailers';
+            break;
+          }
+          this.#bodyBytes += size;
+          if (this.#bodyBytes > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
+          this.#remaining = size;
+          this.#state = 'chunk-data';
+          break;
+        }
+        case 'chunk-data': {
+          const avail = buf.length - this.#pos;
+          if (avail === 0) {
+            if (this.#eof) throw this.#incomplete('chunked body');
+            return NEED_DATA;
+          }
+          const n = avail < this.#remaining ? avail : this.#remaining;
+          const data = buf.subarray(this.#pos, this.#pos + n);
+          this.#pos += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#state = 'chunk-crlf';
+          return { type: 'data', data };
+        }
+        case 'chunk-crlf': {
+          const avail = buf.length - this.#pos;
+          // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF.
+          if ((avail >= 1 && buf[this.#pos] !== CR) || (avail >= 2 && buf[this.#pos + 1] !== LF)) {
+            throw new ResponseError('chunk data not followed by CRLF', 'ERR_RESPONSE_CHUNK');
+          }
+          if (avail < 2) {
+            if (this.#eof) throw this.#incomplete('chunked body');
+            return NEED_DATA;
+          }
+          this.#pos += 2;
+          this.#state = 'chunk-size';
+          break;
+        }
+        case 'trailers': {
+          const nl = buf.indexOf(LF, this.#pos);
+          if (nl === -1) {
+            if (this.#trailerBytes + buf.length - this.#pos > limits.maxHeaderBytes + 1) {
+              throw tooLarge(`trailer section exceeds ${limits.maxHeaderBytes} bytes`);
+            }
+            if (this.#eof) throw this.#incomplete('trailer section');
+            return NEED_DATA;
+          }
+          const s = this.#pos;
+          if (nl - s > 1) {
+            if (this.#trailerBytes + nl + 1 - s > limits.maxHeaderBytes) throw tooLarge(`trailer section exceeds ${limits.maxHeaderBytes} bytes`);
+            if (this.#trailers.length / 2 >= limits.maxHeaderCount) throw tooLarge(`more than ${limits.maxHeaderCount} trailer fields`);
+          }
+          if (nl === s || buf[nl - 1] !== CR) throw new ResponseError('bare LF in trailers', 'ERR_RESPONSE_BARE_LF');
+          const e = nl - 1;
+          this.#pos = nl + 1;
+          if (s === e) {
+            const trailers = this.#trailers;
+            this.#finishResponse();
+            return trailers.length === 0 ? END_NO_TRAILERS : { type: 'end', trailers };
+          }
+          this.#trailerBytes += nl + 1 - s;
+          // RFC 9112 §7.1.2: trailer fields have the syntax of header fields.
+          const colon = scanFieldLine(buf, s, e);
+          valueBounds(buf, colon + 1, e);
+          this.#trailers.push((buf as Latin1).latin1Slice(s, colon), (buf as Latin1).latin1Slice(BOUNDS[0], BOUNDS[1]));
+          break;
+        }
+        default:
+          throw new Error(`unreachable chunked state ${this.#state}`);
+      }
+    }
+  }
+}
+
+// ---- helpers (pure functions on byte ranges) ------------------------------
+
+function tooLarge(message: string): ResponseError {
+  return new ResponseError(message, 'ERR_RESPONSE_HEAD_TOO_LARGE');
+}
+
+function bodyTooLarge(limit: number): ResponseError {
+  return new ResponseError(`response body exceeds ${limit} bytes`, 'ERR_RESPONSE_BODY_TOO_LARGE');
+}
+
+/** HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), exactly; major 1 only. */
+function parseVersion(buf: Buffer, s: number, e: number): '1.0' | '1.1' {
+  if (
+    e - s < 8 || buf[s] !== 0x48 || buf[s + 1] !== 0x54 || buf[s + 2] !== 0x54 || buf[s + 3] !== 0x50 ||
+    buf[s + 4] !== 0x2f || buf[s + 6] !== 0x2e || !isDigit(buf[s + 5]) || !isDigit(buf[s + 7])
+  ) {
+    throw new ResponseError('invalid status line', 'ERR_RESPONSE_STATUS_LINE');
+  }
+  if (buf[s + 5] !== 0x31) throw new ResponseError('HTTP major version is not 1', 'ERR_RESPONSE_VERSION');
+  return buf[s + 7] === 0x30 ? '1.0' : '1.1';
+}
+
+/**
+ * Validates `field-name ":"` and returns the colon's index. RFC 9112 §5.1: no whitespace
+ * before the colon; §5.2: obs-fold (a line starting with SP/HTAB) is refused, not unfolded.
+ */
+function scanFieldLine(buf: Buffer, s: number, e: number): number {
+  const c0 = buf[s];
+  if (c0 === SP || c0 === HTAB) throw new ResponseError('obsolete line folding', 'ERR_RESPONSE_OBS_FOLD');
+  let i = s;
+  while (i < e && TOKEN[buf[i]] === 1) i++;
+  if (i === s || i === e || buf[i] !== 0x3a) throw new ResponseError('invalid header field name', 'ERR_RESPONSE_HEADER_NAME');
+  return i;
+}
+
+/**
+ * Bounds of the field-value between OWS (RFC 9112 §5.1), validated, left in BOUNDS (read at once):
+ * no allocation per field line.
+ */
+function valueBounds(b: Buffer, s: number, e: number): void {
+  while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
+  while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
+  checkFieldValue(b, s, e);
+  BOUNDS[0] = s;
+  BOUNDS[1] = e;
+}
+const BOUNDS: [number, number] = [0, 0];
+
+/** field-value bytes only (RFC 9110 §5.5): no CR (a bare CR included), LF, NUL or other CTL. */
+function checkFieldValue(b: Buffer, s: number, e: number): void {
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c < 0x20 ? c !== HTAB : c === 0x7f) throw new ResponseError('invalid header field value', 'ERR_RESPONSE_HEADER_VALUE');
+  }
+}
+
+/** One Content-Length value: 1*DIGIT with optional OWS around it (a list element). */
+function parseContentLength(item: string): number {
+  let a = 0;
+  let z = item.length;
+  while (a < z && (item.charCodeAt(a) === SP || item.charCodeAt(a) === HTAB)) a++;
+  while (z > a && (item.charCodeAt(z - 1) === SP || item.charCodeAt(z - 1) === HTAB)) z--;
+  if (z === a || z - a > MAX_CONTENT_LENGTH_DIGITS) throw new ResponseError('invalid Content-Length', 'ERR_RESPONSE_CONTENT_LENGTH');
+  let v = 0;
+  for (let i = a; i < z; i++) {
+    const c = item.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) throw new ResponseError('invalid Content-Length', 'ERR_RESPONSE_CONTENT_LENGTH');
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}
+
+/** Splits a #list value (RFC 9110 §5.6.1): comma-separated, OWS trimmed, empties dropped, lower-cased. */
+function splitList(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    let a = 0;
+    let b = part.length;
+    while (a < b && (part.charCodeAt(a) === SP || part.charCodeAt(a) === HTAB)) a++;
+    while (b > a && (part.charCodeAt(b - 1) === SP || part.charCodeAt(b - 1) === HTAB)) b--;
+    if (b > a) out.push(part.slice(a, b).toLowerCase());
+  }
+  return out;
+}
+
+function equalsLower(buf: Buffer, s: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((buf[s + i] | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+function isTokenString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TOKEN[c] === 0) return false;
+  }
+  return s.length > 0;
+}
+
+/**
+ * chunk-size [ chunk-ext ] (RFC 9112 §7.1.1):
+ *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ * Extensions are validated and ignored; their length is bounded.
+ */
+function parseChunkSizeLine(buf: Buffer, s: number, e: number, maxExtBytes: number): number {
+  let i = s;
+  let size = 0;
+  while (i < e && buf[i] === 0x30) i++; // leading zeros carry no value
+  const digitsStart = i;
+  while (i < e && HEX[buf[i]] !== 255) {
+    size = size * 16 + HEX[buf[i]];
+    i++;
+  }
+  if (i === s) throw new ResponseError('invalid chunk size', 'ERR_RESPONSE_CHUNK');
+  if (i - digitsStart > MAX_CHUNK_SIZE_DIGITS) throw new ResponseError('chunk size overflow', 'ERR_RESPONSE_CHUNK');
+  if (e - i > maxExtBytes) throw new ResponseError('chunk extension too long', 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG');
+  while (i < e) {
+    i = skipWs(buf, i, e);
+    // BWS only precedes a ";": whitespace that ends the line is not in the grammar.
+    if (i === e || buf[i] !== 0x3b) throw new ResponseError('invalid chunk extension', 'ERR_RESPONSE_CHUNK');
+    i = skipWs(buf, i + 1, e);
+    const ns = i;
+    while (i < e && TOKEN[buf[i]] === 1) i++;
+    if (i === ns) throw new ResponseError('invalid chunk extension name', 'ERR_RESPONSE_CHUNK');
+    const afterName = skipWs(buf, i, e);
+    if (afterName < e && buf[afterName] === 0x3d) {
+      i = skipWs(buf, afterName + 1, e);
+      if (i < e && buf[i] === 0x22) i = skipQuotedString(buf, i, e);
+      else {
+        const vs = i;
+        while (i < e && TOKEN[buf[i]] === 1) i++;
+        if (i === vs) throw new ResponseError('invalid chunk extension value', 'ERR_RESPONSE_CHUNK');
+      }
+    } else {
+      i = afterName;
+    }
+  }
+  return size;
+}
+
+function skipWs(buf: Buffer, i: number, e: number): number {
+  while (i < e && (buf[i] === SP || buf[i] === HTAB)) i++;
+  return i;
+}
+
+/** quoted-string (RFC 9110 §5.6.4); returns the index after the closing quote. */
+function skipQuotedString(buf: Buffer, i: number, e: number): number {
+  for (i++; i < e; i++) {
+    const c = buf[i];
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) {
+      i++;
+      if (i >= e || FIELD_VALUE[buf[i]] === 0) break;
+    } else if (FIELD_VALUE[c] === 0) break;
+  }
+  throw new ResponseError('invalid quoted-string in chunk extension', 'ERR_RESPONSE_CHUNK');
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
