@@ -5,7 +5,7 @@
 // every consumer of the request sees (req.header, clientInfo, the fetch adapter, CGI).
 //
 // Owns only tests; it opens servers on 127.0.0.1:0 and closes everything it opens.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,9 @@ import { clientInfo } from '../../src/server/trusted-proxy.js';
 import { toFetchRequest } from '../../src/app/fetch.js';
 import { cgiHandler } from '../../src/handlers/cgi.js';
 import { FIXED_DATE, FIXED_NOW_MS, RawClient, withServer, TEST_TIMEOUT_MS } from './helpers.js';
+import { KEEL_CASES_DIR } from '../wire/conformance-cases.js';
+import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_LINGER_MS, loadSocketCases, runCase, type Delivery } from '../conformance/socket-runner.js';
+import { startKeel, type RunningKeel } from '../cli/keel.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -238,4 +241,30 @@ describe('field count default (issue #12, item 5; docs/limits.md)', () => {
       assert.equal((await c.readToEnd()).toString('latin1'), protocolError(431, 'Request Header Fields Too Large'));
     });
   });
+});
+
+// keel's own cases (test/fixtures/wire/keel/wire-hardening.json, the format of the shared
+// conformance suite) sent by the suite's socket runner to `keel echo` (the built CLI), in every
+// delivery, with the echo app's log checked: the same bytes the parser test replays, end to end.
+describe("keel's own wire cases over sockets against keel echo (issue #12)", () => {
+  const cases = loadSocketCases(KEEL_CASES_DIR);
+  let keel: RunningKeel | undefined;
+  let port = 0;
+  before(async () => {
+    keel = startKeel(['echo', '--port', '0']);
+    port = Number((await keel.waitFor(/keel echo listening on http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
+  });
+  after(async () => keel?.stop());
+  test('the case file is there', () => assert.ok(cases.length >= 20, `${cases.length} cases`));
+  for (const delivery of ['whole', 'bytewise', 'split'] as const satisfies readonly Delivery[]) {
+    test(`every case passes (delivery=${delivery})`, { timeout: 60_000 }, async () => {
+      const opts = { host: '127.0.0.1', port, delivery, timeoutMs: DEFAULT_CASE_TIMEOUT_MS, lingerMs: DEFAULT_LINGER_MS, appLog: true };
+      const failed: string[] = [];
+      for (const c of cases) {
+        const r = await runCase(c, opts);
+        if (!r.isPassed) failed.push(`${r.id}: ${r.reason} {${r.observed}}`);
+      }
+      assert.deepEqual(failed, []);
+    });
+  }
 });
