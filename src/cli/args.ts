@@ -98,8 +98,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 /**
  * Parses `argv` (the arguments after the command name) against `spec`. Throws
- * `UsageError` for an unknown option, a missing value, a value given to a flag,
- * or more positionals than `spec.maxPositionals`.
+ * `UsageError` for an unknown option, a missing or empty value, a value given to a
+ * flag, or more positionals than `spec.maxPositionals`.
  */
 export function parseCommandLine(argv: readonly string[], spec: CommandSpec): ParsedCommandLine {
   const byName = new Map<string, OptionSpec>();
@@ -133,7 +133,9 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
     else if (i < argv.length && !argv[i]!.startsWith('--')) value = argv[i++];
-    if (value === undefined) throw new UsageError(`option ${flag} needs a value (${option.value})`);
+    // An empty value (`--host=`, `--db ""`) is a mistake, never a choice: `--host=` would
+    // otherwise bind every interface and `--db=` open a throwaway SQLite database.
+    if (value === undefined || value === '') throw new UsageError(`option ${flag} needs a value (${option.value})`);
     values.set(option.name, value);
   }
   if (positionals.length > spec.maxPositionals) {
