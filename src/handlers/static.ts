@@ -37,7 +37,7 @@ import { encodePath, normalizePath, splitSegments } from '../wire/path.js';
 import { type ListingEntry, renderListing } from './listing.js';
 import { extensionOf } from './mime.js';
 import { CORS_MAX_AGE_SECONDS, resolveStaticOptions, type StaticOptions } from './static-options.js';
-import { createPathResolver, type Found } from './static-resolve.js';
+import { createPathResolver, isForbiddenError, type Found } from './static-resolve.js';
 import { FileChangedError } from './static-file.js';
 import { createFileSender, StaleResolutionError } from './static-send.js';
 
@@ -247,13 +247,16 @@ export function staticHandler(options: StaticOptions): Handler {
         res.destroy(err);
         return;
       }
-      // Unexpected I/O error before the head: a bare 500 (no message, no stack).
+      // An I/O error before the head: a bare answer (no message, no stack). A file or
+      // directory the server may not read is 403, as a path it may not search is in
+      // resolve (lstat needs no read permission, so EACCES comes from open or readdir);
+      // nginx answers the same. Anything else is unexpected: 500.
       res.headers.delete('Content-Encoding');
       res.headers.delete('ETag');
       res.headers.delete('Last-Modified');
       res.headers.delete('Content-Length');
       res.headers.delete('Content-Range');
-      sender.sendStatus(req, res, 500);
+      sender.sendStatus(req, res, isForbiddenError(err) ? 403 : 500);
     }
   };
 }
