@@ -36,9 +36,9 @@ import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { encodePath, normalizePath, splitSegments } from '../wire/path.js';
 import { type ListingEntry, renderListing } from './listing.js';
 import { extensionOf } from './mime.js';
+import { FileChangedError } from './static-file.js';
 import { CORS_MAX_AGE_SECONDS, resolveStaticOptions, type StaticOptions } from './static-options.js';
 import { createPathResolver, isForbiddenError, type Found } from './static-resolve.js';
-import { FileChangedError } from './static-file.js';
 import { createFileSender, StaleResolutionError } from './static-send.js';
 
 export {
