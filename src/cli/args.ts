@@ -107,8 +107,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 /**
  * Parses `argv` (the arguments after the command name) against `spec`. Throws
- * `UsageError` for an unknown option, a missing value, a value given to a flag,
- * or more positionals than `spec.maxPositionals`.
+ * `UsageError` for an unknown option, a missing or empty value, a value given to a
+ * flag, or more positionals than `spec.maxPositionals`.
  */
 export function parseCommandLine(argv: readonly string[], spec: CommandSpec): ParsedCommandLine {
   const byName = new Map<string, OptionSpec>();
@@ -121,7 +121,10 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
   const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   let i = 0;
-  const store = (option: OptionSpec, value: string): void => {
+  const store = (option: OptionSpec, value: string, flag: string): void => {
+    // An empty value (`--host=`, `--db ""`) is a mistake, never a choice: `--host=` would
+    // otherwise bind every interface and `--db=` open a throwaway SQLite database.
+    if (value === '') throw new UsageError(`option ${flag} needs a value (${option.value})`);
     if (option.repeatable !== true) {
       values.set(option.name, value);
       return;
@@ -158,7 +161,7 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
           values.set(option.name, true);
           continue;
         }
-        store(option, k + 1 < arg.length ? arg.slice(k + 1) : nextValue(flag, option));
+        store(option, k + 1 < arg.length ? arg.slice(k + 1) : nextValue(flag, option), flag);
         break;
       }
       continue;
@@ -172,7 +175,7 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
       values.set(option.name, true);
       continue;
     }
-    store(option, eq !== -1 ? arg.slice(eq + 1) : nextValue(flag, option));
+    store(option, eq !== -1 ? arg.slice(eq + 1) : nextValue(flag, option), flag);
   }
   if (positionals.length > spec.maxPositionals) {
     const extra = positionals[spec.maxPositionals]!;

@@ -56,14 +56,20 @@ function isListenFailure(err: unknown): boolean {
   return syscall === 'listen' || syscall === 'bind';
 }
 
+/** True for a host name that could not be resolved (the `--host` of a listen). */
+function isLookupFailure(err: unknown): boolean {
+  const e = err as SystemErrorFields | null;
+  return e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN' || e?.syscall === 'getaddrinfo';
+}
+
 /**
- * The Server `onError` of every command. A failed listen also reaches the listener's
- * 'error' event, which the server's default reporter prints with its stack; the command
- * reports it already, as one line, so it is dropped here. Anything else is written as
- * the server's default does.
+ * The Server `onError` of every command. A failed listen (or the lookup of its host)
+ * also reaches the listener's 'error' event, which the server's default reporter prints
+ * with its stack; the command reports it already, as one line, so it is dropped here.
+ * Anything else is written as the server's default does.
  */
 export function commandOnError(err: unknown, context: string): void {
-  if (context === 'listener error' && isListenFailure(err)) return;
+  if (context === 'listener error' && (isListenFailure(err) || isLookupFailure(err))) return;
   console.error(`keel: ${context}:`, err);
 }
 
@@ -107,7 +113,7 @@ export function describeFailure(err: unknown): string {
     const where = typeof e.address === 'string' ? hostUrl(e.address, Number(e.port)).replace(/^http:\/\/|\/$/g, '') : `port ${String(e.port)}`;
     return `cannot listen on ${where}: ${SYSTEM_ERRORS[code] ?? e.message}`;
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || e.syscall === 'getaddrinfo') {
+  if (isLookupFailure(e)) {
     return `cannot resolve host ${JSON.stringify(e.hostname ?? '')}`;
   }
   if (typeof e.path === 'string' && SYSTEM_ERRORS[code] !== undefined) return `${e.path}: ${SYSTEM_ERRORS[code]}`;

@@ -17,6 +17,8 @@ import { fetch } from '../../src/client/index.js';
 /** Bound on every spawned case: a command that listens instead of exiting fails here, not hangs. */
 const CASE_TIMEOUT_MS = 20_000;
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** A host name the resolver refuses without asking any DNS server (an empty label), so the case is the same offline. */
+const UNRESOLVABLE_HOST = 'a..b';
 const HIDE_DRIVERS = fileURLToPath(new URL('../db/hide-drivers.mjs', import.meta.url));
 
 let dir: string;
@@ -76,6 +78,9 @@ describe('usage mistakes exit 2 with one line and the usage hint, worded alike b
     rows.push({ name: `${cmd}: a port out of range`, input: [cmd, '-p', '70000'], want: `keel ${cmd}: --port must be a whole number from 0 to 65535, got "70000" ${hint(cmd)}` });
     rows.push({ name: `${cmd}: --port without a value`, input: [cmd, '--port'], want: `keel ${cmd}: option --port needs a value (N) ${hint(cmd)}` });
     rows.push({ name: `${cmd}: a bad --workers`, input: [cmd, '--workers', 'many'], want: `keel ${cmd}: --workers needs a positive whole number or "auto", got "many" ${hint(cmd)}` });
+    // An empty --host once bound every interface ("::"), against the loopback default.
+    rows.push({ name: `${cmd}: an empty --host=`, input: [cmd, '--port', '0', '--host='], want: `keel ${cmd}: option --host needs a value (H) ${hint(cmd)}` });
+    rows.push({ name: `${cmd}: an empty --host ""`, input: [cmd, '--port', '0', '--host', ''], want: `keel ${cmd}: option --host needs a value (H) ${hint(cmd)}` });
   }
   for (const cmd of ['hello', 'echo', 'demo']) {
     rows.push({ name: `${cmd}: a stray argument`, input: [cmd, 'extra'], want: `keel ${cmd}: unexpected argument "extra" ${hint(cmd)}` });
@@ -83,6 +88,8 @@ describe('usage mistakes exit 2 with one line and the usage hint, worded alike b
   rows.push(
     { name: 'serve: two directories', input: ['serve', 'a', 'b'], want: `keel serve: unexpected argument "b" ${hint('serve')}` },
     { name: 'serve: a value given to a flag', input: ['serve', '--gzip=1'], want: `keel serve: option --gzip takes no value ${hint('serve')}` },
+    // An empty --db once opened a throwaway SQLite database (better-sqlite3 treats "" as temporary).
+    { name: 'demo: an empty --db=', input: ['demo', '--port', '0', '--db='], want: `keel demo: option --db needs a value (PATH) ${hint('demo')}` },
     { name: 'demo: a bad --trust-proxy entry', input: ['demo', '--trust-proxy', '10.0.0.0/8,1.2.3.x'], want: `keel demo: --trust-proxy: not an IP address or range: "1.2.3.x" ${hint('demo')}` },
     { name: 'get: a typo of an option', input: ['get', '--hedaer', 'X-A: 1', 'http://127.0.0.1:1/'], want: `keel get: unknown option --hedaer ${hint('get')}` },
     { name: 'get: no URL', input: ['get', '-v'], want: `keel get: a URL is required ${hint('get')}` },
@@ -137,6 +144,23 @@ describe('runtime failures exit 1 with one plain line', () => {
       name: 'get from a port nothing listens on',
       input: () => ['get', `http://127.0.0.1:${closedPort}/`],
       want: () => `keel get: connect failed: connect ECONNREFUSED 127.0.0.1:${closedPort} (ERR_CONNECT)\n`,
+    },
+    {
+      // The listener's lookup error was also printed with its stack before the line.
+      name: 'hello on a host that cannot be resolved',
+      input: () => ['hello', '--port', '0', '--host', UNRESOLVABLE_HOST],
+      want: () => `keel hello: cannot resolve host "${UNRESOLVABLE_HOST}"\n`,
+    },
+    {
+      name: 'serve on a host that cannot be resolved',
+      input: () => ['serve', dir, '--port', '0', '--host', UNRESOLVABLE_HOST],
+      want: () => `keel serve: cannot resolve host "${UNRESOLVABLE_HOST}"\n`,
+    },
+    {
+      // `--workers=2` after `--` once forked two workers serving the current directory.
+      name: 'serve -- --workers=2 names a directory',
+      input: () => ['serve', '--port', '0', '--', '--workers=2'],
+      want: () => 'keel serve: directory not found: --workers=2\n',
     },
     {
       name: 'demo without the SQLite driver installed',
