@@ -232,3 +232,5 @@ export {
 } from './handlers/cgi.js';
 export { DEFAULT_CGI_ENV_ALLOW_LIST, DEFAULT_CGI_PATH, DEFAULT_CGI_SERVER_SOFTWARE } from './handlers/cgi-env.js';
 export { CgiResponseError } from './handlers/cgi-response.js';
+// ERR_FILE_CHANGED: a file changed under a response already started (reaches onError).
+export { FileChangedError } from './handlers/static-file.js';

@@ -101,6 +101,7 @@ const VALUES = [
   'DEFAULT_STABLE_AFTER_MS',
   'DEFAULT_TIMER_RESOLUTION_MS',
   'ExpectationFailedError',
+  'FileChangedError',
   'HeaderTooLargeError',
   'HttpError',
   'LinearRouter',
