@@ -14,6 +14,7 @@ import type { Request, ResponseWriter, Handler } from '../server/handler.js';
 // The wire's own HeaderMap, not a look-alike: a name or value a real socket refuses
 // (a control byte, a char above U+00FF) must fail the same way in memory (issue #14 item 4).
 import { HeaderMap } from '../wire/header-map.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 
 /** What a `MemoryRequest` is made of. */
 export interface MemoryRequestInit {
@@ -372,10 +373,17 @@ export function runFetchRequest(handler: Handler, request: globalThis.Request): 
   return res.response;
 }
 
+/**
+ * A handler failed: as the Connection does, a 500 in the one plain-text error format
+ * (docs/errors.md "Error bodies") with the handler's headers dropped, or, once the head
+ * is out, a body that errors instead of ending.
+ */
 function failed(res: MemoryResponse, err: unknown): void {
   if (!res.headersSent) {
-    res.headers.set('content-type', 'text/plain; charset=utf-8');
+    // The server resets the response; headers meant for the success response must not leak into the 500.
+    for (const name of new Set([...res.headers.entries()].map(([n]) => n))) res.headers.delete(name);
+    res.headers.set('content-type', PLAIN_ERROR_CONTENT_TYPE);
     res.status = 500;
-    res.end('Internal Server Error');
+    res.end(plainErrorBody(500));
   } else res.abort(err);
 }

@@ -1,9 +1,13 @@
 /**
- * Content negotiation on Accept (RFC 9110 §12.5.1), for pages served as HTML or JSON.
+ * The one Accept negotiation (RFC 9110 §12.5.1), for resources served as HTML or JSON.
  *
- * Owns choosing the best of a server's media types for an Accept header,
- * honouring q-values, wildcards and specificity. Must not throw on malformed
- * input: an unparsable range is ignored, like a missing one.
+ * Owns choosing the best of a server's media types for an Accept header, honouring
+ * q-values, wildcards and specificity. Used by the App's error mapping (`sendError`:
+ * HTML or JSON error bodies) and by the demo (through app/index.ts); it lives in app/
+ * because those are its only users (the static handler never negotiates media types;
+ * Accept-Encoding has its own module in handlers/). Must not throw on malformed input:
+ * an unparsable range is ignored, like a missing one. Order of appearance in Accept
+ * carries no preference (only q-values do): ties go to the server's order.
  */
 
 interface MediaRange {

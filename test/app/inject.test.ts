@@ -196,4 +196,16 @@ describe('MemoryResponse', () => {
     }, new Request('http://h/'));
     assert.equal(r2.status, 500);
   });
+
+  // docs/errors.md "Error bodies": the same plain-text 500 as a Connection writes, and the
+  // handler's headers reset as the server resets them (issue #14 item 5).
+  test('a handler that throws before the head gets the documented plain-text 500, its headers dropped', async () => {
+    const r = await runFetchRequest((_req, res) => {
+      res.headers.set('content-length', 99).set('etag', '"v1"').set('content-type', 'image/png');
+      throw new Error('secret detail');
+    }, new Request('http://h/'));
+    assert.equal(r.status, 500);
+    assert.deepEqual([...r.headers], [['content-length', '26'], ['content-type', 'text/plain; charset=utf-8']]);
+    assert.equal(await r.text(), '500 Internal Server Error\n');
+  });
 });

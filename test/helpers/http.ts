@@ -22,27 +22,33 @@ export interface ParsedResponse {
   readonly head: string;
   /** The content: after chunked decoding, or cut at Content-Length, or everything to the close. */
   readonly body: Buffer;
+  /** False when the body is shorter than its framing says (a cut connection). */
+  readonly isComplete: boolean;
   /** The bytes after this response (the next pipelined response), empty when none. */
   readonly rest: Buffer;
   /** Every byte given to parseResponse. */
   readonly raw: Buffer;
 }
 
-/** Decodes a chunked body (RFC 9112 §7.1); returns the content and where the message ended. */
-function dechunk(data: Buffer): { body: Buffer; end: number } {
+/**
+ * Decodes a chunked body (RFC 9112 §7.1): the content, where the message ended, and
+ * whether it was complete (a body cut short before its last chunk is returned as is).
+ */
+function dechunk(data: Buffer): { body: Buffer; end: number; isComplete: boolean } {
   const parts: Buffer[] = [];
   let i = 0;
   for (;;) {
     const eol = data.indexOf('\r\n', i);
-    if (eol < 0) throw new Error('bad chunked body');
+    if (eol < 0) return { body: Buffer.concat(parts), end: data.length, isComplete: false };
     const size = parseInt(data.subarray(i, eol).toString('latin1'), 16);
     if (Number.isNaN(size)) throw new Error(`bad chunk size line ${JSON.stringify(data.subarray(i, eol).toString('latin1'))}`);
     if (size === 0) {
       // Trailer section, then the final CRLF.
       const end = data.indexOf('\r\n\r\n', eol);
-      return { body: Buffer.concat(parts), end: end < 0 ? data.length : end + 4 };
+      return { body: Buffer.concat(parts), end: end < 0 ? data.length : end + 4, isComplete: end >= 0 };
     }
     parts.push(data.subarray(eol + 2, eol + 2 + size));
+    if (eol + 2 + size + 2 > data.length) return { body: Buffer.concat(parts), end: data.length, isComplete: false };
     i = eol + 2 + size + 2;
   }
 }
@@ -71,6 +77,7 @@ export function parseResponse(raw: Buffer, options: { isHead?: boolean } = {}): 
   const hasNoContent = options.isHead === true || status < 200 || status === 204 || status === 304;
   let body: Buffer;
   let rest: Buffer;
+  let isComplete = true;
   if (hasNoContent) {
     body = Buffer.alloc(0);
     rest = after;
@@ -78,13 +85,15 @@ export function parseResponse(raw: Buffer, options: { isHead?: boolean } = {}): 
     const d = dechunk(after);
     body = d.body;
     rest = after.subarray(d.end);
+    isComplete = d.isComplete;
   } else if (headers['content-length'] !== undefined) {
     const n = Number(headers['content-length']);
     body = after.subarray(0, n);
     rest = after.subarray(n);
+    isComplete = body.length === n;
   } else {
     body = after;
     rest = Buffer.alloc(0);
   }
-  return { statusLine, status, headers, headerLines, head, body, rest, raw };
+  return { statusLine, status, headers, headerLines, head, body, isComplete, rest, raw };
 }
