@@ -1,17 +1,13 @@
 // SQLite specifics: the file, its directory, WAL and the busy timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'keel-sqlite-'));
-}
+import { tempDir } from '../helpers/tmp.js';
 
 test('creates the missing directory and the file, in WAL mode with the busy timeout', async () => {
-  const dir = tempDir();
+  const dir = tempDir('sqlite');
   try {
     const file = join(dir, 'a', 'b', 'x.db');
     const db = await openDatabase({ file, busyTimeoutMs: 1234 });
@@ -29,7 +25,7 @@ test('creates the missing directory and the file, in WAL mode with the busy time
 });
 
 test('sqlite:PATH URLs select SQLite at PATH', async () => {
-  const dir = tempDir();
+  const dir = tempDir('sqlite');
   try {
     const file = join(dir, 'u.db');
     const db = await openDatabase({ url: `sqlite:${file}`, file: join(dir, 'ignored.db') });
@@ -42,7 +38,7 @@ test('sqlite:PATH URLs select SQLite at PATH', async () => {
 });
 
 test('data survives closing and reopening the file', async () => {
-  const dir = tempDir();
+  const dir = tempDir('sqlite');
   try {
     const file = join(dir, 'p.db');
     const a = await openDatabase({ file });
@@ -68,7 +64,7 @@ test(':memory: databases are private to their connection', async () => {
 
 test('a write from another process waits for the lock instead of failing', async () => {
   // A child process holds the write lock briefly; our insert must wait (busy_timeout) and succeed.
-  const dir = tempDir();
+  const dir = tempDir('sqlite');
   const { spawn } = await import('node:child_process');
   try {
     const file = join(dir, 'w.db');
