@@ -5,9 +5,11 @@ import { MemoryRequest, MemoryResponse } from '../../src/app/inject.js';
 import { App, type Context } from '../../src/app/index.js';
 import { exchange } from '../helpers/socket.js';
 import { parseResponse } from '../helpers/http.js';
+import { table } from '../helpers/table.js';
 
-describe('prefersHtml (Accept by q-value, RFC 9110 §12.5.1)', () => {
-  const rows = [
+table<string | undefined, boolean>(
+  'prefersHtml (Accept by q-value, RFC 9110 §12.5.1)',
+  [
     { name: 'absent', input: undefined, want: false },
     { name: 'browser', input: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', want: true },
     { name: 'json only', input: 'application/json', want: false },
@@ -21,9 +23,9 @@ describe('prefersHtml (Accept by q-value, RFC 9110 §12.5.1)', () => {
     { name: 'html with q=0.5', input: 'text/html;q=0.5', want: true },
     { name: 'case-insensitive', input: 'TEXT/HTML', want: true },
     { name: 'wildcard only', input: '*/*', want: false },
-  ];
-  for (const r of rows) test(r.name, () => assert.equal(prefersHtml(r.input), r.want));
-});
+  ],
+  prefersHtml,
+);
 
 describe('sendError', () => {
   async function run(err: unknown, accept?: string, dev = false, prepare?: (res: MemoryResponse) => void) {

@@ -1,12 +1,12 @@
 // The one Accept negotiation (RFC 9110 §12.5.1; issue #14 item 5), used by sendError and the demo.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { preferredType } from '../../src/app/negotiate.js';
+import { table } from '../helpers/table.js';
 
 const OFFERED = ['text/html', 'application/json'];
 
-describe('preferredType', () => {
-  const rows = [
+table<string | undefined, string | undefined>(
+  'preferredType',
+  [
     { name: 'missing Accept: first offer', input: undefined, want: 'text/html' },
     { name: 'empty Accept: first offer', input: '', want: 'text/html' },
     { name: 'exact JSON', input: 'application/json', want: 'application/json' },
@@ -24,6 +24,6 @@ describe('preferredType', () => {
     { name: 'params besides q', input: 'application/json;charset=utf-8;q=0.9, text/html;q=0.1', want: 'application/json' },
     // Issue #14 item 5: order of appearance is no preference, the q-value is.
     { name: 'named first at a lower q loses', input: 'text/html;q=0.5, application/json', want: 'application/json' },
-  ];
-  for (const { name, input, want } of rows) test(name, () => assert.equal(preferredType(input, OFFERED), want));
-});
+  ],
+  (accept) => preferredType(accept, OFFERED),
+);

@@ -9,26 +9,24 @@ import type { Handler } from '../../src/server/handler.js';
 import { batchedLineWriter, clfDate, clfLine, escapeLogField, withAccessLog } from '../../src/handlers/access-log.js';
 import { MemoryRequest } from '../../src/app/inject.js';
 import { exchange } from '../helpers/socket.js';
+import { table } from '../helpers/table.js';
 
 const NOW_MS = Date.UTC(2026, 0, 2, 3, 4, 5);
 const DATE = '[02/Jan/2026:03:04:05 +0000]';
 
-describe('clfLine', () => {
-  const rows = [
+table(
+  'clfLine',
+  [
     { name: 'body bytes', input: { method: 'GET', target: '/a?b=1', status: 200, bytes: 12 }, want: `127.0.0.1 - - ${DATE} "GET /a?b=1 HTTP/1.1" 200 12` },
     { name: 'no body is "-"', input: { method: 'GET', target: '/', status: 204, bytes: 0 }, want: `127.0.0.1 - - ${DATE} "GET / HTTP/1.1" 204 -` },
     { name: 'a quote and CRLF in the target cannot forge a field or a line', input: { method: 'GET', target: '/"x\r\nforged', status: 404, bytes: 3 }, want: `127.0.0.1 - - ${DATE} "GET /\\x22x\\x0d\\x0aforged HTTP/1.1" 404 3` },
-  ];
-  for (const { name, input, want } of rows) {
-    test(name, () => {
-      const req = new MemoryRequest({ method: input.method, target: input.target });
-      assert.equal(clfLine(req, input.status, input.bytes, NOW_MS), want);
-    });
-  }
-  test('clfDate is the CLF timestamp in UTC, and escapeLogField leaves printable ASCII alone', () => {
-    assert.equal(clfDate(NOW_MS), DATE);
-    assert.equal(escapeLogField('GET /plain HTTP/1.1'), 'GET /plain HTTP/1.1');
-  });
+  ],
+  (input) => clfLine(new MemoryRequest({ method: input.method, target: input.target }), input.status, input.bytes, NOW_MS),
+);
+
+test('clfDate is the CLF timestamp in UTC, and escapeLogField leaves printable ASCII alone', () => {
+  assert.equal(clfDate(NOW_MS), DATE);
+  assert.equal(escapeLogField('GET /plain HTTP/1.1'), 'GET /plain HTTP/1.1');
 });
 
 describe('withAccessLog over a socket', () => {
