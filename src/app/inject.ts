@@ -3,12 +3,14 @@
  * through any Handler without a socket (Go `httptest`, Fastify `inject`, Hono
  * `app.request`).
  *
- * Owns `MemoryRequest`, `MemoryResponse` and `runFetchRequest`, which turns a WHATWG `Request` into a WHATWG `Response` by
- * way of a Handler. The `Response` resolves as soon as the head is sent, and
- * its body streams what the handler writes (so `write()`/`drain()` backpressure
- * is real: `write()` returns false while the reader has not pulled).
+ * Owns `MemoryRequest`, `MemoryResponse` and `runFetchRequest`, which turns a
+ * WHATWG `Request` into a WHATWG `Response` by way of a Handler. The `Response`
+ * resolves as soon as the head is sent, and its body streams what the handler
+ * writes (so `write()`/`drain()` backpressure is real: `write()` returns false
+ * while the reader has not pulled).
  * Must not: open sockets or import anything from server/ but types; it models
- * the contract, not the wire (no chunked framing, no Connection handling).
+ * the contract, not the wire (no chunked framing, no Connection handling). Its
+ * response headers are the wire's own HeaderMap, so they refuse what a socket refuses.
  */
 import type { Request, ResponseWriter, Handler } from '../server/handler.js';
 // The wire's own HeaderMap, not a look-alike: a name or value a real socket refuses

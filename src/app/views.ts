@@ -2,9 +2,10 @@
  * Views without a template engine: the `html` tagged template.
  *
  * Owns when views escape (the escaper itself is src/wire/html-escape.ts):
- * every interpolated value is escaped unless it is already `SafeHtml` (made by `html` itself or by the explicit `raw()` escape
- * hatch), so nested templates are not escaped twice. A layout is just a function
- * taking content and returning `SafeHtml`.
+ * every interpolated value is escaped unless it is already `SafeHtml` (made by
+ * `html` itself or by the explicit `raw()` escape hatch), so nested templates
+ * are not escaped twice. A layout is just a function taking content and
+ * returning `SafeHtml`.
  * Must not: escape for contexts it cannot see (inside `<script>`, `<style>`, or
  * unquoted attributes, or `javascript:` URLs): put values there only after
  * validating them yourself.
