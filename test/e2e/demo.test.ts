@@ -2,20 +2,16 @@
 // and several instances sharing one database (SQLite file; PostgreSQL when KEEL_TEST_PG_URL is set).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../../src/db/database.js';
 import { startProgram, type Started } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const MAIN = 'src/cli/main.ts';
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'keel-demo-e2e-'));
-}
 
 /** A browser-like visitor: keeps the CSRF cookie, reads the form token. */
 async function visitor(port: number): Promise<{ cookie: string; token: string }> {
@@ -53,7 +49,7 @@ async function runToExit(args: string[]): Promise<{ code: number | null; stdout:
 
 describe('keel demo (process)', () => {
   test('prints each request line as it arrives, and the page and picture are served', async () => {
-    const dir = tempDir();
+    const dir = tempDir('demo-e2e');
     let demo: Started | undefined;
     try {
       demo = await startProgram(MAIN, ['demo', '--port', '0', '--db', join(dir, 'db', 'keel.db')]);
@@ -74,7 +70,7 @@ describe('keel demo (process)', () => {
   });
 
   test('guestbook entries survive a restart', async () => {
-    const dir = tempDir();
+    const dir = tempDir('demo-e2e');
     const db = join(dir, 'keel.db');
     let demo: Started | undefined;
     try {
@@ -105,7 +101,7 @@ describe('keel demo (process)', () => {
   }
 
   test('two instances on one SQLite file write concurrently and lose nothing', async () => {
-    const dir = tempDir();
+    const dir = tempDir('demo-e2e');
     const db = join(dir, 'shared.db');
     const demos: Started[] = [];
     try {

@@ -9,12 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tempDir } from '../helpers/tmp.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 /** Longest wait for a child to start listening (tsx compiles on start). */
@@ -134,7 +134,7 @@ async function get(port: number, headers: string): Promise<{ status: number; jso
 }
 
 test('nginx with docs/nginx/keel.conf balances two keel instances over keep-alive, and X-Forwarded-For is honoured', { skip: NGINX === undefined ? 'nginx is not installed (apt-get install nginx)' : false, timeout: 20_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-nginx-'));
+  const dir = tempDir('nginx');
   const children: ChildProcess[] = [];
   // A timed-out test never reaches `finally`: kill from the abort signal too.
   t.signal.addEventListener('abort', () => children.forEach((c) => c.kill('SIGKILL')), { once: true });
