@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createFetch } from '../../src/client/index.js';
-import { withKeel, withNodeHttp, withScripted } from './helpers.js';
+import { deferred, withKeel, withNodeHttp, withScripted } from './helpers.js';
 
 describe('fetch over keel\'s client', () => {
   test('GET and POST with global Request/Response/Headers', async () => {
@@ -100,6 +100,50 @@ describe('fetch over keel\'s client', () => {
         ac.abort(reason);
         await assert.rejects(p, (e) => e === reason);
         await assert.rejects(fetch('ftp://127.0.0.1/'), TypeError);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
+  test('abort follows the Fetch standard: the promise, and a body already streaming, fail with the signal\'s reason (DOMException AbortError by default), never ClientAbortError', async () => {
+    const sawHang = deferred();
+    await withScripted((conn, head) => {
+      if (head.startsWith('GET /hang')) sawHang.resolve();
+      // Half a body, then silence: the response has arrived, its body is still streaming.
+      else if (head.startsWith('GET /slow')) conn.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello');
+      else if (head.startsWith('GET /cut')) conn.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello');
+    }, async (origin) => {
+      const agent = new Agent();
+      const fetch = createFetch(agent);
+      const isAbortError = (ac: AbortController) => (e: unknown) => e instanceof DOMException && e.name === 'AbortError' && e === ac.signal.reason;
+      try {
+        // Before the head: the promise rejects with the reason abort() made.
+        const ac1 = new AbortController();
+        const p = fetch(`${origin}/hang`, { signal: ac1.signal });
+        await sawHang.promise;
+        ac1.abort();
+        await assert.rejects(p, isAbortError(ac1));
+
+        // After the head: the body stream errors with it.
+        const ac2 = new AbortController();
+        const res = await fetch(`${origin}/slow`, { signal: ac2.signal });
+        const reader = res.body!.getReader();
+        assert.equal(Buffer.from((await reader.read()).value!).toString(), 'hello');
+        ac2.abort();
+        await assert.rejects(reader.read(), isAbortError(ac2));
+
+        // A reason given to abort() is the error, for text() too.
+        const ac3 = new AbortController();
+        const res3 = await fetch(`${origin}/slow`, { signal: ac3.signal });
+        const text = res3.text();
+        const reason = new Error('enough');
+        ac3.abort(reason);
+        await assert.rejects(text, (e) => e === reason);
+
+        // Not an abort: a body cut short errors with TypeError('terminated'), keel's error as the cause.
+        const cut = await fetch(`${origin}/cut`);
+        await assert.rejects(cut.text(), (e: Error) => e instanceof TypeError && e.message === 'terminated' && (e.cause as { code?: string }).code === 'ERR_RESPONSE_INCOMPLETE');
       } finally {
         agent.destroy();
       }
