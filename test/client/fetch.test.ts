@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createFetch } from '../../src/client/index.js';
-import { deferred, withKeel, withNodeHttp, withScripted } from './helpers.js';
+import { deferred, rejection, withKeel, withNodeHttp, withScripted } from './helpers.js';
 
 describe('fetch over keel\'s client', () => {
   test('GET and POST with global Request/Response/Headers', async () => {
@@ -169,6 +169,53 @@ describe('Agent', () => {
         } finally {
           await agent.close();
         }
+      });
+    });
+  });
+  test('maxOrigins bounds the Clients: the least recently used idle one is closed for a new origin, a busy one never', async () => {
+    const release = deferred();
+    await withKeel(async (req, res) => {
+      if (req.target === '/slow') {
+        res.write('part,');
+        await release.promise;
+      }
+      res.end('a');
+    }, async (a) => {
+      await withKeel(async (_req, res) => res.end('b'), async (b) => {
+        await withKeel(async (_req, res) => res.end('c'), async (c) => {
+          assert.throws(() => new Agent({ maxOrigins: 0 }), RangeError);
+          const agent = new Agent({ maxOrigins: 2 });
+          const one = new Agent({ maxOrigins: 1 });
+          try {
+            const text = async (ag: Agent, url: string): Promise<string> => (await ag.request(url)).body.text();
+            assert.equal(await text(agent, `${a}/`), 'a');
+            const clientA = agent.client(a);
+            assert.equal(await text(agent, `${b}/`), 'b');
+            const clientB = agent.client(b);
+            // a used again: b is now the least recently used.
+            assert.equal(await text(agent, `${a}/`), 'a');
+            assert.equal(clientB.connections, 1);
+            assert.equal(await text(agent, `${c}/`), 'c');
+            assert.equal(agent.clientCount, 2);
+            assert.equal(clientB.connections, 0, 'the evicted Client closed its idle connection');
+            assert.equal((await rejection(clientB.request())).code, 'ERR_CLIENT_CLOSED');
+            assert.equal(agent.client(a), clientA, 'the recently used Client was kept');
+            assert.equal(await text(agent, `${b}/`), 'b', 'an evicted origin gets a new Client');
+
+            // A Client whose response is still streaming is busy: kept past the bound.
+            const slow = await one.request(`${a}/slow`);
+            assert.equal(await text(one, `${b}/`), 'b');
+            assert.equal(one.clientCount, 2);
+            release.resolve();
+            assert.equal(await slow.body.text(), 'part,a');
+            // Both idle now: a new origin leaves only itself.
+            assert.equal(await text(one, `${c}/`), 'c');
+            assert.equal(one.clientCount, 1);
+          } finally {
+            release.resolve();
+            await Promise.all([agent.close(), one.close()]);
+          }
+        });
       });
     });
   });
