@@ -115,8 +115,8 @@ async function keelFetch(agent: Agent, input: string | URL | Request, init?: Req
  * backpressure still reaches the socket: nothing is read until the consumer asks).
  *
  * How it fails is the Fetch standard's: once `signal` has aborted, the stream errors with the
- * signal's reason ("abort fetch" step 3: error the response's body with the error; the reason is
- * a DOMException named AbortError unless the caller gave one), not keel's ClientAbortError; any
+ * signal's reason (its "abort fetch" errors the response's body with the abort error; the reason
+ * is a DOMException named AbortError unless the caller gave one), not keel's ClientAbortError; any
  * other failure after the head (a reset, a body cut short, a timeout) errors it with
  * `TypeError('terminated', { cause })`, as undici does, the keel error kept as the cause.
  * Cancelling the stream destroys the body, which closes its connection (connection.ts).
