@@ -20,6 +20,7 @@ export {
 } from './errors.js';
 export {
   type ClientOptions,
+  type AgentOptions,
   type RequestOptions,
   type RequestBody,
   type HeadersInit,
@@ -32,6 +33,7 @@ export {
   DEFAULT_CLIENT_BODY_TIMEOUT_MS,
   DEFAULT_CLIENT_EXPECT_CONTINUE_TIMEOUT_MS,
   DEFAULT_CLIENT_MAX_RETRIES,
+  DEFAULT_AGENT_MAX_ORIGINS,
 } from './options.js';
 export { ResponseError, ResponseClosedError } from '../wire/errors.js';
 export {

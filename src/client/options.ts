@@ -1,7 +1,7 @@
 /**
  * Client options: every bound and timeout of src/client, with its default and the reason for it.
  *
- * Owns `ClientOptions`, `RequestOptions` and the `DEFAULT_*` constants
+ * Owns `ClientOptions`, `AgentOptions`, `RequestOptions` and the `DEFAULT_*` constants
  * (docs/limits.md, "Client", lists them). A timeout of 0 disables it.
  * Must not import server/.
  */
@@ -30,6 +30,23 @@ export const DEFAULT_CLIENT_BODY_TIMEOUT_MS = 300_000;
 export const DEFAULT_CLIENT_EXPECT_CONTINUE_TIMEOUT_MS = 1_000;
 /** Default of `maxRetries`: one resend of an idempotent request whose connection closed before any response byte. */
 export const DEFAULT_CLIENT_MAX_RETRIES = 1;
+
+/**
+ * Default of `maxOrigins`: 100 Clients kept by one Agent, as Go's DefaultTransport keeps idle
+ * connections for at most 100 (MaxIdleConns). Past it the least recently used idle Client is
+ * closed, so an Agent that talks to ever-new origins (a crawler, webhooks) holds bounded state.
+ */
+export const DEFAULT_AGENT_MAX_ORIGINS = 100;
+
+/** Options of `new Agent(options)`: every Client option (passed to each Client) and the Agent's own bound. */
+export interface AgentOptions extends ClientOptions {
+  /**
+   * Most Clients (origins) kept at once. Making one more closes the least recently used Client
+   * with nothing queued or in flight; Clients that are busy are never closed, so the Agent holds
+   * more only while more origins than this have requests in flight at once.
+   */
+  maxOrigins?: number;
+}
 
 /** Options of `new Client(origin, options)` (and of every Client an Agent makes). */
 export interface ClientOptions extends Partial<ResponseParserLimits> {
@@ -105,6 +122,11 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
   if (v === undefined) return fallback;
   if (!(v === Infinity || (Number.isSafeInteger(v) && v >= min))) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
   return v;
+}
+
+/** Validates an Agent's own options (its Clients' are checked by each Client). Throws RangeError on a bad value. */
+export function resolveAgentMaxOrigins(o: AgentOptions): number {
+  return count('maxOrigins', o.maxOrigins, DEFAULT_AGENT_MAX_ORIGINS, 1);
 }
 
 /** Validates options and fills in defaults. Throws RangeError on a bad value. */

@@ -12,6 +12,7 @@ import { CSRF_COOKIE, CSRF_COOKIE_HTTPS, csrfToken, newCsrfNonce } from '../../s
 import { redactedValue } from '../../src/demo/redact.js';
 import { signCookieValue } from '../../src/app/cookies.js';
 import { clientInfo } from '../../src/server/trusted-proxy.js';
+import { Client } from '../../src/client/index.js';
 import { backends, withFresh, type Fresh } from '../db/backends.js';
 import { exchange } from '../helpers/socket.js';
 
@@ -408,11 +409,15 @@ for (const backend of backends) {
         withDemo(
           async (demo) => {
             const server = await demo.app.listen(0, '127.0.0.1');
+            // keel's own client (#17), closed with the server.
+            const client = new Client(`http://127.0.0.1:${server.port}`);
             try {
-              const res = await fetch(`http://127.0.0.1:${server.port}/guestbook`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' } });
-              await res.arrayBuffer();
-              assert.match(res.headers.getSetCookie()[0] ?? '', /^__Host-keel_csrf=[^;]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+              const res = await client.request({ path: '/guestbook', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' } });
+              await res.body.dump();
+              const setCookie = res.rawHeaders.find((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie');
+              assert.match(setCookie ?? '', /^__Host-keel_csrf=[^;]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
             } finally {
+              await client.close();
               await server.close();
             }
           },
