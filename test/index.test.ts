@@ -23,6 +23,7 @@ const VALUES = [
   'CompressionLimiter',
   'ConnectError',
   'Context',
+  'DEFAULT_AGENT_MAX_ORIGINS',
   'DEFAULT_BODY_TIMEOUT_MS',
   'DEFAULT_BROTLI_QUALITY',
   'DEFAULT_BROTLI_WINDOW_BITS',
@@ -163,6 +164,7 @@ const VALUES = [
 
 /** Every type-only export of src/index.ts. */
 const TYPES = [
+  'AgentOptions',
   'AppErrorCode',
   'AppOptions',
   'BodyKind',
