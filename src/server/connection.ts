@@ -28,6 +28,7 @@ import { NEED_DATA, PAUSED, RequestParser, type RequestEvent } from '../wire/par
 import { reasonPhrase } from '../wire/status.js';
 import { dateLine } from './date.js';
 import type { Handler } from './handler.js';
+import { RequestAbortedError, RequestBodyDiscardedError, RequestTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { IncomingRequest, type BodySource, type ConnectionInfo } from './request.js';
 import { OutgoingResponse, type ResponseSink } from './response.js';
@@ -40,32 +41,6 @@ export interface ConnectionHost {
   /** True once the server is shutting down: finish the current exchange, then close. */
   readonly isShuttingDown: boolean;
   connectionClosed(conn: Connection): void;
-}
-
-/** 408 for a request whose head or body did not arrive in time (RFC 9110 §15.5.9). */
-export class RequestTimeoutError extends ProtocolError {
-  constructor(what: string) {
-    super(`${what} timed out`, 'ERR_REQUEST_TIMEOUT', 408);
-  }
-}
-
-/** The client went away while its request was being read. */
-export class RequestAbortedError extends Error {
-  readonly code = 'ERR_REQUEST_ABORTED';
-  constructor() {
-    super('client disconnected');
-  }
-}
-
-/**
- * A body read started after the response ended and the server began dropping the body
- * (or moved on to the next request): the bytes are gone, so the read cannot succeed.
- */
-export class RequestBodyDiscardedError extends Error {
-  readonly code = 'ERR_BODY_DISCARDED';
-  constructor() {
-    super('request body was discarded after the response ended: read it before end()');
-  }
 }
 
 /**
