@@ -94,6 +94,15 @@ export interface ServerOptions extends Partial<ParserLimits> {
   /** TLS: when set, the listener speaks HTTPS through node:tls with these options (key, cert...). */
   tls?: TlsOptions & SecureContextOptions;
   /**
+   * With `tls`: longest time from accept to the end of the TLS handshake; then the socket is
+   * destroyed (node:tls's `handshakeTimeout`, which this replaces: its 120 s default let a
+   * client that stalls mid-handshake hold a socket for two minutes). Default 10 s: a handshake
+   * is one or two round trips; Apache's mod_reqtimeout documents `handshake=5` and warns that a
+   * client checking a revocation list may need longer. 0: no bound of keel's (Node's timer
+   * gets its largest value). Runs on Node's own timer, not on `clock`.
+   */
+  tlsHandshakeTimeoutMs?: number;
+  /**
    * Called with handler errors and connection errors (never sent to clients). Default:
    * console.error. If it throws (or, async, rejects), that is written to console.error and
    * dropped: a failing reporter must not take the process down with the error it reported.
@@ -128,6 +137,7 @@ export interface ResolvedOptions extends ParserLimits {
   timerResolutionMs: number;
   clock: () => number;
   tls: (TlsOptions & SecureContextOptions) | undefined;
+  tlsHandshakeTimeoutMs: number;
   onError: (err: unknown, context: string) => void;
   proxyProtocol: boolean;
   proxyHeaderTimeoutMs: number;
@@ -159,6 +169,8 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Default of `shutdownIdleGraceMs`. */
 export const DEFAULT_SHUTDOWN_IDLE_GRACE_MS = 1_000;
+/** Default of `tlsHandshakeTimeoutMs`. */
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Default of `timerResolutionMs`. */
 export const DEFAULT_TIMER_RESOLUTION_MS = 250;
 
@@ -186,6 +198,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     timerResolutionMs: DEFAULT_TIMER_RESOLUTION_MS,
     clock: Date.now,
     tls: undefined,
+    tlsHandshakeTimeoutMs: DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
     onError: defaultOnError,
     proxyProtocol: false,
     proxyHeaderTimeoutMs: DEFAULT_PROXY_HEADER_TIMEOUT_MS,

@@ -25,6 +25,12 @@ export class Server {
   readonly #connections = new Set<Connection>();
   /** Sockets still sending their PROXY protocol header (not Connections yet). */
   readonly #proxyPending = new Set<Socket>();
+  /**
+   * With TLS, every accepted TCP socket from its accept to its close. Those still in their
+   * handshake are no Connection yet and only this set reaches them: close() destroys them at
+   * its deadline, else listener.close() waits for them (a client stalled mid-handshake).
+   */
+  readonly #tlsSockets = new Set<Socket>();
   #sweep: NodeJS.Timeout | undefined;
   #shuttingDown = false;
   #drained: (() => void) | null = null;
@@ -53,9 +59,7 @@ export class Server {
     const onSocket = (socket: Socket): void => (this.#options.proxyProtocol ? this.#acceptProxied(socket) : this.#accept(socket, secure));
     // allowHalfOpen: a client's FIN must not cut off the responses it is owed (RFC 9112 §9.6);
     // the Connection closes its side itself once they are sent.
-    this.#listener = secure
-      ? tls.createServer({ ...this.#options.tls!, allowHalfOpen: true }).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
-      : net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
+    this.#listener = secure ? this.#tlsListener(onSocket) : net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
     if (this.#options.maxConnections > 0) this.#listener.maxConnections = this.#options.maxConnections;
     this.#listener.on('error', (err) => this.#options.onError(err, 'listener error'));
   }
@@ -124,6 +128,8 @@ export class Server {
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         for (const c of this.#connections) c.destroy();
+        // Handshakes still in progress: listener.close() waits for their sockets too.
+        for (const s of this.#tlsSockets) s.destroy();
         resolve();
       }, deadlineMs);
       timer.unref();
@@ -134,6 +140,30 @@ export class Server {
         clearTimeout(timer);
         this.#stopSweep();
       }));
+  }
+
+  /**
+   * The TLS listener. Half-open sockets are allowed only once the handshake is done: a client
+   * that gives up during the handshake (one that rejects our certificate closes right after
+   * it) sends a FIN, and a half-open socket waiting for the rest of the handshake was never
+   * closed, nor timed out by node:tls, so close() never resolved. Until then, a FIN closes it.
+   */
+  #tlsListener(onSocket: (socket: Socket) => void): tls.Server {
+    const o = this.#options;
+    // setTimeout's largest delay (2^31 - 1 ms): node:tls takes 0 for its 120 s default.
+    const handshakeTimeout = o.tlsHandshakeTimeoutMs > 0 ? o.tlsHandshakeTimeoutMs : 2 ** 31 - 1;
+    const listener = tls.createServer({ ...o.tls!, allowHalfOpen: false, handshakeTimeout });
+    listener.on('connection', (raw: Socket) => {
+      this.#tlsSockets.add(raw);
+      raw.once('close', () => this.#tlsSockets.delete(raw));
+    });
+    listener.on('secureConnection', (socket: tls.TLSSocket) => {
+      socket.allowHalfOpen = true; // read when the FIN arrives ('end'), so it applies from here on
+      onSocket(socket);
+    });
+    // A failed handshake (bad ClientHello, timeout, reset): nothing to answer in HTTP.
+    listener.on('tlsClientError', (_err, socket) => socket.destroy());
+    return listener;
   }
 
   #connectionClosed(conn: Connection): void {
