@@ -28,6 +28,7 @@ import { NEED_DATA, PAUSED, RequestParser, type RequestEvent } from '../wire/par
 import { reasonPhrase } from '../wire/status.js';
 import { dateLine } from './date.js';
 import type { Handler } from './handler.js';
+import type { ResponseHeadCache } from './head-cache.js';
 import { RequestAbortedError, RequestBodyDiscardedError, RequestTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { IncomingRequest, type BodySource, type ConnectionInfo } from './request.js';
@@ -36,8 +37,10 @@ import { transition, type ConnState } from './state.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
-  readonly options: ResolvedOptions;
+  readonly options: Readonly<ResolvedOptions>;
   readonly handler: Handler;
+  /** The server's response head cache, shared by its connections. */
+  readonly heads: ResponseHeadCache;
   /** True once the server is shutting down: finish the current exchange, then close. */
   readonly isShuttingDown: boolean;
   connectionClosed(conn: Connection): void;
@@ -63,7 +66,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   readonly socket: Socket;
   readonly isSecure: boolean;
   readonly #host: ConnectionHost;
-  readonly #opts: ResolvedOptions;
+  readonly #opts: Readonly<ResolvedOptions>;
   readonly #parser: RequestParser;
   #deadlineKind: Deadline = 'none';
   #req: IncomingRequest | null = null;
@@ -308,7 +311,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#bodyWaitStart = -1;
     this.#bodyError = null;
     const req = new IncomingRequest(head, this, this);
-    const res = new OutgoingResponse(this, head.method, head.version);
+    const res = new OutgoingResponse(this, head.method, head.version, this.#host.heads);
     this.#req = req;
     this.#res = res;
     if (head.bodyKind === 'none') {

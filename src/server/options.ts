@@ -178,8 +178,12 @@ function defaultOnError(err: unknown, context: string): void {
   console.error(`keel: ${context}:`, err);
 }
 
-/** Fills in defaults and checks that every number is a non-negative finite number. */
-export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+/**
+ * Fills in defaults and checks that every number is a non-negative finite number. The result
+ * is frozen (issue #14 item 3): the parser and every connection read it for the server's whole
+ * life, so a change after the start would apply to some connections and not others.
+ */
+export function resolveOptions(options: ServerOptions = {}): Readonly<ResolvedOptions> {
   const o: ResolvedOptions = {
     ...DEFAULT_PARSER_LIMITS,
     headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
@@ -213,7 +217,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     (o as unknown as Record<string, unknown>)[key] = value;
   }
   if (o.onError !== defaultOnError) o.onError = guardedReporter(o.onError);
-  return o;
+  // The tls object is node:tls's to read; freezing it too would change what the caller passed.
+  return Object.freeze(o);
 }
 
 /**

@@ -10,6 +10,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { Connection, type ConnectionHost } from './connection.js';
 import type { Handler } from './handler.js';
+import { ResponseHeadCache } from './head-cache.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import type { ConnState } from './state.js';
@@ -18,7 +19,7 @@ import type { ConnState } from './state.js';
 export class Server {
   readonly handler: Handler;
   /** Resolved options: private, so they cannot be changed under live connections. */
-  readonly #options: ResolvedOptions;
+  readonly #options: Readonly<ResolvedOptions>;
   /** What each Connection sees of this server (kept off the public class: issue #13 item 3). */
   readonly #host: ConnectionHost;
   readonly #listener: net.Server;
@@ -49,6 +50,7 @@ export class Server {
     this.#host = {
       options: this.#options,
       handler,
+      heads: new ResponseHeadCache(),
       get isShuttingDown() {
         return server.#shuttingDown;
       },
