@@ -145,8 +145,13 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig {
   return serveConfig(parseCommandLine(argv, SERVE_SPEC));
 }
 
-/** Throws a plain one-line Error unless `dir` is an existing directory (checked at start, not per request). */
-function checkDirectory(dir: string, what: string): void {
+/**
+ * Throws a plain one-line Error unless `dir` is an existing directory this process may
+ * enter (search permission: its files can be opened) and, when `isListed`, list (read
+ * permission). Checked at start, not per request: such a root would otherwise start
+ * and then answer every request with 403.
+ */
+function checkDirectory(dir: string, what: string, isListed: boolean): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
@@ -154,6 +159,14 @@ function checkDirectory(dir: string, what: string): void {
     throw new Error(`${what} not found: ${dir}`);
   }
   if (!stat.isDirectory()) throw new Error(`${what} ${dir} is not a directory`);
+  try {
+    // Tried, not access(2)ed: access checks the real uid, the server runs with the
+    // effective one. Looking up "dir/." needs search permission on dir.
+    fs.statSync(`${dir}/.`);
+    if (isListed) fs.opendirSync(dir).closeSync();
+  } catch {
+    throw new Error(`${what} ${dir} is not readable (permission denied)`);
+  }
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -301,8 +314,9 @@ export const serveCommand: ServingCommand = {
   ...SERVE_SPEC,
   prepare(args) {
     const config = serveConfig(args);
-    checkDirectory(config.dir, 'directory');
-    if (config.cgiDir !== undefined) checkDirectory(config.cgiDir, 'CGI directory');
+    checkDirectory(config.dir, 'directory', config.listing);
+    // The gateway runs scripts by name: it needs to enter the directory, not list it.
+    if (config.cgiDir !== undefined) checkDirectory(config.cgiDir, 'CGI directory', false);
     return async () => {
       const banner: string[] = [];
       const running = await startServe(config, (line) => banner.push(line));

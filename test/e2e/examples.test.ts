@@ -1,13 +1,16 @@
-// The tutorial's examples/, each started as a real process on a free port and checked over real sockets.
+// The tutorial's examples/, each started as a real process on a free port and checked over real sockets
+// (step 6, the clients, runs against step 3's server).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseResponse, rawExchange, startProgram, type Started } from './helpers.js';
+// keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
+import { fetch } from '../../src/client/index.js';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 
@@ -253,4 +256,64 @@ describe('examples/05-guestbook', () => {
       assert.ok((await res.text()).includes(`<li>${want}</li>`));
     });
   }
+});
+
+describe('examples/06-http-client', () => {
+  let server: Started;
+  before(async () => {
+    server = await startProgram('examples/03-keel-hello/server.ts', ['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  /** Runs an example client to its exit; resolves with its exit code and output (stdout as latin1 bytes). */
+  async function runClient(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('latin1').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const [code] = await once(child, 'exit');
+    return { code: code as number | null, stdout, stderr };
+  }
+
+  // Both clients, the raw socket one and keel's Client, print the same status line, fields and page.
+  for (const file of ['examples/06-http-client/raw-client.ts', 'examples/06-http-client/client.ts']) {
+    test(`${file.split('/').pop()} prints the status line, the fields and the page`, async () => {
+      const r = await runClient(file, ['--port', String(server.port), '--path', '/']);
+      assert.equal(r.code, 0, r.stderr);
+      const [head, body] = [r.stdout.slice(0, r.stdout.indexOf('\n\n')), r.stdout.slice(r.stdout.indexOf('\n\n') + 2)];
+      const lines = head.split('\n');
+      assert.equal(lines[0], 'HTTP/1.1 200 OK');
+      const length = lines.find((l) => /^content-length: /i.test(l));
+      assert.ok(length !== undefined);
+      assert.equal(Buffer.byteLength(body, 'latin1'), Number(length.split(': ')[1]));
+      assert.match(body, /<h1>Wow, a keel Server!<\/h1>/);
+    });
+  }
+
+  test('the keel client reuses its connection for the second request', async () => {
+    const r = await runClient('examples/06-http-client/client.ts', ['--port', String(server.port), '--path', '/test.jpg']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^again: 200, \d+ bytes, 1 connection\n$/);
+  });
+
+  test('the raw client: a refused connection is one line on stderr and exit 1', async () => {
+    const r = await runClient('examples/06-http-client/raw-client.ts', ['--port', '1', '--path', '/']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /raw client: .*ECONNREFUSED/);
+  });
+});
+
+test('every example imports keel by its package name, never from src/ (they use the public API only)', () => {
+  const offenders: string[] = [];
+  for (const step of readdirSync('examples', { withFileTypes: true })) {
+    if (!step.isDirectory()) continue;
+    for (const file of readdirSync(join('examples', step.name)).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join('examples', step.name, file), 'utf8');
+      if (/from '(\.\.\/)+(src|dist)\//.test(text)) offenders.push(`${step.name}/${file}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
 });
