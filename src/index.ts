@@ -30,7 +30,7 @@ export {
   DEFAULT_TIMER_RESOLUTION_MS,
 } from './server/options.js';
 export type { ConnState } from './server/state.js';
-export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/connection.js';
+export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/errors.js';
 export { ProxyProtocolError, DEFAULT_MAX_PROXY_HEADER_BYTES, DEFAULT_PROXY_HEADER_TIMEOUT_MS } from './server/proxy-protocol.js';
 export { clientInfo, type ClientInfo, type TrustedProxyOptions } from './server/trusted-proxy.js';
 export {
