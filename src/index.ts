@@ -28,6 +28,7 @@ export {
   DEFAULT_MAX_DISCARD_BYTES,
   DEFAULT_DISCARD_TIMEOUT_MS,
   DEFAULT_TIMER_RESOLUTION_MS,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
 } from './server/options.js';
 export type { ConnState } from './server/state.js';
 export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/errors.js';

@@ -101,6 +101,7 @@ const VALUES = [
   'DEFAULT_SMALL_FILE_BYTES',
   'DEFAULT_STABLE_AFTER_MS',
   'DEFAULT_TIMER_RESOLUTION_MS',
+  'DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS',
   'ExpectationFailedError',
   'FileChangedError',
   'HeaderTooLargeError',
