@@ -23,10 +23,15 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_SHUTDOWN_IDLE_GRACE_MS,
+  DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+  DEFAULT_MAX_DISCARD_BYTES,
+  DEFAULT_DISCARD_TIMEOUT_MS,
   DEFAULT_TIMER_RESOLUTION_MS,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
 } from './server/options.js';
 export type { ConnState } from './server/state.js';
-export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/connection.js';
+export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/errors.js';
 export { ProxyProtocolError, DEFAULT_MAX_PROXY_HEADER_BYTES, DEFAULT_PROXY_HEADER_TIMEOUT_MS } from './server/proxy-protocol.js';
 export { clientInfo, type ClientInfo, type TrustedProxyOptions } from './server/trusted-proxy.js';
 export {
@@ -46,7 +51,7 @@ export {
   type ShutdownHook,
 } from './server/cluster.js';
 
-// The wire layer: the sans-IO parser, its limits and errors, and the status table.
+// The wire layer: the sans-IO request and response parsers, their limits and errors, and the status table.
 export {
   ProtocolError,
   BadRequestError,
@@ -71,9 +76,58 @@ export {
   type DataEvent,
   type EndEvent,
   type ParserEvent,
+  ResponseError,
+  ResponseClosedError,
+  ResponseParser,
+  type ResponseParserLimits,
+  type ResponseHeadEvent,
+  type InformationalEvent,
+  type ResponseParserEvent,
+  type ResponseBodyKind,
+  DEFAULT_RESPONSE_PARSER_LIMITS,
+  DEFAULT_MAX_STATUS_LINE_BYTES,
+  DEFAULT_MAX_RESPONSE_HEADER_BYTES,
+  DEFAULT_MAX_RESPONSE_HEADER_COUNT,
+  DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES,
+  DEFAULT_MAX_RESPONSE_BODY_BYTES,
+  DEFAULT_MAX_INFORMATIONAL_RESPONSES,
   STATUS_REASONS,
   reasonPhrase,
 } from './wire/index.js';
+
+// The client: keel's HTTP/1.1 client on the same wire (docs/client.md). `fetch` is also exported
+// as `keelFetch`, a name that cannot be mistaken for the global one when both are in scope.
+export {
+  Client,
+  Agent,
+  fetch,
+  fetch as keelFetch,
+  createFetch,
+  getDefaultAgent,
+  ClientResponse,
+  ResponseBody,
+  ClientError,
+  ConnectError,
+  SocketError,
+  ClientTimeoutError,
+  ClientAbortError,
+  ClientClosedError,
+  RequestBodyError,
+  type ClientOptions,
+  type AgentOptions,
+  type RequestOptions,
+  type RequestBody,
+  DEFAULT_CLIENT_MAX_CONNECTIONS,
+  DEFAULT_AGENT_MAX_ORIGINS,
+  DEFAULT_CLIENT_PIPELINING,
+  DEFAULT_CLIENT_IDLE_TIMEOUT_MS,
+  DEFAULT_CLIENT_MAX_REQUESTS_PER_CONNECTION,
+  DEFAULT_CLIENT_CONNECT_TIMEOUT_MS,
+  DEFAULT_CLIENT_HEADERS_TIMEOUT_MS,
+  DEFAULT_CLIENT_BODY_TIMEOUT_MS,
+  DEFAULT_CLIENT_EXPECT_CONTINUE_TIMEOUT_MS,
+  DEFAULT_CLIENT_MAX_RETRIES,
+} from './client/index.js';
 
 // The app layer.
 export {
@@ -181,3 +235,5 @@ export {
 } from './handlers/cgi.js';
 export { DEFAULT_CGI_ENV_ALLOW_LIST, DEFAULT_CGI_PATH, DEFAULT_CGI_SERVER_SOFTWARE } from './handlers/cgi-env.js';
 export { CgiResponseError } from './handlers/cgi-response.js';
+// ERR_FILE_CHANGED: a file changed under a response already started (reaches onError).
+export { FileChangedError } from './handlers/static-file.js';

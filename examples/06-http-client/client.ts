@@ -8,9 +8,10 @@
  * one connection, and the second body is streamed, not buffered.
  *
  * Run:  node --import tsx examples/06-http-client/client.ts --port 8080 --path /
+ * (after `npm run build`: it imports keel by its package name, as the other steps)
  */
 import { parseArgs } from 'node:util';
-import { Client } from '../../src/client/index.js';
+import { Client } from 'keel';
 
 const { values } = parseArgs({
   options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, path: { type: 'string', default: '/' } },

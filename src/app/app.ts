@@ -15,6 +15,7 @@ import { compose, type Middleware, type Next } from './compose.js';
 import { Context, type ContextConfig } from './context.js';
 import { HttpError, sendError } from './http-error.js';
 import { normalizePath } from '../wire/path.js';
+import { canonicalPrefix, pathBelowPrefix } from '../wire/mount-prefix.js';
 import { runFetchRequest } from './inject.js';
 import { startServer, type ListenOptions, type RunningServer } from './listen.js';
 import type { FormOptions, JsonOptions, RawOptions } from './body.js';
@@ -59,14 +60,11 @@ function defaultOnError(err: unknown): void {
   if (typeof status !== 'number' || status >= 500) console.error('keel app error:', err);
 }
 
-/** True when `path` is `prefix` or below it (segment boundary). */
-function underPrefix(path: string, prefix: string): boolean {
-  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f || prefix.endsWith('/'));
-}
-
-function normalizePrefix(prefix: string): string {
+/** A use()/route() prefix in the one canonical form (src/wire/mount-prefix.ts): "" is the root. */
+function appPrefix(prefix: string): string {
+  // Written in the router's terms (decoded, like route paths), so not run through normalizePath.
   if (prefix[0] !== '/') throw new TypeError(`prefix must start with "/": ${prefix}`);
-  return prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return canonicalPrefix(prefix);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -173,9 +171,9 @@ export class App<S extends object = Record<string, unknown>> {
   use(...args: [Middleware<Context<any, S>>, ...Middleware<Context<any, S>>[]] | [string, ...Middleware<Context<any, S>>[]]): this {
     let fns = args as Middleware<Context<any, S>>[];
     if (typeof args[0] === 'string') {
-      const prefix = normalizePrefix(args[0]);
+      const prefix = appPrefix(args[0]);
       fns = (args.slice(1) as Middleware<Context<any, S>>[]).map(
-        (fn) => (ctx: Context<any, S>, next: Next) => (underPrefix(ctx.path, prefix) ? fn(ctx, next) : next()),
+        (fn) => (ctx: Context<any, S>, next: Next) => (pathBelowPrefix(ctx.path, prefix) !== undefined ? fn(ctx, next) : next()),
       );
     }
     for (const fn of fns) if (typeof fn !== 'function') throw new TypeError('middleware must be a function');
@@ -194,10 +192,11 @@ export class App<S extends object = Record<string, unknown>> {
    * app.route('/api', api); // GET /api/users
    */
   route(prefix: string, sub: App<any>): this {
-    const p = normalizePrefix(prefix);
+    const p = appPrefix(prefix);
     const mounted: Compiled = (ctx) => {
       const outer = ctx.path;
-      const rest = outer.slice(p === '/' ? 0 : p.length);
+      // The router only sends paths at or below p here.
+      const rest = pathBelowPrefix(outer, p) ?? outer;
       ctx.path = rest === '' ? '/' : rest;
       const restore = (): void => {
         ctx.path = outer;
@@ -213,7 +212,7 @@ export class App<S extends object = Record<string, unknown>> {
       restore();
       return r;
     };
-    if (p === '/') this.#router.add(ANY_METHOD, '/*', mounted);
+    if (p === '') this.#router.add(ANY_METHOD, '/*', mounted);
     else {
       this.#router.add(ANY_METHOD, p, mounted);
       this.#router.add(ANY_METHOD, `${p}/*`, mounted);

@@ -9,6 +9,9 @@
  * the `dev` option is on, or echo request bytes (STYLE.md rule 5).
  */
 import type { Request, ResponseWriter } from '../server/handler.js';
+import { statusText } from '../wire/error-body.js';
+import { escapeHtml } from '../wire/html-escape.js';
+import { preferredType } from './negotiate.js';
 
 /** Stable error codes the app layer produces (documented in docs/app.md). */
 export type AppErrorCode =
@@ -27,24 +30,6 @@ export type AppErrorCode =
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_INTERNAL'
   | 'ERR_HTTP';
-
-/** Reason phrases for the statuses the error mapping can produce (RFC 9110 §15). */
-const REASON: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout',
-  409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
-  413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type',
-  416: 'Range Not Satisfiable', 417: 'Expectation Failed', 421: 'Misdirected Request',
-  422: 'Unprocessable Content', 426: 'Upgrade Required', 428: 'Precondition Required',
-  429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
-  503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
-};
-
-/** The reason phrase of an error status, or a generic one for unlisted codes. */
-export function reasonPhrase(status: number): string {
-  return REASON[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
-}
 
 /** Options of an {@link HttpError}. */
 export interface HttpErrorOptions {
@@ -75,7 +60,7 @@ export class HttpError extends Error {
   readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
-    super(message ?? reasonPhrase(status), options.cause === undefined ? undefined : { cause: options.cause });
+    super(message ?? statusText(status), options.cause === undefined ? undefined : { cause: options.cause });
     if (!Number.isInteger(status) || status < 400 || status > 599) {
       throw new RangeError(`HttpError status must be 400-599, got ${status}`);
     }
@@ -112,7 +97,7 @@ function describe(err: unknown, dev: boolean): ErrorBody {
     return {
       status: err.status,
       code: err.code,
-      message: err.expose || dev ? err.message : reasonPhrase(err.status),
+      message: err.expose || dev ? err.message : statusText(err.status),
       stack: dev ? err.stack : undefined,
       headers: err.headers,
     };
@@ -124,51 +109,37 @@ function describe(err: unknown, dev: boolean): ErrorBody {
   return {
     status,
     code,
-    message: dev && e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : reasonPhrase(status),
+    message: dev && e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : statusText(status),
     stack: dev && e !== null && typeof e === 'object' && typeof e.stack === 'string' ? e.stack : undefined,
     headers: undefined,
   };
 }
 
-/** Escapes text for HTML element content and attribute values. */
-function escapeText(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
-}
+/** What an error body can be, in the server's order of preference: JSON wins ties (API clients). */
+const ERROR_TYPES = ['application/json', 'text/html'] as const;
 
 /**
- * True when the client prefers HTML to JSON (RFC 9110 §12.5.1, simplified: the
- * first of `text/html` / `application/json` named in `Accept` wins, q=0 excluded).
- * Without either, JSON is used: it is the safer default for API clients.
+ * True when the client prefers HTML to JSON by q-value (RFC 9110 §12.5.1, through the
+ * one negotiation, ./negotiate.ts): `text/html;q=0.5, application/json` is JSON. Order
+ * of appearance carries no preference; on a tie, or without either type, JSON is used:
+ * it is the safer default for API clients.
  */
 export function prefersHtml(accept: string | undefined): boolean {
-  if (accept === undefined) return false;
-  const iHtml = acceptIndex(accept, 'text/html');
-  if (iHtml < 0) return false;
-  const iJson = acceptIndex(accept, 'application/json');
-  return iJson < 0 || iHtml < iJson;
-}
-
-function acceptIndex(accept: string, type: string): number {
-  let from = 0;
-  for (;;) {
-    const i = accept.toLowerCase().indexOf(type, from);
-    if (i < 0) return -1;
-    const end = accept.indexOf(',', i);
-    const item = accept.slice(i, end < 0 ? undefined : end);
-    if (!/;\s*q\s*=\s*0(?:\.0{0,3})?\s*(?:;|$)/i.test(item)) return i;
-    from = i + type.length;
-  }
+  return preferredType(accept, ERROR_TYPES) === 'text/html';
 }
 
 /**
  * The one error-to-response mapping: writes `err` as a JSON or HTML error
- * response, chosen by the request's `Accept`. If the head was already sent it can
- * only end the response (the status line is gone).
+ * response, chosen by the request's `Accept`. If the head was already sent the
+ * status line is gone: the response is destroyed (docs/errors.md), so the client
+ * sees a cut-short body, never a complete-looking one.
  */
 export function sendError(req: Request, res: ResponseWriter, err: unknown, options: ErrorMappingOptions = {}): void {
   if (res.finished || res.closed) return;
   if (res.headersSent) {
-    res.end();
+    // Ending here would frame a half-written body as complete (a last chunk, or a
+    // Content-Length "satisfied" by a short body on close). destroy() cuts the connection.
+    res.destroy(err);
     return;
   }
   const d = describe(err, options.dev === true);
@@ -181,9 +152,9 @@ export function sendError(req: Request, res: ResponseWriter, err: unknown, optio
   res.status = d.status;
   if (prefersHtml(req.header('accept'))) {
     h.set('content-type', 'text/html; charset=utf-8');
-    const title = `${d.status} ${escapeText(reasonPhrase(d.status))}`;
-    const stack = d.stack === undefined ? '' : `<pre>${escapeText(d.stack)}</pre>`;
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeText(d.message)}</p>${stack}</body></html>\n`);
+    const title = `${d.status} ${escapeHtml(statusText(d.status))}`;
+    const stack = d.stack === undefined ? '' : `<pre>${escapeHtml(d.stack)}</pre>`;
+    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(d.message)}</p>${stack}</body></html>\n`);
   } else {
     h.set('content-type', 'application/json');
     const body: Record<string, unknown> = { error: { status: d.status, code: d.code, message: d.message } };

@@ -43,5 +43,6 @@ export {
 } from './multipart.js';
 export { parseCookies, serializeCookie, signCookieValue, unsignCookieValue, type CookieOptions, type SameSite } from './cookies.js';
 export { html, raw, layout, escapeHtml, SafeHtml, type HtmlValue, type Layout } from './views.js';
+export { preferredType } from './negotiate.js';
 export { toHandler, serveFetch, toFetchRequest, writeFetchResponse, type FetchHandler, type ToHandlerOptions } from './fetch.js';
 export { DEFAULT_LISTEN_HOST, type ListenOptions, type RunningServer } from './listen.js';

@@ -3,79 +3,20 @@
  * through any Handler without a socket (Go `httptest`, Fastify `inject`, Hono
  * `app.request`).
  *
- * Owns `MemoryRequest`, `MemoryResponse`, `MemoryHeaderMap` and
- * `runFetchRequest`, which turns a WHATWG `Request` into a WHATWG `Response` by
- * way of a Handler. The `Response` resolves as soon as the head is sent, and
- * its body streams what the handler writes (so `write()`/`drain()` backpressure
- * is real: `write()` returns false while the reader has not pulled).
+ * Owns `MemoryRequest`, `MemoryResponse` and `runFetchRequest`, which turns a
+ * WHATWG `Request` into a WHATWG `Response` by way of a Handler. The `Response`
+ * resolves as soon as the head is sent, and its body streams what the handler
+ * writes (so `write()`/`drain()` backpressure is real: `write()` returns false
+ * while the reader has not pulled).
  * Must not: open sockets or import anything from server/ but types; it models
- * the contract, not the wire (no chunked framing, no Connection handling).
+ * the contract, not the wire (no chunked framing, no Connection handling). Its
+ * response headers are the wire's own HeaderMap, so they refuse what a socket refuses.
  */
-import type { HeaderMapLike, Request, ResponseWriter, Handler } from '../server/handler.js';
-
-// RFC 9110 §5.1 field-name token and §5.5 field-value (no CR, LF or NUL).
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_FIELD_VALUE = /[\r\n\0]/;
-
-/** A response header map: case-insensitive names, insertion order kept. */
-export class MemoryHeaderMap implements HeaderMapLike {
-  #names: string[] = [];
-  #values: string[] = [];
-
-  #check(name: string, value: string): void {
-    if (!FIELD_NAME.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
-    if (BAD_FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
-  }
-
-  set(name: string, value: string | number | readonly string[]): this {
-    this.delete(name);
-    if (typeof value === 'object') for (const v of value) this.append(name, v);
-    else this.append(name, value);
-    return this;
-  }
-
-  append(name: string, value: string | number): this {
-    const v = String(value);
-    this.#check(name, v);
-    this.#names.push(name);
-    this.#values.push(v);
-    return this;
-  }
-
-  get(name: string): string | undefined {
-    const all = this.getAll(name);
-    return all.length === 0 ? undefined : all.join(', ');
-  }
-
-  getAll(name: string): string[] {
-    const lower = name.toLowerCase();
-    const out: string[] = [];
-    for (let i = 0; i < this.#names.length; i++) if (this.#names[i]!.toLowerCase() === lower) out.push(this.#values[i]!);
-    return out;
-  }
-
-  has(name: string): boolean {
-    const lower = name.toLowerCase();
-    return this.#names.some((n) => n.toLowerCase() === lower);
-  }
-
-  delete(name: string): boolean {
-    const lower = name.toLowerCase();
-    let found = false;
-    for (let i = this.#names.length - 1; i >= 0; i--) {
-      if (this.#names[i]!.toLowerCase() === lower) {
-        this.#names.splice(i, 1);
-        this.#values.splice(i, 1);
-        found = true;
-      }
-    }
-    return found;
-  }
-
-  *entries(): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.#names.length; i++) yield [this.#names[i]!, this.#values[i]!];
-  }
-}
+import type { Request, ResponseWriter, Handler } from '../server/handler.js';
+// The wire's own HeaderMap, not a look-alike: a name or value a real socket refuses
+// (a control byte, a char above U+00FF) must fail the same way in memory (issue #14 item 4).
+import { HeaderMap } from '../wire/header-map.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 
 /** What a `MemoryRequest` is made of. */
 export interface MemoryRequestInit {
@@ -195,7 +136,8 @@ function isNullBodyStatus(status: number): boolean {
  */
 export class MemoryResponse implements ResponseWriter {
   status = 200;
-  readonly headers = new MemoryHeaderMap();
+  /** The same HeaderMap the server's responses use: same validation, same OWS trimming. */
+  readonly headers = new HeaderMap();
   /** Trailer fields set with setTrailer (not representable in a WHATWG Response). */
   readonly trailers: Array<[string, string]> = [];
   /** The fields of each 103 Early Hints sent with writeEarlyHints, in order (a WHATWG Response has no interim responses). */
@@ -366,7 +308,7 @@ export class MemoryResponse implements ResponseWriter {
 
   writeEarlyHints(fields: Record<string, string | readonly string[]>): void {
     if (this.#headersSent || this.#finished) throw new Error('early hints after the response head');
-    const hints = new MemoryHeaderMap();
+    const hints = new HeaderMap();
     for (const name of Object.keys(fields)) hints.set(name, fields[name]!);
     if (!this.#closed) this.earlyHints.push([...hints.entries()]);
   }
@@ -433,10 +375,17 @@ export function runFetchRequest(handler: Handler, request: globalThis.Request): 
   return res.response;
 }
 
+/**
+ * A handler failed: as the Connection does, a 500 in the one plain-text error format
+ * (docs/errors.md "Error bodies") with the handler's headers dropped, or, once the head
+ * is out, a body that errors instead of ending.
+ */
 function failed(res: MemoryResponse, err: unknown): void {
   if (!res.headersSent) {
-    res.headers.set('content-type', 'text/plain; charset=utf-8');
+    // The server resets the response; headers meant for the success response must not leak into the 500.
+    for (const name of new Set([...res.headers.entries()].map(([n]) => n))) res.headers.delete(name);
+    res.headers.set('content-type', PLAIN_ERROR_CONTENT_TYPE);
     res.status = 500;
-    res.end('Internal Server Error');
+    res.end(plainErrorBody(500));
   } else res.abort(err);
 }

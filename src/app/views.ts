@@ -1,28 +1,21 @@
 /**
  * Views without a template engine: the `html` tagged template.
  *
- * Owns HTML escaping for views: every interpolated value is escaped unless it is
- * already `SafeHtml` (made by `html` itself or by the explicit `raw()` escape
- * hatch), so nested templates are not escaped twice. A layout is just a function
- * taking content and returning `SafeHtml`.
+ * Owns when views escape (the escaper itself is src/wire/html-escape.ts):
+ * every interpolated value is escaped unless it is already `SafeHtml` (made by
+ * `html` itself or by the explicit `raw()` escape hatch), so nested templates
+ * are not escaped twice. A layout is just a function taking content and
+ * returning `SafeHtml`.
  * Must not: escape for contexts it cannot see (inside `<script>`, `<style>`, or
  * unquoted attributes, or `javascript:` URLs): put values there only after
  * validating them yourself.
  */
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-const NEEDS_ESCAPE = /[&<>"'`]/;
-const ESCAPE_ALL = /[&<>"'`]/g;
+// The one escaper lives in wire/ (shared with the static handler's listings, which may
+// not import app/); re-exported here because `escapeHtml` is part of the views API.
+import { escapeHtml } from '../wire/html-escape.js';
 
-/**
- * Escapes text for HTML element content and quoted attribute values.
- *
- * @example
- * escapeHtml('<a href="x">') // '&lt;a href=&quot;x&quot;&gt;'
- */
-export function escapeHtml(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, (c) => ESCAPES[c]!) : text;
-}
+export { escapeHtml };
 
 /** A string known to be safe HTML: interpolated as is by `html`. */
 export class SafeHtml {

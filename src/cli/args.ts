@@ -2,7 +2,8 @@
  * The one argument parser of every `keel` command, and the shape of a command.
  *
  * Owns the command-line grammar (`--name value`, `--name=value`, `-x value`,
- * boolean `--flag`, positionals, `--` ending the options), the strict rules
+ * `-xVALUE`, grouped short flags `-iv`, boolean `--flag`, repeatable options
+ * collected in order, positionals, `--` ending the options), the strict rules
  * (an unknown option, a missing value, a value given to a flag or one
  * positional too many is a `UsageError`), the usage text built from a
  * command's option table, and the values every serving command shares
@@ -23,12 +24,20 @@ export interface OptionSpec {
   readonly value?: string;
   /** One line of help. */
   readonly help: string;
+  /**
+   * Whether the option may be given several times, every value kept in order (a `string[]`,
+   * as `keel get -H 'A: 1' -H 'B: 2'`). Otherwise the last occurrence wins. Needs `value`.
+   */
+  readonly repeatable?: boolean;
 }
 
 /** A `keel` command line, parsed against an option table. */
 export interface ParsedCommandLine {
-  /** Option values by long name: the string given, or `true` for a flag. The last occurrence wins. */
-  readonly values: ReadonlyMap<string, string | true>;
+  /**
+   * Option values by long name: the string given, or `true` for a flag, the last occurrence
+   * winning; for a `repeatable` option, every value given, in order.
+   */
+  readonly values: ReadonlyMap<string, string | true | readonly string[]>;
   /** Arguments that are not options, in order. */
   readonly positionals: readonly string[];
 }
@@ -98,8 +107,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 /**
  * Parses `argv` (the arguments after the command name) against `spec`. Throws
- * `UsageError` for an unknown option, a missing value, a value given to a flag,
- * or more positionals than `spec.maxPositionals`.
+ * `UsageError` for an unknown option, a missing or empty value, a value given to a
+ * flag, or more positionals than `spec.maxPositionals`.
  */
 export function parseCommandLine(argv: readonly string[], spec: CommandSpec): ParsedCommandLine {
   const byName = new Map<string, OptionSpec>();
@@ -108,9 +117,28 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
     if (o.short !== undefined) byName.set(`-${o.short}`, o);
     for (const a of o.aliases ?? []) byName.set(`--${a}`, o);
   }
-  const values = new Map<string, string | true>();
+  const values = new Map<string, string | true | readonly string[]>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   let i = 0;
+  const store = (option: OptionSpec, value: string, flag: string): void => {
+    // An empty value (`--host=`, `--db ""`) is a mistake, never a choice: `--host=` would
+    // otherwise bind every interface and `--db=` open a throwaway SQLite database.
+    if (value === '') throw new UsageError(`option ${flag} needs a value (${option.value})`);
+    if (option.repeatable !== true) {
+      values.set(option.name, value);
+      return;
+    }
+    let list = lists.get(option.name);
+    if (list === undefined) lists.set(option.name, (list = []));
+    list.push(value);
+    values.set(option.name, list);
+  };
+  /** The next argument as the value of `flag`, unless it is a long option (a forgotten value). */
+  const nextValue = (flag: string, option: OptionSpec): string => {
+    if (i < argv.length && !argv[i]!.startsWith('--')) return argv[i++]!;
+    throw new UsageError(`option ${flag} needs a value (${option.value})`);
+  };
   while (i < argv.length) {
     const arg = argv[i++]!;
     if (arg === '--') {
@@ -121,7 +149,24 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
       positionals.push(arg);
       continue;
     }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    if (!arg.startsWith('--')) {
+      // Short options as POSIX getopt reads them (and curl, and node:util parseArgs): `-iv` is
+      // `-i -v`; a letter that takes a value takes the rest of the word (`-XPUT`) or the next argument.
+      for (let k = 1; k < arg.length; k++) {
+        const flag = `-${arg[k]}`;
+        const option = byName.get(flag);
+        // An unknown first letter is most likely a long option typed with one dash: name the word.
+        if (option === undefined) throw new UsageError(k === 1 ? `unknown option ${arg}` : `unknown option ${flag} in ${arg}`);
+        if (option.value === undefined) {
+          values.set(option.name, true);
+          continue;
+        }
+        store(option, k + 1 < arg.length ? arg.slice(k + 1) : nextValue(flag, option), flag);
+        break;
+      }
+      continue;
+    }
+    const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const option = byName.get(flag);
     if (option === undefined) throw new UsageError(`unknown option ${flag}`);
@@ -130,11 +175,7 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
       values.set(option.name, true);
       continue;
     }
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i < argv.length && !argv[i]!.startsWith('--')) value = argv[i++];
-    if (value === undefined) throw new UsageError(`option ${flag} needs a value (${option.value})`);
-    values.set(option.name, value);
+    store(option, eq !== -1 ? arg.slice(eq + 1) : nextValue(flag, option), flag);
   }
   if (positionals.length > spec.maxPositionals) {
     const extra = positionals[spec.maxPositionals]!;
@@ -147,6 +188,12 @@ export function parseCommandLine(argv: readonly string[], spec: CommandSpec): Pa
 export function stringValue(args: ParsedCommandLine, name: string, fallback: string): string {
   const v = args.values.get(name);
   return typeof v === 'string' ? v : fallback;
+}
+
+/** Every value of a `repeatable` option, in the order given ([] when absent). */
+export function listValue(args: ParsedCommandLine, name: string): readonly string[] {
+  const v = args.values.get(name);
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 /** A flag's value: true when given. */
@@ -173,7 +220,7 @@ export function formatUsage(spec: CommandSpec): string {
   const rows = spec.options.map((o) => {
     const names = [...(o.short !== undefined ? [`-${o.short}`] : []), `--${o.name}`, ...(o.aliases ?? []).map((a) => `--${a}`)].join(', ');
     const left = (o.short === undefined ? '    ' : '') + names + (o.value !== undefined ? ` ${o.value}` : '');
-    return [left, o.help] as const;
+    return [left, o.repeatable === true ? `${o.help} (repeatable)` : o.help] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const table = rows.map(([l, h]) => `  ${l.padEnd(width)}${h}`).join('\n');

@@ -6,11 +6,13 @@
  * stopped; a run command does its work and returns an exit code), the helper
  * that serves a bare Handler, and `describeFailure()`, which turns the errors a
  * user can cause (port in use, permission denied, unknown host, missing
- * directory or driver) into one plain line. Must not parse argv (args.ts does)
- * or install signal handlers and exit (main.ts does). Nothing outside cli/
- * imports it.
+ * directory or driver, a server that failed `keel get`) into one plain line.
+ * Must not parse argv (args.ts does) or install signal handlers and exit
+ * (main.ts does). Nothing outside cli/ imports it.
  */
+import { ClientError } from '../client/errors.js';
 import { Server } from '../server/server.js';
+import { ResponseError } from '../wire/errors.js';
 import type { Handler } from '../server/handler.js';
 import type { CommandSpec, ParsedCommandLine } from './args.js';
 
@@ -33,7 +35,7 @@ export interface ServingCommand extends CommandSpec {
   prepare(args: ParsedCommandLine): () => Promise<Started>;
 }
 
-/** A command that runs to completion (a future `keel get`): resolves with the exit code. */
+/** A command that runs to completion (`keel get`): resolves with the exit code. */
 export interface RunCommand extends CommandSpec {
   readonly kind: 'run';
   /** Validates the parsed arguments (throwing `UsageError`) and returns the work to do. */
@@ -54,14 +56,20 @@ function isListenFailure(err: unknown): boolean {
   return syscall === 'listen' || syscall === 'bind';
 }
 
+/** True for a host name that could not be resolved (the `--host` of a listen). */
+function isLookupFailure(err: unknown): boolean {
+  const e = err as SystemErrorFields | null;
+  return e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN' || e?.syscall === 'getaddrinfo';
+}
+
 /**
- * The Server `onError` of every command. A failed listen also reaches the listener's
- * 'error' event, which the server's default reporter prints with its stack; the command
- * reports it already, as one line, so it is dropped here. Anything else is written as
- * the server's default does.
+ * The Server `onError` of every command. A failed listen (or the lookup of its host)
+ * also reaches the listener's 'error' event, which the server's default reporter prints
+ * with its stack; the command reports it already, as one line, so it is dropped here.
+ * Anything else is written as the server's default does.
  */
 export function commandOnError(err: unknown, context: string): void {
-  if (context === 'listener error' && isListenFailure(err)) return;
+  if (context === 'listener error' && (isListenFailure(err) || isLookupFailure(err))) return;
   console.error(`keel: ${context}:`, err);
 }
 
@@ -99,11 +107,13 @@ export function describeFailure(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & SystemErrorFields;
   const code = typeof e.code === 'string' ? e.code : '';
+  // The client's errors (keel get) name their rule: `connect failed: ... (ERR_CONNECT)`, docs/errors.md.
+  if (err instanceof ClientError || err instanceof ResponseError) return `${e.message.split('\n')[0]!} (${code})`;
   if (isListenFailure(e)) {
     const where = typeof e.address === 'string' ? hostUrl(e.address, Number(e.port)).replace(/^http:\/\/|\/$/g, '') : `port ${String(e.port)}`;
     return `cannot listen on ${where}: ${SYSTEM_ERRORS[code] ?? e.message}`;
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || e.syscall === 'getaddrinfo') {
+  if (isLookupFailure(e)) {
     return `cannot resolve host ${JSON.stringify(e.hostname ?? '')}`;
   }
   if (typeof e.path === 'string' && SYSTEM_ERRORS[code] !== undefined) return `${e.path}: ${SYSTEM_ERRORS[code]}`;

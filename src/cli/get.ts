@@ -1,120 +1,97 @@
 /**
  * `keel get URL`: fetch a URL with keel's own client, curl-style.
  *
- * Owns the command's flags, its output and its exit codes: 0 when a response
- * arrived (whatever its status), 1 on a network or protocol error (one plain
- * line on stderr), 2 on a usage error. `-v` prints every byte sent and
- * received, CR and LF made visible as the demo's wire inspector shows them.
- * It drives src/client only; it never starts a server. Nothing imports cli/.
+ * Owns the command's entry in main.ts's table (options, usage), turning its
+ * arguments into one request, and what it prints: the body on stdout (or to
+ * `-o FILE`), the response head first with `-i`, and with `-v` every byte sent
+ * and received on stderr, CR and LF made visible as the demo's wire inspector
+ * shows them. Exit codes are main.ts's: 0 when a response arrived (whatever
+ * its status), 1 on a network or protocol error (one plain line, with the
+ * error's code), 2 on a usage mistake. Must not parse argv itself (args.ts
+ * does) or start a server; it drives src/client only. Nothing imports cli/.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import { Client } from '../client/index.js';
+import { Client, type ClientResponse } from '../client/index.js';
+import { DEBUG_OPTION, HELP_OPTION, UsageError, flagValue, listValue, type OptionSpec, type ParsedCommandLine } from './args.js';
+import type { RunCommand } from './command.js';
 
-const USAGE = `usage: keel get URL [options]
+/** The options of `keel get`, curl's letters where curl has one. */
+const GET_OPTIONS: readonly OptionSpec[] = [
+  { name: 'request', short: 'X', value: 'METHOD', help: 'request method (default GET, or POST with a body)' },
+  { name: 'header', short: 'H', value: "'K: V'", repeatable: true, help: 'add a request field' },
+  { name: 'data', short: 'd', value: 'DATA', help: 'send DATA as the body (form-encoded unless -H sets Content-Type)' },
+  { name: 'data-binary', value: '@FILE|TEXT', help: "send a file's bytes (or the text) as the body, as is" },
+  { name: 'include', short: 'i', help: 'print the response head before the body' },
+  { name: 'verbose', short: 'v', help: 'print every byte sent and received on stderr, CR and LF shown as \\r \\n' },
+  { name: 'output', short: 'o', value: 'FILE', help: 'write the body to FILE instead of stdout' },
+  { name: 'http1.0', help: 'send an HTTP/1.0 request' },
+  { name: 'insecure', short: 'k', help: "do not verify the server's certificate (self-signed test servers only)" },
+  DEBUG_OPTION,
+  HELP_OPTION,
+];
 
-  -X, --request METHOD     request method (default GET, or POST with a body)
-  -H, --header 'K: V'      add a request field (repeatable)
-  -d, --data DATA          send DATA as the body (form-encoded unless -H sets Content-Type)
-      --data-binary @FILE  send a file's bytes as the body (or the literal text after it)
-  -i, --include            print the response head before the body
-  -v, --verbose            print every byte sent and received (stderr), CR and LF shown as \\r \\n
-  -o, --output FILE        write the body to FILE instead of stdout
-      --http1.0            send an HTTP/1.0 request
-  -k, --insecure           do not verify the server's certificate (self-signed test servers)
-  -h, --help               this text
-
-exit codes: 0 a response arrived (any status), 1 network or protocol error, 2 usage error
-`;
-
-/** Where the command writes; tests pass their own. */
-export interface GetIo {
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-}
-
-class UsageError extends Error {}
-
+/** What one `keel get` does, from its arguments. */
 interface GetConfig {
-  url: URL;
-  method: string;
-  headers: Array<[string, string]>;
-  body: Buffer | null;
-  include: boolean;
-  verbose: boolean;
-  output: string | undefined;
-  http10: boolean;
-  insecure: boolean;
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body: Buffer | null;
+  readonly include: boolean;
+  readonly verbose: boolean;
+  readonly output: string | undefined;
+  readonly http10: boolean;
+  readonly insecure: boolean;
 }
 
-function parseGetArgs(argv: string[]): GetConfig | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        request: { type: 'string', short: 'X' },
-        header: { type: 'string', short: 'H', multiple: true },
-        data: { type: 'string', short: 'd' },
-        'data-binary': { type: 'string' },
-        include: { type: 'boolean', short: 'i' },
-        verbose: { type: 'boolean', short: 'v' },
-        output: { type: 'string', short: 'o' },
-        'http1.0': { type: 'boolean' },
-        insecure: { type: 'boolean', short: 'k' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (v.help) return 'help';
-  if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'a URL is required' : 'only one URL');
+/**
+ * Turns parsed arguments into a request. Throws `UsageError` for a mistake on the command line;
+ * a `--data-binary @FILE` that cannot be read throws the file system's error (a runtime failure).
+ * Field names and values are checked by the client when the request is built.
+ */
+function getConfig(args: ParsedCommandLine): GetConfig {
+  const given = args.positionals[0];
+  if (given === undefined) throw new UsageError('a URL is required');
   let url: URL;
   try {
-    url = new URL(parsed.positionals[0]);
+    url = new URL(given);
   } catch {
-    throw new UsageError(`not a URL: ${parsed.positionals[0]}`);
+    throw new UsageError(`not a URL: ${JSON.stringify(given)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`unsupported scheme ${url.protocol} (http: or https:)`);
   const headers: Array<[string, string]> = [];
-  for (const h of v.header ?? []) {
+  for (const h of listValue(args, 'header')) {
     const colon = h.indexOf(':');
     if (colon <= 0) throw new UsageError(`a header is 'Name: value', got ${JSON.stringify(h)}`);
     headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
   }
-  if (v.data !== undefined && v['data-binary'] !== undefined) throw new UsageError('-d and --data-binary are exclusive');
-  let body: Buffer | null = null;
+  const data = args.values.get('data');
+  const dataBinary = args.values.get('data-binary');
+  if (typeof data === 'string' && typeof dataBinary === 'string') throw new UsageError('-d and --data-binary are exclusive');
   const has = (name: string): boolean => headers.some(([k]) => k.toLowerCase() === name);
-  if (v.data !== undefined) {
-    body = Buffer.from(v.data, 'utf8');
+  let body: Buffer | null = null;
+  if (typeof data === 'string') {
+    body = Buffer.from(data, 'utf8');
     // As curl: -d is a form body unless told otherwise.
     if (!has('content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
-  } else if (v['data-binary'] !== undefined) {
-    const d = v['data-binary'];
-    try {
-      body = d.startsWith('@') ? readFileSync(d.slice(1)) : Buffer.from(d, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${d.slice(1)}: ${(err as Error).message}`);
-    }
+  } else if (typeof dataBinary === 'string') {
+    body = dataBinary.startsWith('@') ? readFileSync(dataBinary.slice(1)) : Buffer.from(dataBinary, 'utf8');
   }
   if (!has('user-agent')) headers.push(['User-Agent', 'keel-get']);
   if (!has('accept')) headers.push(['Accept', '*/*']);
+  const method = args.values.get('request');
+  const output = args.values.get('output');
   return {
     url,
-    method: v.request ?? (body === null ? 'GET' : 'POST'),
+    method: typeof method === 'string' ? method : body === null ? 'GET' : 'POST',
     headers,
     body,
-    include: v.include === true,
-    verbose: v.verbose === true,
-    output: v.output,
-    http10: v['http1.0'] === true,
-    insecure: v.insecure === true,
+    include: flagValue(args, 'include'),
+    verbose: flagValue(args, 'verbose'),
+    output: typeof output === 'string' ? output : undefined,
+    http10: flagValue(args, 'http1.0'),
+    insecure: flagValue(args, 'insecure'),
   };
 }
 
@@ -153,58 +130,80 @@ export class WireFormatter {
   }
 }
 
-/** Runs `keel get` with `argv` (after "get"); resolves with the exit code. */
-export async function runGet(argv: string[], io: GetIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  let config: GetConfig | 'help';
-  try {
-    config = parseGetArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`keel get: ${err.message}\n${USAGE}`);
-    return 2;
+/** `-v`: both directions of the wire on one stream, each run of bytes on lines of its own. */
+class WireTrace {
+  readonly #sent = new WireFormatter('> ');
+  readonly #received = new WireFormatter('< ');
+  #last: WireFormatter | null = null;
+  constructor(readonly out: Writable) {}
+
+  write(direction: 'sent' | 'received', bytes: Buffer): void {
+    const f = direction === 'sent' ? this.#sent : this.#received;
+    if (this.#last !== null && this.#last !== f) this.out.write(this.#last.finish());
+    this.#last = f;
+    this.out.write(f.format(bytes));
   }
-  if (config === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
+
+  /** Ends the open line, if any (before an error line or the end). */
+  finish(): void {
+    if (this.#last !== null) this.out.write(this.#last.finish());
   }
-  const sent = new WireFormatter('> ');
-  const received = new WireFormatter('< ');
-  let last: WireFormatter | null = null;
+}
+
+/** The response head as it came, for `-i` (the wire's CRLFs kept). */
+function formatHead(res: ClientResponse): Buffer {
+  let head = `HTTP/${res.version} ${res.status}${res.reason === '' ? '' : ` ${res.reason}`}\r\n`;
+  for (let i = 0; i < res.rawHeaders.length; i += 2) head += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+/**
+ * Sends the request and prints the answer; resolves 0 once the body is written. A network or
+ * protocol error rejects (main.ts prints it as one line); a request the client refuses to build
+ * (a bad method, a field with CR/LF, framing fields that contradict the body) is a `UsageError`.
+ */
+async function fetchAndPrint(config: GetConfig): Promise<number> {
+  const trace = config.verbose ? new WireTrace(process.stderr) : undefined;
   const client = new Client(config.url.origin, {
     httpVersion: config.http10 ? '1.0' : '1.1',
     tls: config.insecure ? { rejectUnauthorized: false } : {},
     maxConnections: 1,
-    onWire: config.verbose
-      ? (direction, bytes) => {
-          const f = direction === 'sent' ? sent : received;
-          if (last !== null && last !== f) io.stderr.write(last.finish());
-          last = f;
-          io.stderr.write(f.format(bytes));
-        }
-      : undefined,
+    onWire: trace === undefined ? undefined : (direction, bytes) => trace.write(direction, bytes),
   });
   try {
-    const res = await client.request({
-      method: config.method,
-      path: `${config.url.pathname}${config.url.search}`,
-      headers: config.headers,
-      body: config.body,
-    });
-    if (config.include) {
-      let head = `HTTP/${res.version} ${res.status}${res.reason === '' ? '' : ` ${res.reason}`}\r\n`;
-      for (let i = 0; i < res.rawHeaders.length; i += 2) head += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
-      io.stdout.write(Buffer.from(`${head}\r\n`, 'latin1'));
+    let pending: Promise<ClientResponse>;
+    try {
+      pending = client.request({ method: config.method, path: `${config.url.pathname}${config.url.search}`, headers: config.headers, body: config.body });
+    } catch (err) {
+      if (err instanceof TypeError) throw new UsageError(err.message);
+      throw err;
     }
-    const out = config.output === undefined ? io.stdout : createWriteStream(config.output);
+    const res = await pending;
+    // End the trace's open line before the body goes to stdout, so a terminal showing both
+    // streams does not glue the body to the last traced bytes.
+    trace?.finish();
+    if (config.include) process.stdout.write(formatHead(res));
+    const out = config.output === undefined ? process.stdout : createWriteStream(config.output);
     await pipeline(res.body, out, { end: config.output !== undefined });
-    if (last !== null) io.stderr.write((last as WireFormatter).finish());
     return 0;
-  } catch (err) {
-    if (last !== null) io.stderr.write((last as WireFormatter).finish());
-    const e = err as Error & { code?: string };
-    io.stderr.write(`keel get: ${e.message}${e.code === undefined ? '' : ` (${e.code})`}\n`);
-    return 1;
   } finally {
+    trace?.finish();
     client.destroy();
   }
 }
+
+/** `keel get URL [options]`. */
+export const getCommand: RunCommand = {
+  kind: 'run',
+  name: 'get',
+  synopsis: 'URL [options]',
+  summary: "fetch a URL with keel's own client (-v shows the bytes)",
+  description: 'Sends one request with keel\'s HTTP/1.1 client and writes the response body to stdout.',
+  options: GET_OPTIONS,
+  maxPositionals: 1,
+  epilog: 'exit codes: 0 a response arrived (any status), 1 network or protocol error, 2 usage mistake',
+  prepare(args) {
+    const config = getConfig(args);
+    return () => fetchAndPrint(config);
+  },
+};

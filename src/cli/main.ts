@@ -17,12 +17,13 @@ import { UsageError, WORKERS_OPTION, formatUsage, parseCommandLine, wantsHelp } 
 import { describeFailure, type Command, type ServingCommand, type Started } from './command.js';
 import { demoCommand } from './demo.js';
 import { echoCommand } from './echo.js';
+import { getCommand } from './get.js';
 import { helloCommand } from './hello.js';
 import { serveCommand } from './serve.js';
 import { runWorkers, takeWorkersFlag } from './workers.js';
 
 /** Every command, in the order `keel --help` lists them. */
-const COMMANDS: ReadonlyMap<string, Command> = new Map([helloCommand, echoCommand, serveCommand, demoCommand].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map([helloCommand, echoCommand, serveCommand, demoCommand, getCommand].map((c) => [c.name, c]));
 
 /** Exit code of a usage mistake (the convention of BSD sysexits' EX_USAGE users and Python's argparse). */
 const EXIT_USAGE = 2;
@@ -123,6 +124,11 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   try {
     const parsed = parseCommandLine(args, command);
     debug = parsed.values.get('debug') === true;
+    // -h inside a group of short flags (`keel get -vh URL`), which wantsHelp() does not look into.
+    if (parsed.values.get('help') === true) {
+      process.stdout.write(formatUsage(command));
+      return 0;
+    }
     if (command.kind === 'run') return await command.prepare(parsed)();
     const start = command.prepare(parsed);
     if (workers > 1) {

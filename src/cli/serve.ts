@@ -2,8 +2,8 @@
  * `keel serve`: serve a directory over HTTP, the SimpleHTTPServer people want (issue #5).
  *
  * Owns the command line of `keel serve` (flags, defaults, usage text), composing the
- * static handler with an optional CGI mount, the startup line and the Common Log
- * Format access log. It must not implement any HTTP itself: files are the static
+ * static handler with an optional CGI mount, the startup line, and turning on the
+ * Common Log Format access log (which lives in handlers/access-log.ts). It must not implement any HTTP itself: files are the static
  * handler's job, scripts the CGI gateway's, the wire the server's.
  *
  * Defaults differ from `python -m http.server` on purpose in one place: Python binds
@@ -14,11 +14,12 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Handler, Request, ResponseWriter } from '../server/handler.js';
+import type { Handler } from '../server/handler.js';
 import { Server } from '../server/server.js';
 import { cgiHandler } from '../handlers/cgi.js';
 import { type DotfilesPolicy, staticHandler } from '../handlers/static.js';
 import { normalizePath } from '../wire/path.js';
+import { batchedLineWriter, withAccessLog } from '../handlers/access-log.js';
 import {
   DEBUG_OPTION,
   HELP_OPTION,
@@ -145,8 +146,13 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig {
   return serveConfig(parseCommandLine(argv, SERVE_SPEC));
 }
 
-/** Throws a plain one-line Error unless `dir` is an existing directory (checked at start, not per request). */
-function checkDirectory(dir: string, what: string): void {
+/**
+ * Throws a plain one-line Error unless `dir` is an existing directory this process may
+ * enter (search permission: its files can be opened) and, when `isListed`, list (read
+ * permission). Checked at start, not per request: such a root would otherwise start
+ * and then answer every request with 403.
+ */
+function checkDirectory(dir: string, what: string, isListed: boolean): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
@@ -154,99 +160,18 @@ function checkDirectory(dir: string, what: string): void {
     throw new Error(`${what} not found: ${dir}`);
   }
   if (!stat.isDirectory()) throw new Error(`${what} ${dir} is not a directory`);
+  try {
+    // Tried, not access(2)ed: access checks the real uid, the server runs with the
+    // effective one. Looking up "dir/." needs search permission on dir.
+    fs.statSync(`${dir}/.`);
+    if (isListed) fs.opendirSync(dir).closeSync();
+  } catch {
+    throw new Error(`${what} ${dir} is not readable (permission denied)`);
+  }
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : String(n);
-}
-
-const MS_PER_SECOND = 1000;
-let lastClfSecond = NaN;
-let lastClfDate = '';
-
-/** The CLF timestamp `[10/Oct/2000:13:55:36 +0000]`, in UTC (formatted once per second). */
-export function clfDate(ms: number): string {
-  const second = Math.floor(ms / MS_PER_SECOND);
-  if (second === lastClfSecond) return lastClfDate;
-  const d = new Date(second * MS_PER_SECOND);
-  lastClfSecond = second;
-  lastClfDate =
-    `[${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000]`;
-  return lastClfDate;
-}
-
-/**
- * A line writer that batches: lines logged in one turn of the event loop leave in one
- * write() (one system call instead of one per request under load), flushed on the
- * next turn and at exit, so a line is never held back longer than that.
- */
-export function batchedLineWriter(stream: NodeJS.WritableStream): (line: string) => void {
-  let pending: string[] = [];
-  let isScheduled = false;
-  const flush = (): void => {
-    isScheduled = false;
-    if (pending.length === 0) return;
-    const text = pending.join('\n') + '\n';
-    pending = [];
-    stream.write(text);
-  };
-  process.on('exit', flush);
-  return (line) => {
-    pending.push(line);
-    if (!isScheduled) {
-      isScheduled = true;
-      setImmediate(flush);
-    }
-  };
-}
-
-/**
- * Escapes a request line for a log: `"`, `\` and bytes outside printable ASCII become
- * `\xHH` (as nginx does), so a crafted target cannot forge log lines or fields.
- */
-export function escapeLogField(text: string): string {
-  return text.replace(/[^\x20-\x7e]|["\\]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
-}
-
-/**
- * One Common Log Format line: `host ident authuser [date] "request-line" status bytes`.
- * `bytes` is the body size sent; 0 is written as "-", as CLF wants.
- */
-export function clfLine(req: Request, status: number, bytes: number, nowMs: number): string {
-  const requestLine = escapeLogField(`${req.method} ${req.target} HTTP/${req.version}`);
-  return `${req.remoteAddress} - - ${clfDate(nowMs)} "${requestLine}" ${status} ${bytes > 0 ? bytes : '-'}`;
-}
-
-function byteLength(chunk: string | Uint8Array | undefined): number {
-  if (chunk === undefined) return 0;
-  return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-}
-
-/**
- * Wraps a handler so each response is logged as one CLF line when it completes (or the
- * connection drops): body bytes are counted by wrapping `write()`/`end()`.
- */
-export function withAccessLog(handler: Handler, log: (line: string) => void, clock: () => number = Date.now): Handler {
-  return (req: Request, res: ResponseWriter) => {
-    let bytes = 0;
-    const write = res.write.bind(res);
-    const end = res.end.bind(res);
-    res.write = (chunk) => {
-      bytes += byteLength(chunk);
-      return write(chunk);
-    };
-    res.end = (chunk) => {
-      bytes += byteLength(chunk);
-      end(chunk);
-    };
-    // HEAD and 304 carry no body whatever the handler passed (RFC 9110 §9.3.2, §15.4.5).
-    res.onClose(() => log(clfLine(req, res.status, req.method === 'HEAD' || res.status === 304 ? 0 : bytes, clock())));
-    return handler(req, res);
-  };
-}
+// The access log moved to src/handlers/access-log.ts (#14 item 6); re-exported for existing importers.
+export { batchedLineWriter, clfDate, clfLine, escapeLogField, withAccessLog } from '../handlers/access-log.js';
 
 /** Builds the handler of a `keel serve` configuration: static files, plus CGI under its prefix. */
 export function buildServeHandler(config: ServeConfig, cgiLog?: (line: string) => void): Handler {
@@ -301,8 +226,9 @@ export const serveCommand: ServingCommand = {
   ...SERVE_SPEC,
   prepare(args) {
     const config = serveConfig(args);
-    checkDirectory(config.dir, 'directory');
-    if (config.cgiDir !== undefined) checkDirectory(config.cgiDir, 'CGI directory');
+    checkDirectory(config.dir, 'directory', config.listing);
+    // The gateway runs scripts by name: it needs to enter the directory, not list it.
+    if (config.cgiDir !== undefined) checkDirectory(config.cgiDir, 'CGI directory', false);
     return async () => {
       const banner: string[] = [];
       const running = await startServe(config, (line) => banner.push(line));

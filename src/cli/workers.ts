@@ -19,14 +19,20 @@ export interface WorkersFlag {
 export type StopFn = (deadlineMs: number) => Promise<unknown>;
 
 /**
- * Removes `--workers N`, `--workers=N` or `--workers auto` from argv. Throws on a
- * value that is not a positive whole number or "auto".
+ * Removes `--workers N`, `--workers=N` or `--workers auto` from argv (not after `--`).
+ * Throws on a value that is not a positive whole number or "auto".
  */
 export function takeWorkersFlag(argv: readonly string[]): WorkersFlag {
   const out: string[] = [];
   let value: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === '--') {
+      // Everything after `--` is an argument, not an option (args.ts): `serve -- --workers=2`
+      // names a directory.
+      out.push(...argv.slice(i));
+      break;
+    }
     if (a === '--workers') {
       value = argv[i + 1] ?? '';
       i++;

@@ -70,6 +70,13 @@ export class Client implements ConnectionOwner {
     return this.#queue.length;
   }
 
+  /** Requests written and not yet fully answered (a response whose body is still arriving counts). */
+  get inflight(): number {
+    let n = 0;
+    for (const conn of this.#conns) n += conn.inflight;
+    return n;
+  }
+
   /**
    * Sends a request; resolves with the response once its head has arrived (the body streams
    * after). Rejects with a ClientError (ERR_CONNECT, ERR_*_TIMEOUT, ERR_ABORTED, ERR_SOCKET...)

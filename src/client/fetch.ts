@@ -5,14 +5,15 @@
  * onto a global `Response` (the classes come from the global scope, as in
  * Node 20): redirects (`follow` up to 20, `manual`, `error`, with the method
  * and credential rules of the Fetch standard), `signal`, and the error shape
- * (`TypeError('fetch failed', { cause })`, or the signal's reason on abort).
+ * (`TypeError('fetch failed', { cause })`, or the signal's reason on abort,
+ * for the promise and for a body already streaming: the Fetch standard's
+ * "abort fetch"; keel's own `ClientAbortError` never reaches a fetch caller).
  * No Content-Encoding is decoded and no Accept-Encoding is sent, so no server
  * should compress. No cookies, caches or CORS: this is a server-side fetch.
  * Must not import server/.
  */
-import { Readable } from 'node:stream';
 import { Agent } from './agent.js';
-import type { ClientResponse } from './response.js';
+import type { ClientResponse, ResponseBody } from './response.js';
 
 /** Redirects followed before `fetch` fails (the Fetch standard's limit). */
 export const MAX_REDIRECTS = 20;
@@ -92,12 +93,50 @@ async function keelFetch(agent: Agent, input: string | URL | Request, init?: Req
     const raw = res.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) responseHeaders.append(raw[i], raw[i + 1]);
     const hasNullBody = method === 'HEAD' || NULL_BODY.has(res.status);
-    if (hasNullBody) await res.body.dump();
-    const stream = hasNullBody ? null : (Readable.toWeb(res.body) as unknown as ReadableStream<Uint8Array>);
+    if (hasNullBody) {
+      try {
+        await res.body.dump();
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        throw new TypeError('fetch failed', { cause: err });
+      }
+    }
+    const stream = hasNullBody ? null : webBody(res.body, signal);
     const response = new Response(stream, { status: res.status, statusText: res.reason, headers: responseHeaders });
     // Response's url and redirected are read-only getters on the prototype; a constructed one has ''.
     Object.defineProperty(response, 'url', { value: url.href });
     Object.defineProperty(response, 'redirected', { value: redirected });
     return response;
   }
+}
+
+/**
+ * A response body as a web ReadableStream, pulled from the Node stream one chunk at a time (so
+ * backpressure still reaches the socket: nothing is read until the consumer asks).
+ *
+ * How it fails is the Fetch standard's: once `signal` has aborted, the stream errors with the
+ * signal's reason (its "abort fetch" errors the response's body with the abort error; the reason
+ * is a DOMException named AbortError unless the caller gave one), not keel's ClientAbortError; any
+ * other failure after the head (a reset, a body cut short, a timeout) errors it with
+ * `TypeError('terminated', { cause })`, as undici does, the keel error kept as the cause.
+ * Cancelling the stream destroys the body, which closes its connection (connection.ts).
+ */
+function webBody(body: ResponseBody, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await it.next();
+      } catch (err) {
+        controller.error(signal.aborted ? signal.reason : new TypeError('terminated', { cause: err }));
+        return;
+      }
+      if (next.done === true) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * The client's public surface (src/client): what src/index.ts re-exports.
+ * The client's public surface (src/client): what src/index.ts re-exports from here
+ * (the response parser and its errors reach src/index.ts through wire/index.ts).
  *
  * Owns the explicit list of exports; connection internals (ClientConnection,
  * Dispatch) stay out. Must not import server/.
@@ -19,32 +20,19 @@ export {
 } from './errors.js';
 export {
   type ClientOptions,
+  type AgentOptions,
   type RequestOptions,
   type RequestBody,
   type HeadersInit,
   DEFAULT_CLIENT_MAX_CONNECTIONS,
-  DEFAULT_PIPELINING,
+  DEFAULT_CLIENT_PIPELINING,
   DEFAULT_CLIENT_IDLE_TIMEOUT_MS,
   DEFAULT_CLIENT_MAX_REQUESTS_PER_CONNECTION,
-  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_CLIENT_CONNECT_TIMEOUT_MS,
   DEFAULT_CLIENT_HEADERS_TIMEOUT_MS,
   DEFAULT_CLIENT_BODY_TIMEOUT_MS,
-  DEFAULT_EXPECT_CONTINUE_TIMEOUT_MS,
-  DEFAULT_MAX_RETRIES,
+  DEFAULT_CLIENT_EXPECT_CONTINUE_TIMEOUT_MS,
+  DEFAULT_CLIENT_MAX_RETRIES,
+  DEFAULT_AGENT_MAX_ORIGINS,
 } from './options.js';
-export { ResponseError, ResponseClosedError } from '../wire/errors.js';
-export {
-  ResponseParser,
-  type ResponseParserLimits,
-  type ResponseHeadEvent,
-  type InformationalEvent,
-  type ResponseParserEvent,
-  type ResponseBodyKind,
-  DEFAULT_RESPONSE_PARSER_LIMITS,
-  DEFAULT_MAX_STATUS_LINE_BYTES,
-  DEFAULT_MAX_RESPONSE_HEADER_BYTES,
-  DEFAULT_MAX_RESPONSE_HEADER_COUNT,
-  DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES,
-  DEFAULT_MAX_RESPONSE_BODY_BYTES,
-  DEFAULT_MAX_INFORMATIONAL_RESPONSES,
-} from '../wire/response-parser.js';
+// The response parser and its errors are wire/'s (src/wire/index.ts lists them); not repeated here.

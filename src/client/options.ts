@@ -1,7 +1,7 @@
 /**
  * Client options: every bound and timeout of src/client, with its default and the reason for it.
  *
- * Owns `ClientOptions`, `RequestOptions` and the `DEFAULT_*` constants
+ * Owns `ClientOptions`, `AgentOptions`, `RequestOptions` and the `DEFAULT_*` constants
  * (docs/limits.md, "Client", lists them). A timeout of 0 disables it.
  * Must not import server/.
  */
@@ -11,7 +11,7 @@ import { DEFAULT_RESPONSE_PARSER_LIMITS, type ResponseParserLimits } from '../wi
 /** Default of `maxConnections`: browsers open 6 per origin; a server-side client fans out a little more. */
 export const DEFAULT_CLIENT_MAX_CONNECTIONS = 10;
 /** Default of `pipelining`: 1, no pipelining (undici's default; many servers and proxies mishandle it). */
-export const DEFAULT_PIPELINING = 1;
+export const DEFAULT_CLIENT_PIPELINING = 1;
 /**
  * Default of `idleTimeoutMs`: 4 s, undici's keepAliveTimeout. Below node:http's 5 s server
  * keep-alive timeout, so the client closes an idle connection before the server does and never
@@ -21,15 +21,32 @@ export const DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 4_000;
 /** Default of `maxRequestsPerConnection`: 0, unlimited (undici); the server's own limit ends a connection with `Connection: close`. */
 export const DEFAULT_CLIENT_MAX_REQUESTS_PER_CONNECTION = 0;
 /** Default of `connectTimeoutMs`: 10 s, undici's connect timeout (TCP and TLS handshake). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLIENT_CONNECT_TIMEOUT_MS = 10_000;
 /** Default of `headersTimeoutMs`: 300 s, undici's; from the request's last byte to the response head's end. */
 export const DEFAULT_CLIENT_HEADERS_TIMEOUT_MS = 300_000;
 /** Default of `bodyTimeoutMs`: 300 s, undici's; the longest silence between two pieces of a response body. */
 export const DEFAULT_CLIENT_BODY_TIMEOUT_MS = 300_000;
 /** Default of `expectContinueTimeoutMs`: 1 s, as curl and Go's DefaultTransport; then the body is sent anyway (RFC 9110 §10.1.1). */
-export const DEFAULT_EXPECT_CONTINUE_TIMEOUT_MS = 1_000;
+export const DEFAULT_CLIENT_EXPECT_CONTINUE_TIMEOUT_MS = 1_000;
 /** Default of `maxRetries`: one resend of an idempotent request whose connection closed before any response byte. */
-export const DEFAULT_MAX_RETRIES = 1;
+export const DEFAULT_CLIENT_MAX_RETRIES = 1;
+
+/**
+ * Default of `maxOrigins`: 100 Clients kept by one Agent, as Go's DefaultTransport keeps idle
+ * connections for at most 100 (MaxIdleConns). Past it the least recently used idle Client is
+ * closed, so an Agent that talks to ever-new origins (a crawler, webhooks) holds bounded state.
+ */
+export const DEFAULT_AGENT_MAX_ORIGINS = 100;
+
+/** Options of `new Agent(options)`: every Client option (passed to each Client) and the Agent's own bound. */
+export interface AgentOptions extends ClientOptions {
+  /**
+   * Most Clients (origins) kept at once. Making one more closes the least recently used Client
+   * with nothing queued or in flight; Clients that are busy are never closed, so the Agent holds
+   * more only while more origins than this have requests in flight at once.
+   */
+  maxOrigins?: number;
+}
 
 /** Options of `new Client(origin, options)` (and of every Client an Agent makes). */
 export interface ClientOptions extends Partial<ResponseParserLimits> {
@@ -107,6 +124,11 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
   return v;
 }
 
+/** Validates an Agent's own options (its Clients' are checked by each Client). Throws RangeError on a bad value. */
+export function resolveAgentMaxOrigins(o: AgentOptions): number {
+  return count('maxOrigins', o.maxOrigins, DEFAULT_AGENT_MAX_ORIGINS, 1);
+}
+
 /** Validates options and fills in defaults. Throws RangeError on a bad value. */
 export function resolveClientOptions(o: ClientOptions = {}): ResolvedClientOptions {
   const limits: ResponseParserLimits = { ...DEFAULT_RESPONSE_PARSER_LIMITS };
@@ -116,14 +138,14 @@ export function resolveClientOptions(o: ClientOptions = {}): ResolvedClientOptio
   if (o.httpVersion !== undefined && o.httpVersion !== '1.1' && o.httpVersion !== '1.0') throw new RangeError('httpVersion must be "1.1" or "1.0"');
   return {
     maxConnections: count('maxConnections', o.maxConnections, DEFAULT_CLIENT_MAX_CONNECTIONS, 1),
-    pipelining: count('pipelining', o.pipelining, DEFAULT_PIPELINING, 1),
+    pipelining: count('pipelining', o.pipelining, DEFAULT_CLIENT_PIPELINING, 1),
     idleTimeoutMs: count('idleTimeoutMs', o.idleTimeoutMs, DEFAULT_CLIENT_IDLE_TIMEOUT_MS, 0),
     maxRequestsPerConnection: count('maxRequestsPerConnection', o.maxRequestsPerConnection, DEFAULT_CLIENT_MAX_REQUESTS_PER_CONNECTION, 0),
-    connectTimeoutMs: count('connectTimeoutMs', o.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 0),
+    connectTimeoutMs: count('connectTimeoutMs', o.connectTimeoutMs, DEFAULT_CLIENT_CONNECT_TIMEOUT_MS, 0),
     headersTimeoutMs: count('headersTimeoutMs', o.headersTimeoutMs, DEFAULT_CLIENT_HEADERS_TIMEOUT_MS, 0),
     bodyTimeoutMs: count('bodyTimeoutMs', o.bodyTimeoutMs, DEFAULT_CLIENT_BODY_TIMEOUT_MS, 0),
-    expectContinueTimeoutMs: count('expectContinueTimeoutMs', o.expectContinueTimeoutMs, DEFAULT_EXPECT_CONTINUE_TIMEOUT_MS, 0),
-    maxRetries: count('maxRetries', o.maxRetries, DEFAULT_MAX_RETRIES, 0),
+    expectContinueTimeoutMs: count('expectContinueTimeoutMs', o.expectContinueTimeoutMs, DEFAULT_CLIENT_EXPECT_CONTINUE_TIMEOUT_MS, 0),
+    maxRetries: count('maxRetries', o.maxRetries, DEFAULT_CLIENT_MAX_RETRIES, 0),
     tls: o.tls ?? {},
     httpVersion: o.httpVersion ?? '1.1',
     onWire: o.onWire,

@@ -13,14 +13,18 @@
  * 1. Resolve: `normalizePath()` (the one normalizer, #5) decodes the path; the mount
  *    prefix is stripped; path segments are walked under the root until a regular
  *    file is met: that is the script, the rest is PATH_INFO (RFC 3875 §3.3). Its
- *    realpath must stay inside the root's realpath (no symlink escape) and it must
- *    be executable. 400 for a refused path, 404 when missing, 403 when not runnable.
+ *    realpath must stay inside the root's realpath (no symlink escape, the shared
+ *    `isInsideRoot()`) and it must be executable. 400 for a refused path, 404 when
+ *    missing, 403 when not runnable or when a symlink leads out of the root.
  * 2. Body: a request with Content-Length streams to stdin; a chunked one is first
  *    buffered up to `maxBufferedBodyBytes`, because CONTENT_LENGTH must be the real
  *    byte count before the script starts (§4.1.2). 413 above that.
  * 3. Spawn `spawn(file, [], { shell: false, detached: true, env, cwd })`: detached
- *    makes the script a process-group leader, so a timeout can kill the script and
- *    everything it started with `process.kill(-pid, 'SIGKILL')`.
+ *    makes the script a process-group leader, so the script and everything it started
+ *    can be ended together (cgi-process.ts: SIGTERM, SIGKILL after `killGraceMs`).
+ *    That happens after every run (#12): when the script exits (whatever it left
+ *    running in the background dies with it, and a child still holding stdout no
+ *    longer keeps the response open), on timeout, and when the client leaves.
  * 4. Read stdout until the blank line that ends the CGI header block (§6.2), then
  *    decide (cgi-response.ts): document, client redirect (sent as is), or local
  *    redirect (the script finishes, then its Location is served by this handler,
@@ -31,13 +35,16 @@
  *    wire, so the handler rejects with {@link CgiAbortError} and the server closes
  *    the connection without completing the response, which tells the client it is
  *    truncated. A client that disconnects gets its script killed.
+ * 6. The run is over when stdout has ended and the script has exited; `timeoutMs`
+ *    bounds that whole span, from spawn to both.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { constants as fsConstants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { Socket } from 'node:net';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
@@ -51,6 +58,7 @@ import {
   cgiServerName,
   pickAllowedEnv,
 } from './cgi-env.js';
+import { DEFAULT_CGI_KILL_GRACE_MS, killProcessGroup, watchProcessGroup } from './cgi-process.js';
 import {
   CgiResponseError,
   findHeaderBlockEnd,
@@ -59,6 +67,9 @@ import {
   planNphResponse,
   type CgiResponsePlan,
 } from './cgi-response.js';
+import { isInsideRoot } from './root-containment.js';
+
+export { DEFAULT_CGI_KILL_GRACE_MS } from './cgi-process.js';
 
 /** Default wall-clock limit for one script run: Apache's `Timeout` is 60 s; a page should not take half of that. */
 export const DEFAULT_CGI_TIMEOUT_MS = 30_000;
@@ -66,7 +77,12 @@ export const DEFAULT_CGI_TIMEOUT_MS = 30_000;
 export const DEFAULT_CGI_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Default cap on the CGI header block: 32 KiB, the same as keel's request header limit. */
 export const DEFAULT_CGI_MAX_HEADER_BYTES = 32 * 1024;
-/** Default cap on a chunked request body buffered to compute CONTENT_LENGTH: 8 MiB. */
+/**
+ * Default cap on a chunked request body buffered (in memory) to compute CONTENT_LENGTH:
+ * 8 MiB, room for a form with a few photos while 100 such uploads at once stay under
+ * 1 GiB. Apache's mod_cgi refuses chunked bodies outright (411); nginx buffers
+ * request bodies for its gateways under `client_max_body_size` (1 MiB).
+ */
 export const DEFAULT_CGI_MAX_BUFFERED_BODY_BYTES = 8 * 1024 * 1024;
 /** Default cap on one logged stderr line; longer lines are cut so a script cannot flood the log with one line. */
 export const DEFAULT_CGI_MAX_STDERR_LINE_BYTES = 4096;
@@ -89,8 +105,18 @@ export interface CgiOptions {
    * Paths outside it get 404. Default "" (the handler owns the whole path space).
    */
   prefix?: string;
-  /** Wall-clock limit for one script run in ms; the process group is killed when it passes. Default {@link DEFAULT_CGI_TIMEOUT_MS}; `Infinity` disables it. */
+  /**
+   * Wall-clock limit for one script run in ms, from its start until it has exited and
+   * its stdout has ended; the process group is killed when it passes. Each local
+   * redirect is a run of its own. Default {@link DEFAULT_CGI_TIMEOUT_MS}; `Infinity` disables it.
+   */
   timeoutMs?: number;
+  /**
+   * Pause between the SIGTERM and the SIGKILL that end a script's process group (after
+   * every run: normal exit, timeout, client gone). 0 sends SIGKILL at once. Default
+   * {@link DEFAULT_CGI_KILL_GRACE_MS}.
+   */
+  killGraceMs?: number;
   /** Cap on stdout bytes (header block and body); the script is killed when it passes. Default {@link DEFAULT_CGI_MAX_OUTPUT_BYTES}. */
   maxOutputBytes?: number;
   /** Cap on the CGI header block; a longer one is a 502. Default {@link DEFAULT_CGI_MAX_HEADER_BYTES}. */
@@ -136,6 +162,7 @@ interface Config {
   readonly root: string;
   readonly prefix: string;
   readonly timeoutMs: number;
+  readonly killGraceMs: number;
   readonly maxOutputBytes: number;
   readonly maxHeaderBytes: number;
   readonly maxBufferedBodyBytes: number;
@@ -171,10 +198,16 @@ interface ScriptTarget {
 
 type Resolution = { readonly ok: true; readonly script: ScriptTarget } | { readonly ok: false; readonly status: number; readonly why?: string };
 
-function checkLimit(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
+/** The longest delay setTimeout() honours (2^31 - 1 ms, about 24.8 days); Node turns a longer one into 1 ms. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+function checkLimit(name: string, value: number | undefined, fallback: number, allowInfinity = false, max = Number.MAX_SAFE_INTEGER): number {
   const v = value ?? fallback;
-  const ok = allowInfinity && v === Infinity ? true : Number.isSafeInteger(v) && v >= 0;
-  if (!ok) throw new TypeError(`cgiHandler: ${name} must be a non-negative integer${allowInfinity ? ' or Infinity' : ''}`);
+  const ok = allowInfinity && v === Infinity ? true : Number.isSafeInteger(v) && v >= 0 && v <= max;
+  if (!ok) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `an integer from 0 to ${max}`;
+    throw new TypeError(`cgiHandler: ${name} must be ${range}${allowInfinity ? ' or Infinity' : ''}`);
+  }
   return v;
 }
 
@@ -202,7 +235,9 @@ export function cgiHandler(options: CgiOptions): Handler {
   const cfg: Config = {
     root,
     prefix: normalizePrefix(options.prefix),
-    timeoutMs: checkLimit('timeoutMs', options.timeoutMs, DEFAULT_CGI_TIMEOUT_MS, true),
+    // Both become setTimeout() delays: a longer one would fire at once, not never.
+    timeoutMs: checkLimit('timeoutMs', options.timeoutMs, DEFAULT_CGI_TIMEOUT_MS, true, MAX_TIMER_DELAY_MS),
+    killGraceMs: checkLimit('killGraceMs', options.killGraceMs, DEFAULT_CGI_KILL_GRACE_MS, false, MAX_TIMER_DELAY_MS),
     maxOutputBytes: checkLimit('maxOutputBytes', options.maxOutputBytes, DEFAULT_CGI_MAX_OUTPUT_BYTES, true),
     maxHeaderBytes: checkLimit('maxHeaderBytes', options.maxHeaderBytes, DEFAULT_CGI_MAX_HEADER_BYTES),
     maxBufferedBodyBytes: checkLimit('maxBufferedBodyBytes', options.maxBufferedBodyBytes, DEFAULT_CGI_MAX_BUFFERED_BODY_BYTES),
@@ -231,11 +266,6 @@ function sendStatus(res: ResponseWriter, status: number): undefined {
   res.headers.set('Content-Type', 'text/plain; charset=utf-8');
   res.end(`${status} ${reasonPhrase(status)}\n`);
   return undefined;
-}
-
-/** A directory path with exactly one trailing separator, for "is inside" prefix checks. */
-function withSep(dir: string): string {
-  return dir.endsWith(sep) ? dir : dir + sep;
 }
 
 /** Makes a string safe for a one-line log: control characters become "?". */
@@ -295,7 +325,7 @@ class Gateway {
       const candidate = join(cfg.root, scriptName);
       // Defence in depth: the normalizer already refused "..", but a path that is
       // not under the root must never reach the file system.
-      if (!candidate.startsWith(withSep(cfg.root))) return { ok: false, status: 404, why: 'path outside the CGI root' };
+      if (!isInsideRoot(cfg.root, candidate)) return { ok: false, status: 403, why: 'path outside the CGI root' };
       let st;
       try {
         st = await stat(candidate);
@@ -313,7 +343,8 @@ class Gateway {
       } catch {
         return { ok: false, status: 404 };
       }
-      if (!real.startsWith(withSep(rootReal))) return { ok: false, status: 404, why: 'symlink leads outside the CGI root' };
+      // 403 as the static handler answers the same escape (issue #14 item 5).
+      if (!isInsideRoot(rootReal, real)) return { ok: false, status: 403, why: 'symlink leads outside the CGI root' };
       // Any execute bit, and execute permission for this process (root passes access()
       // with any x bit, hence the mode check too).
       if ((st.mode & ANY_EXECUTE_BITS) === 0) return { ok: false, status: 403, why: 'script is not executable' };
@@ -354,6 +385,12 @@ class ScriptRun {
   #hasLoggedExit = false;
   #bodyError: unknown;
   #timer: NodeJS.Timeout | undefined;
+  /** Set when the script (the group leader) has exited. */
+  #hasExited = false;
+  /** Set while a body write waits for the client to take more (backpressure). */
+  #isWaitingForClient = false;
+  /** What the run was waiting for when timeoutMs passed, for the log line. */
+  #timeoutCause: 'script' | 'client' | 'held-stdout' = 'script';
   /** Aborted on any failure: wakes up waits on drain() and stdin. */
   readonly #stop = new AbortController();
 
@@ -449,7 +486,18 @@ class ScriptRun {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       this.#child = child;
-      this.#exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
+      const pid = child.pid;
+      if (pid !== undefined) watchProcessGroup(pid);
+      this.#exited = new Promise((resolveExit) =>
+        child.once('exit', () => {
+          this.#hasExited = true;
+          // The script is done, so is its group (#12): a background child it left must
+          // not outlive the request, nor hold stdout open (the response ends when it
+          // does). Runs on every exit; a group already being killed is left alone.
+          this.#killGroup();
+          resolveExit();
+        }),
+      );
       await once(child, 'spawn');
       // Later errors (a failed kill) must not become an uncaught 'error' event.
       child.on('error', (err: NodeJS.ErrnoException) => this.#log(`child process error (${err.code ?? 'error'})`));
@@ -467,7 +515,12 @@ class ScriptRun {
       if (!res.finished) this.#fail('client-gone');
     });
     if (Number.isFinite(cfg.timeoutMs)) {
-      this.#timer = setTimeout(() => this.#fail('timeout'), cfg.timeoutMs);
+      this.#timer = setTimeout(() => {
+        // After the script's exit, either the client is slow to read what is left,
+        // or a process the script started holds stdout open.
+        this.#timeoutCause = !this.#hasExited ? 'script' : this.#isWaitingForClient ? 'client' : 'held-stdout';
+        this.#fail('timeout');
+      }, cfg.timeoutMs);
     }
     this.#pipeStderr(child);
     const stdinDone = this.#feedStdin(child.stdin as Writable, bufferedBody);
@@ -481,12 +534,14 @@ class ScriptRun {
       throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
-      // Never leave a script behind: on failure kill the group, then reap the leader.
-      // The timer stays armed until the leader exits, so a script that closed stdout
-      // but keeps running is still killed at timeoutMs.
-      if (this.#failure !== undefined) this.#killGroup();
+      // Never leave a script behind: a failure has started killing the group, and the
+      // leader's exit does in any case. The timer stays armed until the leader exits,
+      // so a script that closed stdout but keeps running is still killed at timeoutMs.
       await this.#exited;
       if (this.#timer !== undefined) clearTimeout(this.#timer);
+      // A process that left the group may still hold stderr open: it must not keep
+      // keel's event loop alive (its lines are still logged while keel runs).
+      (child.stderr as Socket | null)?.unref();
       const code = child.exitCode;
       if (this.#failure === undefined && !this.#hasLoggedExit && code !== null && code !== 0) {
         this.#log(`exited with status ${code}`);
@@ -525,16 +580,12 @@ class ScriptRun {
     this.#stop.abort();
   }
 
+  /** Ends the script's process group: SIGTERM now, SIGKILL after killGraceMs; once per run. */
   #killGroup(): void {
     const pid = this.#child?.pid;
-    if (pid === undefined) return;
-    try {
-      // Negative pid: the whole process group the detached script leads, so
-      // grandchildren (a shell's `sleep`, a pipeline) die with it.
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    // The detached script leads its own group, whose id is its pid, so grandchildren
+    // (a shell's `sleep`, a pipeline) are signalled with it.
+    if (pid !== undefined) killProcessGroup(pid, this.#cfg.killGraceMs);
   }
 
   /** Resolves when `p` settles or the run is stopped, whichever is first. */
@@ -645,7 +696,11 @@ class ScriptRun {
       }
       remaining -= part.length;
       if (part.length === 0) return;
-      if (!res.write(part)) await this.#untilStopped(res.drain());
+      if (!res.write(part)) {
+        this.#isWaitingForClient = true;
+        await this.#untilStopped(res.drain());
+        this.#isWaitingForClient = false;
+      }
     };
 
     try {
@@ -751,7 +806,16 @@ class ScriptRun {
       throw new CgiAbortError('request body failed after the response head was sent');
     }
     if (failure === 'timeout') {
-      this.#log(`timed out after ${this.#cfg.timeoutMs} ms; process group killed`);
+      const after = `timed out after ${this.#cfg.timeoutMs} ms`;
+      // A script that exited with its stdout still open left a process holding it,
+      // most likely one outside its group (setsid, a daemon): out of reach, docs/cgi.md.
+      this.#log(
+        this.#timeoutCause === 'script'
+          ? `${after}; process group killed`
+          : this.#timeoutCause === 'client'
+            ? `${after}; the script had exited, the client was still reading its output`
+            : `${after}; the script had exited but its stdout was still open (held by a process it started)`,
+      );
       if (!res.headersSent) {
         await this.#exited;
         return sendStatus(res, 504);

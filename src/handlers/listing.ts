@@ -2,12 +2,15 @@
  * HTML directory listings for the static handler (issue #5).
  *
  * Owns the page: sort order (directories first, then names in natural order), size
- * and date formatting, and escaping. It is pure: the static handler reads the
- * directory and applies the dotfile and symlink policies, then hands entries here.
+ * and date formatting, and where to escape (the escaper is src/wire/html-escape.ts).
+ * It is pure: the static handler reads the directory and applies the dotfile and
+ * symlink policies, then hands entries here.
  * Every name is untrusted (any byte but "/" and NUL can be in a file name), so each
  * one is percent-encoded in the href and HTML-escaped in the text: a file called
  * `<img src=x onerror=alert(1)>` must show up as text, not run.
  */
+
+import { escapeHtml } from '../wire/html-escape.js';
 
 /** One row of a listing. */
 export interface ListingEntry {
@@ -26,24 +29,6 @@ const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 // Natural order ("file2" before "file10"), case-insensitive first; ties fall back to
 // code-point order below so the result never depends on readdir() order.
 const COLLATOR = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-/** Escapes text for HTML content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => {
-    switch (c) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case '"':
-        return '&quot;';
-      default:
-        return '&#39;';
-    }
-  });
-}
 
 /** A size for humans: "0 B", "1023 B", "1.5 KiB", "12 MiB". */
 export function formatSize(bytes: number): string {

@@ -43,7 +43,8 @@ function isMissingError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ELOOP';
 }
-function isForbiddenError(err: unknown): boolean {
+/** True for an error that means "not allowed to read or search this" (EACCES, EPERM). */
+export function isForbiddenError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code === 'EACCES' || code === 'EPERM';
 }

@@ -36,8 +36,9 @@ import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { encodePath, normalizePath, splitSegments } from '../wire/path.js';
 import { type ListingEntry, renderListing } from './listing.js';
 import { extensionOf } from './mime.js';
+import { FileChangedError } from './static-file.js';
 import { CORS_MAX_AGE_SECONDS, resolveStaticOptions, type StaticOptions } from './static-options.js';
-import { createPathResolver, type Found } from './static-resolve.js';
+import { createPathResolver, isForbiddenError, type Found } from './static-resolve.js';
 import { createFileSender, StaleResolutionError } from './static-send.js';
 
 export {
@@ -119,8 +120,18 @@ export function staticHandler(options: StaticOptions): Handler {
     res.end();
   }
 
-  async function serveListing(req: Request, res: ResponseWriter, dir: Found, displayPath: string, hasParent: boolean): Promise<void> {
-    const dirents = await readdirAsync(dir.realPath);
+  async function serveListing(req: Request, res: ResponseWriter, dir: Found, fsPath: string, displayPath: string, hasParent: boolean): Promise<void> {
+    let dirents: fs.Dirent[];
+    try {
+      dirents = await readdirAsync(dir.realPath);
+    } catch (err) {
+      // Removed (or replaced by a file) since it was resolved, maybe from the path cache:
+      // resolve again, as for a file that changed, rather than answer 500.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      paths.forget(fsPath);
+      throw new StaleResolutionError(new FileChangedError('directory removed'));
+    }
     const entries: ListingEntry[] = [];
     let skipped = 0;
     for (const d of dirents) {
@@ -209,7 +220,7 @@ export function staticHandler(options: StaticOptions): Handler {
       const index = await paths.resolveCached(indexPath);
       if (index.kind === 'file') return sender.serveFile(req, res, index, indexPath);
     }
-    if (isListing) return serveListing(req, res, target, prefix + rel, rel !== '/');
+    if (isListing) return serveListing(req, res, target, fsPath, prefix + rel, rel !== '/');
     if (await serveSpa(req, res)) return;
     return notFound(req, res);
   }
@@ -219,8 +230,9 @@ export function staticHandler(options: StaticOptions): Handler {
       try {
         await handle(req, res);
       } catch (err) {
-        // The file changed between its resolve (maybe cached) and its open: nothing was
-        // set on res yet and the stale cache entry is gone, so resolve once more from disk.
+        // The file changed between its resolve (maybe cached) and its open, or a directory
+        // was removed before it was listed: nothing was set on res yet and the stale cache
+        // entry is gone, so resolve once more from disk.
         // A second failure is a 500 (a file replaced twice within one request).
         if (!(err instanceof StaleResolutionError)) throw err;
         await handle(req, res);
@@ -235,13 +247,16 @@ export function staticHandler(options: StaticOptions): Handler {
         res.destroy(err);
         return;
       }
-      // Unexpected I/O error before the head: a bare 500 (no message, no stack).
+      // An I/O error before the head: a bare answer (no message, no stack). A file or
+      // directory the server may not read is 403, as a path it may not search is in
+      // resolve (lstat needs no read permission, so EACCES comes from open or readdir);
+      // nginx answers the same. Anything else is unexpected: 500.
       res.headers.delete('Content-Encoding');
       res.headers.delete('ETag');
       res.headers.delete('Last-Modified');
       res.headers.delete('Content-Length');
       res.headers.delete('Content-Range');
-      sender.sendStatus(req, res, 500);
+      sender.sendStatus(req, res, isForbiddenError(err) ? 403 : 500);
     }
   };
 }

@@ -5,7 +5,7 @@
  * Owns nothing itself; it re-exports an explicit list (no `export *`, so a new
  * export of a wire module is not published by accident). This is not the public
  * API: src/index.ts picks the part of this list users may import from 'keel'
- * (the parser, its events, limits and errors), and leaves the byte-level
+ * (both parsers, their events, limits and errors), and leaves the byte-level
  * helpers here (serializers, chunk framing, header-map bit flags) internal.
  * Nothing in wire/ imports outside wire/.
  */
@@ -18,6 +18,8 @@ export {
   NotImplementedError,
   VersionNotSupportedError,
   ExpectationFailedError,
+  ResponseError,
+  ResponseClosedError,
 } from './errors.js';
 export {
   DEFAULT_MAX_REQUEST_LINE_BYTES,
@@ -39,6 +41,21 @@ export {
   type EndEvent,
   type ParserEvent,
 } from './parser.js';
+export {
+  ResponseParser,
+  type ResponseParserLimits,
+  type ResponseHeadEvent,
+  type InformationalEvent,
+  type ResponseParserEvent,
+  type ResponseBodyKind,
+  DEFAULT_RESPONSE_PARSER_LIMITS,
+  DEFAULT_MAX_STATUS_LINE_BYTES,
+  DEFAULT_MAX_RESPONSE_HEADER_BYTES,
+  DEFAULT_MAX_RESPONSE_HEADER_COUNT,
+  DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES,
+  DEFAULT_MAX_RESPONSE_BODY_BYTES,
+  DEFAULT_MAX_INFORMATIONAL_RESPONSES,
+} from './response-parser.js';
 export { statusLine, serializeResponseHead, serializeRequestHead } from './serializer.js';
 export { chunkHeader, CHUNK_END, LAST_CHUNK, lastChunk, encodeChunked } from './chunked.js';
 export { HeaderMap, SPECIAL_DATE, SPECIAL_CONNECTION, SPECIAL_CONTENT_LENGTH, SPECIAL_TRANSFER_ENCODING } from './header-map.js';

@@ -42,6 +42,7 @@ import {
   VersionNotSupportedError,
 } from './errors.js';
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from './limits.js';
+import { targetAuthority } from './target.js';
 
 /** Returned by `nextEvent()` when the parser needs more bytes. */
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
@@ -60,7 +61,10 @@ export interface RequestEvent {
   readonly target: string;
   /** '1.0', or '1.1' for HTTP/1.1 and any higher 1.x minor (RFC 9110 §6.2). */
   readonly version: '1.0' | '1.1';
-  /** Field lines: [name0, value0, name1, value1, ...], latin1, values without OWS. */
+  /**
+   * Field lines: [name0, value0, name1, value1, ...], latin1, values without OWS; with an
+   * absolute-form target, the Host value is the target's authority (see `host`).
+   */
   readonly rawHeaders: string[];
   readonly bodyKind: BodyKind;
   /** Content-Length when bodyKind is 'length' or 'none' with a CL of 0; -1 for chunked. */
@@ -69,7 +73,10 @@ export interface RequestEvent {
   readonly keepAlive: boolean;
   /** Expect: 100-continue on an HTTP/1.1 request (RFC 9110 §10.1.1). */
   readonly expectContinue: boolean;
-  /** Host field value ('' when absent, as on HTTP/1.0). */
+  /**
+   * The request's host: the authority of an absolute-form target (RFC 9112 §3.2.2, also put in
+   * rawHeaders as the Host value), else the Host field value ('' when absent, as on HTTP/1.0).
+   */
   readonly host: string;
 }
 
@@ -125,6 +132,8 @@ export class RequestParser {
   #error: ProtocolError | null = null;
   /** Head scan progress, relative to #pos (the head's first byte). */
   #scanRel = 0;
+  /** Bytes of the pending head, from #pos, already checked for a bare CR (see #checkPartialBareCr). */
+  #crScanRel = 0;
   /** Start and end (before CR) of each complete line of the head so far, relative to #pos; #lineCount entries are used. */
   #lines: number[] = [];
   #lineCount = 0;
@@ -255,6 +264,9 @@ export class RequestParser {
   /** Locates the head's lines (positions relative to #pos, the head's first byte), then parses it. */
   #head(): RequestEvent | typeof NEED_DATA {
     const buf = this.#buf;
+    // Nothing received since the last request (a keep-alive connection between requests): no
+    // partial head to bound or scan, and no native call to make.
+    if (buf.length === this.#pos) return NEED_DATA;
     const limits = this.#limits;
     const lines = this.#lines;
     let n = this.#lineCount;
@@ -264,36 +276,47 @@ export class RequestParser {
       if (nl === -1) {
         this.#scanRel = ls - this.#pos;
         this.#lineCount = n;
-        this.#checkPartialHead(buf.length - ls);
+        this.#checkPartialHead(ls);
+        this.#checkPartialBareCr();
         return NEED_DATA;
       }
       // Limits before syntax, on the bytes before the LF as #checkPartialHead counts them: a line
-      // that is both too long and badly ended gets the same status however it was split (STYLE.md rule 7).
+      // that is both too long and badly ended gets the same status however it was split (STYLE.md
+      // rule 7). Each error is thrown through #orBareCr with the index of the byte whose arrival
+      // would have raised it had the bytes come one at a time (see #orBareCr).
       if (nl - ls > 1) {
         if (n === 0) {
           // "+ 1": the CR, which maxRequestLineBytes excludes.
-          if (nl - ls > limits.maxRequestLineBytes + 1) throw new UriTooLongError(limits.maxRequestLineBytes);
-        } else {
-          if (n / 2 > limits.maxHeaderCount) {
-            throw new HeaderTooLargeError(`more than ${limits.maxHeaderCount} header fields`);
+          if (nl - ls > limits.maxRequestLineBytes + 1) {
+            throw this.#orBareCr(new UriTooLongError(limits.maxRequestLineBytes), this.#pos, ls + limits.maxRequestLineBytes + 1);
           }
-          if (nl + 1 - this.#pos - (lines[1] + 2) > limits.maxHeaderBytes) {
-            throw new HeaderTooLargeError(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+        } else {
+          const fieldsStart = this.#pos + lines[1] + 2;
+          const isOverBytes = nl + 1 - fieldsStart > limits.maxHeaderBytes;
+          if (isOverBytes || n / 2 > limits.maxHeaderCount) {
+            // Both are 431, but a byte count over the limit is found before this line's LF when
+            // the bytes trickle in (#checkPartialHead): that earlier byte is the one a bare CR
+            // must come before to win.
+            const at = isOverBytes ? Math.min(nl, fieldsStart + limits.maxHeaderBytes + 1) : nl;
+            const why = isOverBytes ? `header section exceeds ${limits.maxHeaderBytes} bytes` : `more than ${limits.maxHeaderCount} header fields`;
+            throw this.#orBareCr(new HeaderTooLargeError(why), this.#pos, at);
           }
         }
       }
       // RFC 9112 §2.2: a bare LF line terminator is refused, not guessed at.
-      if (nl === ls || buf[nl - 1] !== CR) throw new BadRequestError('bare LF line terminator', 'ERR_BARE_LF');
+      if (nl === ls || buf[nl - 1] !== CR) throw this.#orBareCr(new BadRequestError('bare LF line terminator', 'ERR_BARE_LF'), this.#pos, nl);
       const lineEnd = nl - 1;
       if (lineEnd === ls) {
         if (n === 0) {
           // RFC 9112 §2.2: ignore empty lines received before the request line.
           this.#pos = ls = nl + 1;
+          this.#crScanRel = 0;
           continue;
         }
-        const head = this.#parseHead(buf, this.#pos, lines, n, false);
+        const head = this.#parseHeadAt(buf, lines, n, false, nl);
         this.#pos = nl + 1;
         this.#scanRel = 0;
+        this.#crScanRel = 0;
         this.#lineCount = 0;
         return head;
       }
@@ -304,6 +327,8 @@ export class RequestParser {
       // for byte, then the empty line, the head is complete without locating its lines one by
       // one. The same bytes passed the limits before; they are checked again in case the limits
       // object was changed since (a section over them is left to the loop, which says which).
+      // Those bytes hold no CR but the line ends (they were validated); the request line is
+      // checked by #parseHead, and a bare CR in it is reported as such by #parseHeadAt.
       const section = this.#section;
       if (
         n === 2 && section.length > 0 && section.length + 2 <= limits.maxHeaderBytes &&
@@ -314,9 +339,10 @@ export class RequestParser {
           se + 4 <= buf.length && buf[se] === CR && buf[se + 1] === LF && buf[se + 2] === CR && buf[se + 3] === LF &&
           this.#repeatsSection(buf, ls, se)
         ) {
-          const head = this.#parseHead(buf, this.#pos, lines, n, true);
+          const head = this.#parseHeadAt(buf, lines, n, true, se + 3);
           this.#pos = se + 4;
           this.#scanRel = 0;
+          this.#crScanRel = 0;
           this.#lineCount = 0;
           return head;
         }
@@ -324,17 +350,69 @@ export class RequestParser {
     }
   }
 
-  /** Fails early when a head still without its end already breaks a limit. */
-  #checkPartialHead(pendingLineBytes: number): void {
+  /**
+   * #parseHead on the complete head buf[#pos, end], end being its final LF. The syntax checks
+   * refuse a CR anywhere but before an LF, with the code of the element it is in; a head that
+   * holds a bare CR is refused as ERR_BARE_CR instead, as it is when its bytes come one at a
+   * time (#checkPartialBareCr): the error must not depend on the delivery (STYLE.md rule 7).
+   */
+  #parseHeadAt(buf: Buffer, lines: number[], n: number, repeated: boolean, end: number): RequestEvent {
+    try {
+      return this.#parseHead(buf, this.#pos, lines, n, repeated);
+    } catch (err) {
+      throw err instanceof ProtocolError ? this.#orBareCr(err, this.#pos, end) : err;
+    }
+  }
+
+  /**
+   * Fails early when a head still without its end already breaks a limit. `ls` is where its
+   * pending (LF-less) line starts.
+   */
+  #checkPartialHead(ls: number): void {
     const limits = this.#limits;
     if (this.#lineCount === 0) {
-      if (pendingLineBytes > limits.maxRequestLineBytes + 1) throw new UriTooLongError(limits.maxRequestLineBytes);
-    } else if (this.#buf.length - this.#pos - (this.#lines[1] + 2) > limits.maxHeaderBytes + 1) {
-      // "+ 1": a pending CR may be the start of the empty line that ends the head, which the
-      // complete-line check does not count; without it, an exact-limit head split before its
-      // final LF would get 431 while the same bytes in one piece pass (STYLE.md rule 7).
-      throw new HeaderTooLargeError(`header section exceeds ${limits.maxHeaderBytes} bytes`);
+      if (this.#buf.length - ls > limits.maxRequestLineBytes + 1) {
+        throw this.#orBareCr(new UriTooLongError(limits.maxRequestLineBytes), this.#pos, ls + limits.maxRequestLineBytes + 1);
+      }
+    } else {
+      const fieldsStart = this.#pos + this.#lines[1] + 2;
+      if (this.#buf.length - fieldsStart > limits.maxHeaderBytes + 1) {
+        // "+ 1": a pending CR may be the start of the empty line that ends the head, which the
+        // complete-line check does not count; without it, an exact-limit head split before its
+        // final LF would get 431 while the same bytes in one piece pass (STYLE.md rule 7).
+        const at = fieldsStart + limits.maxHeaderBytes + 1;
+        throw this.#orBareCr(new HeaderTooLargeError(`header section exceeds ${limits.maxHeaderBytes} bytes`), this.#pos, at);
+      }
     }
+  }
+
+  /**
+   * RFC 9112 §2.2: a CR that is not followed by LF is a bare CR, refused as soon as the byte
+   * after it arrives (issue #12): a head whose lines end in bare CRs has no LF to wait for, and
+   * would otherwise sit until the header timeout. Scans only the bytes not seen before, so a
+   * head received byte by byte is still scanned once; a CR that is the last byte received is
+   * left for the next call, when its LF may have come.
+   */
+  #checkPartialBareCr(): void {
+    const buf = this.#buf;
+    const from = this.#pos + this.#crScanRel;
+    // Fewer than two new bytes hold no CR with a byte after it: the usual case of a keep-alive
+    // connection asking for its next request with nothing received costs no native call.
+    if (buf.length - from < 2) return;
+    if (bareCrIndex(buf, from, buf.length) !== -1) throw new BadRequestError('bare CR', 'ERR_BARE_CR');
+    this.#crScanRel = buf.length - this.#pos - (buf[buf.length - 1] === CR ? 1 : 0);
+  }
+
+  /**
+   * `err` (found on a complete unit, or on a limit), or a bare-CR error when buf[s, at) holds a
+   * bare CR. `at` is the index of the byte whose arrival raises `err` when the bytes come one at
+   * a time; a bare CR at p is found when byte p + 1 arrives, before the limit checks of a later
+   * byte and after those of the same byte. So every delivery reports whichever comes first in
+   * the byte stream, and the same error for the same bytes (STYLE.md rule 7). Only error paths
+   * call it: the scan costs nothing on a valid message.
+   */
+  #orBareCr(err: ProtocolError, s: number, at: number): ProtocolError {
+    return bareCrIndex(this.#buf, s, at) === -1 ? err : new BadRequestError('bare CR', 'ERR_BARE_CR');
   }
 
   /**
@@ -474,7 +552,7 @@ export class RequestParser {
     if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
     const target = i - ts === 1 && buf[ts] === 0x2f ? '/' : this.#cut(buf, ts, i);
     const version = parseVersion(buf, i + 1, re);
-    checkTargetForm(method, target);
+    const authority = checkTargetForm(method, target);
 
     // ---- header section (RFC 9112 §5)
     // The same field lines as the previous request: the same facts, in a new array (the request owns it).
@@ -482,7 +560,10 @@ export class RequestParser {
       repeated || (n > 2 && this.#repeatsSection(buf, base + lines[2], base + lines[n - 1]))
         ? this.#prevFields.slice()
         : this.#parseFields(buf, base, lines, n);
-    const host = this.#fHost;
+    // RFC 9112 §3.2.2: with an absolute-form target, the target's authority is the request's
+    // host, not the Host field (still required and checked): the request exposes it as its
+    // Host field too, so nothing downstream can read the other one (issue #12).
+    const host = authority === undefined ? this.#fHost : exposeAuthority(rawHeaders, authority);
     const hostCount = this.#fHostCount;
     const contentLength = this.#fContentLength;
     const codings = this.#fCodings;
@@ -554,15 +635,27 @@ export class RequestParser {
     for (;;) {
       switch (this.#state) {
         case 'chunk-size': {
-          const nl = buf.indexOf(LF, this.#pos);
+          const s = this.#pos;
+          const nl = buf.indexOf(LF, s);
           // RFC 9112 §7.1.1: the size line is bounded by the same count whether or not its LF
-          // has arrived, so leading zeros cannot pass in one piece and fail when split.
-          if ((nl === -1 ? buf.length : nl) - this.#pos > MAX_CHUNK_SIZE_DIGITS + 3 + this.#limits.maxChunkExtensionBytes) {
-            throw new BadRequestError('chunk-size line too long', 'ERR_CHUNK_EXTENSION_TOO_LONG');
+          // has arrived, so leading zeros cannot pass in one piece and fail when split. Errors go
+          // through #orBareCr for the same reason (see #head).
+          const maxLineBytes = MAX_CHUNK_SIZE_DIGITS + 3 + this.#limits.maxChunkExtensionBytes;
+          if ((nl === -1 ? buf.length : nl) - s > maxLineBytes) {
+            throw this.#orBareCr(new BadRequestError('chunk-size line too long', 'ERR_CHUNK_EXTENSION_TOO_LONG'), s, s + maxLineBytes);
           }
-          if (nl === -1) return NEED_DATA;
-          if (nl === this.#pos || buf[nl - 1] !== CR) throw new BadRequestError('bare LF in chunked body', 'ERR_BARE_LF');
-          const size = this.#parseChunkSizeLine(buf, this.#pos, nl - 1);
+          if (nl === -1) {
+            // RFC 9112 §2.2: a bare CR is refused as soon as the byte after it arrives (#12).
+            if (bareCrIndex(buf, s, buf.length) !== -1) throw new BadRequestError('bare CR in chunk-size line', 'ERR_BARE_CR');
+            return NEED_DATA;
+          }
+          if (nl === s || buf[nl - 1] !== CR) throw this.#orBareCr(new BadRequestError('bare LF in chunked body', 'ERR_BARE_LF'), s, nl);
+          let size: number;
+          try {
+            size = this.#parseChunkSizeLine(buf, s, nl - 1);
+          } catch (err) {
+            throw err instanceof ProtocolError ? this.#orBareCr(err, s, nl) : err;
+          }
           this.#pos = nl + 1;
           if (size === 0) {
             this.#state = 'trailers';
@@ -596,38 +689,56 @@ export class RequestParser {
           break;
         }
         case 'trailers': {
-          const nl = buf.indexOf(LF, this.#pos);
+          const s = this.#pos;
+          const nl = buf.indexOf(LF, s);
+          const maxBytes = this.#limits.maxHeaderBytes;
+          // Where the section passes maxHeaderBytes + 1 bytes: the pending check's trigger.
+          const overAt = s + maxBytes + 1 - this.#trailerBytes;
           if (nl === -1) {
             // "+ 1": a pending CR may start the final empty line, which is not counted (see #checkPartialHead).
-            if (this.#trailerBytes + buf.length - this.#pos > this.#limits.maxHeaderBytes + 1) {
-              throw new HeaderTooLargeError(`trailer section exceeds ${this.#limits.maxHeaderBytes} bytes`);
+            if (buf.length > overAt) {
+              throw this.#orBareCr(new HeaderTooLargeError(`trailer section exceeds ${maxBytes} bytes`), s, overAt);
             }
+            // RFC 9112 §2.2: a bare CR is refused as soon as the byte after it arrives (#12).
+            if (bareCrIndex(buf, s, buf.length) !== -1) throw new BadRequestError('bare CR in trailers', 'ERR_BARE_CR');
             return NEED_DATA;
           }
-          const s = this.#pos;
           // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF ), same syntax and limits as headers.
           // Limits before syntax, as in #head, so the status does not depend on how bytes were split.
           if (nl - s > 1) {
-            if (this.#trailerBytes + nl + 1 - s > this.#limits.maxHeaderBytes) {
-              throw new HeaderTooLargeError(`trailer section exceeds ${this.#limits.maxHeaderBytes} bytes`);
+            if (this.#trailerBytes + nl + 1 - s > maxBytes) {
+              throw this.#orBareCr(new HeaderTooLargeError(`trailer section exceeds ${maxBytes} bytes`), s, Math.min(nl, overAt));
             }
             if (this.#trailers.length / 2 >= this.#limits.maxHeaderCount) {
-              throw new HeaderTooLargeError(`more than ${this.#limits.maxHeaderCount} trailer fields`);
+              throw this.#orBareCr(new HeaderTooLargeError(`more than ${this.#limits.maxHeaderCount} trailer fields`), s, nl);
             }
           }
-          if (nl === s || buf[nl - 1] !== CR) throw new BadRequestError('bare LF in trailers', 'ERR_BARE_LF');
+          if (nl === s || buf[nl - 1] !== CR) throw this.#orBareCr(new BadRequestError('bare LF in trailers', 'ERR_BARE_LF'), s, nl);
           const e = nl - 1;
-          this.#pos = nl + 1;
           if (s === e) {
+            this.#pos = nl + 1;
             this.#state = 'paused';
             const trailers = this.#trailers;
             return trailers.length === 0 ? END_NO_TRAILERS : { type: 'end', trailers };
           }
+          let colon: number;
+          try {
+            colon = scanFieldLine(buf, s, e);
+            valueBounds(buf, colon + 1, e);
+          } catch (err) {
+            throw err instanceof ProtocolError ? this.#orBareCr(err, s, nl) : err;
+          }
+          this.#pos = nl + 1;
           this.#trailerBytes += nl + 1 - s;
-          const colon = scanFieldLine(buf, s, e);
           const b = buf as Latin1;
-          valueBounds(buf, colon + 1, e);
-          this.#trailers.push(b.latin1Slice(s, colon), b.latin1Slice(BOUNDS[0], BOUNDS[1]));
+          const name = b.latin1Slice(s, colon);
+          // RFC 9110 §6.5.1: fields that frame, route, authenticate or modify the request cannot
+          // be acted on after the content; a sender must not generate them as trailers. Refused
+          // rather than kept or dropped (docs/wire.md, "Trailers"; issue #12).
+          if (FORBIDDEN_TRAILER_FIELDS.has(name.toLowerCase())) {
+            throw new BadRequestError('field not allowed in trailers', 'ERR_FORBIDDEN_TRAILER');
+          }
+          this.#trailers.push(name, b.latin1Slice(BOUNDS[0], BOUNDS[1]));
           break;
         }
         default:
@@ -637,8 +748,9 @@ export class RequestParser {
   }
 
   /**
-   * chunk-size [ chunk-ext ] (RFC 9112 §7.1.1):
+   * chunk-size [ chunk-ext ] (RFC 9112 §7.1, §7.1.1), and nothing else before the CRLF:
    *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+   * so whitespace may stand before ";", after it, and around "=", never at the end of the line.
    * Extensions are validated and ignored; their total length is bounded.
    */
   #parseChunkSizeLine(buf: Buffer, s: number, e: number): number {
@@ -654,9 +766,10 @@ export class RequestParser {
     if (i - digitsStart > MAX_CHUNK_SIZE_DIGITS) throw new BadRequestError('chunk size overflow', 'ERR_INVALID_CHUNK');
     if (e - i > this.#limits.maxChunkExtensionBytes) throw new BadRequestError('chunk extension too long', 'ERR_CHUNK_EXTENSION_TOO_LONG');
     while (i < e) {
+      // BWS is allowed before ";" only: whitespace that ends the line ("3 ", "3;a=b\t") or
+      // precedes anything else is refused (issue #12), as the grammar above says.
       i = skipWs(buf, i, e);
-      if (i === e) break;
-      if (buf[i] !== 0x3b) throw new BadRequestError('invalid chunk extension', 'ERR_INVALID_CHUNK');
+      if (i === e || buf[i] !== 0x3b) throw new BadRequestError('invalid chunk extension', 'ERR_INVALID_CHUNK');
       i = skipWs(buf, i + 1, e);
       const ns = i;
       while (i < e && TOKEN[buf[i]] === 1) i++;
@@ -677,6 +790,31 @@ export class RequestParser {
 }
 
 // ---- helpers (pure functions on byte ranges) ------------------------------
+
+/**
+ * Fields refused in a trailer section (400 ERR_FORBIDDEN_TRAILER), lower-case. RFC 9110 §6.5.1:
+ * fields needed before the content is read, "such as those that describe message framing,
+ * routing, authentication, request modifiers, response controls, or content format", cannot be
+ * processed as trailers, and a sender must not generate them there. The list spells out those
+ * classes for a request, as RFC 7230 §4.1.2 enumerated them:
+ *  - framing and content format: Content-Length, Transfer-Encoding, Trailer (RFC 9112 §6,
+ *    RFC 9110 §6.6.2), Content-Encoding, Content-Type, Content-Range (RFC 9110 §8);
+ *  - routing and connection control: Host (RFC 9110 §7.2), Connection and the fields it governs,
+ *    Keep-Alive, Proxy-Connection, TE, Upgrade (RFC 9110 §7.6.1, §7.8, §10.1.4), Max-Forwards (§7.6.2);
+ *  - request modifiers: Expect (§10.1.1), Range (§14.2), the conditionals If-Match,
+ *    If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range (§13.1), Cache-Control and
+ *    Pragma (RFC 9111 §5.2, §5.4);
+ *  - authentication: Authorization, Proxy-Authorization (RFC 9110 §11.6), Cookie (RFC 6265 §5.4).
+ * keel acts on none of them after the head, but a handler reading req.trailers, or a component
+ * merging trailers into headers, could (Apache's CVE-2013-5704 let trailers override headers).
+ */
+const FORBIDDEN_TRAILER_FIELDS: ReadonlySet<string> = new Set([
+  'content-length', 'transfer-encoding', 'trailer', 'content-encoding', 'content-type', 'content-range',
+  'host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade', 'max-forwards',
+  'expect', 'range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range',
+  'cache-control', 'pragma',
+  'authorization', 'proxy-authorization', 'cookie',
+]);
 
 function isComplete(l: Partial<ParserLimits>): l is ParserLimits {
   return (
@@ -701,14 +839,15 @@ function parseVersion(buf: Buffer, s: number, e: number): '1.0' | '1.1' {
 /**
  * RFC 9112 §3.2: origin-form for most methods, absolute-form for any, asterisk-form
  * only with OPTIONS, authority-form only with CONNECT, which we do not implement
- * (no tunnels): 501 (RFC 9110 §9.3.6).
+ * (no tunnels): 501 (RFC 9110 §9.3.6). Returns the authority of an absolute-form
+ * target, else undefined.
  */
-function checkTargetForm(method: string, target: string): void {
+function checkTargetForm(method: string, target: string): string | undefined {
   if (method === 'CONNECT') throw new NotImplementedError('CONNECT is not supported', 'ERR_CONNECT_NOT_SUPPORTED');
   const c = target.charCodeAt(0);
-  if (c === 0x2f) return;
+  if (c === 0x2f) return undefined;
   if (target === '*') {
-    if (method === 'OPTIONS') return;
+    if (method === 'OPTIONS') return undefined;
     throw new BadRequestError('asterisk-form needs OPTIONS', 'ERR_INVALID_TARGET');
   }
   // absolute-form: scheme ":" hier-part (RFC 3986 §3.1): ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
@@ -720,9 +859,48 @@ function checkTargetForm(method: string, target: string): void {
         throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
       }
     }
-    if (target.startsWith('//', colon + 1)) return;
+    if (target.startsWith('//', colon + 1)) return absoluteFormAuthority(target, colon);
   }
   throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+}
+
+/**
+ * The authority of an absolute-form target whose scheme ends at `colon` (issue #12). An origin
+ * server answers for http and https URIs only (RFC 9110 §4.2; schemes are case-insensitive,
+ * RFC 3986 §3.1). The authority must be a valid Host value with a host: userinfo is refused
+ * (RFC 9110 §4.2.4: a recipient should treat it as an error; it is how phishing URIs hide the
+ * real host), so is an empty host (RFC 9110 §4.2.1) and any byte uri-host does not allow.
+ */
+function absoluteFormAuthority(target: string, colon: number): string {
+  const scheme = target.slice(0, colon).toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw new BadRequestError('unsupported URI scheme', 'ERR_INVALID_TARGET');
+  // "://" follows the scheme (checked by the caller), so this is never undefined here.
+  const authority = targetAuthority(target) ?? '';
+  if (authority.includes('@')) throw new BadRequestError('userinfo in request-target', 'ERR_INVALID_TARGET');
+  if (authority.length === 0 || authority.charCodeAt(0) === 0x3a || !isValidHost(authority)) {
+    throw new BadRequestError('invalid authority in request-target', 'ERR_INVALID_TARGET');
+  }
+  return authority;
+}
+
+/**
+ * Makes `authority` the request's Host and returns the host the request exposes: a Host field
+ * that names the same authority (host and port compare ASCII case-insensitively, RFC 3986
+ * §6.2.2.1) is kept as sent, another value is replaced by the authority, and a Host field is
+ * put first when there is none (an HTTP/1.0 request may omit it).
+ */
+function exposeAuthority(rawHeaders: string[], authority: string): string {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      const value = rawHeaders[i + 1];
+      if (value.length === authority.length && value.toLowerCase() === authority.toLowerCase()) return value;
+      rawHeaders[i + 1] = authority;
+      return authority;
+    }
+  }
+  rawHeaders.unshift('Host', authority);
+  return authority;
 }
 
 /**
@@ -766,6 +944,17 @@ function checkFieldValue(b: Buffer, s: number, e: number): void {
   }
 }
 
+
+/**
+ * Index of the first bare CR in buf[s, t): a CR whose next byte is before t and is not LF
+ * (RFC 9112 §2.2). A CR at t - 1 is not judged (its LF may still come). -1 when there is none.
+ */
+function bareCrIndex(buf: Buffer, s: number, t: number): number {
+  for (let p = buf.indexOf(CR, s); p !== -1 && p + 1 < t; p = buf.indexOf(CR, p + 1)) {
+    if (buf[p + 1] !== LF) return p;
+  }
+  return -1;
+}
 
 /** Content-Length = 1*DIGIT (RFC 9110 §8.6); anything else (sign, space, list) is 400. */
 function parseContentLength(value: string): number {

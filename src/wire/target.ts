@@ -34,7 +34,10 @@ export function splitTarget(target: string): TargetParts {
   return { path: target.slice(start, q), query: target.slice(q + 1) };
 }
 
-/** The authority of an absolute-form target ("host:port"), or undefined for other forms. */
+/**
+ * The authority of an absolute-form target ("host:port"), or undefined for other forms. Not
+ * validated here: the parser checks it and makes it the request's Host (RFC 9112 §3.2.2).
+ */
 export function targetAuthority(target: string): string | undefined {
   if (target.charCodeAt(0) === 0x2f) return undefined;
   const scheme = target.indexOf('://');

@@ -129,6 +129,30 @@ describe('middleware lifecycle', () => {
     assert.equal(await (await app.request('/administrator')).text(), 'other');
   });
 
+  // One prefix rule for use() and route() (src/wire/mount-prefix.ts, issue #14 item 5).
+  const prefixRows = [
+    { name: 'trailing slash is the same prefix', input: { prefix: '/admin/', path: '/admin' }, want: 403 },
+    { name: 'trailing slash, below it', input: { prefix: '/admin/', path: '/admin/x' }, want: 403 },
+    { name: 'trailing slash, still segment-bounded', input: { prefix: '/admin/', path: '/administrator' }, want: 200 },
+    { name: 'root prefix runs everywhere', input: { prefix: '/', path: '/administrator' }, want: 403 },
+  ];
+  for (const { name, input, want } of prefixRows) {
+    test(`use(prefix): ${name}`, async () => {
+      const app = new App(quiet);
+      app.use(input.prefix, (ctx) => ctx.text('denied', 403));
+      app.all('/*', (ctx) => ctx.text('ok'));
+      assert.equal((await app.request(input.path)).status, want);
+    });
+  }
+
+  test('route() with a trailing-slash prefix or the root mounts the same way', async () => {
+    const sub = new App(quiet).get('/x', (ctx) => ctx.text(`sub ${ctx.path}`));
+    const app = new App(quiet).route('/api/', sub).route('/', new App(quiet).get('/y', (ctx) => ctx.text(`root ${ctx.path}`)));
+    assert.equal(await (await app.request('/api/x')).text(), 'sub /x');
+    assert.equal(await (await app.request('/y')).text(), 'root /y');
+    assert.throws(() => app.use('admin', () => undefined), /prefix must start with "\/"/);
+  });
+
   test('several handlers on one route compose; state passes along', async () => {
     const app = new App<{ user?: string }>(quiet);
     app.get(

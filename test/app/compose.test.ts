@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compose, NextCalledTwiceError, type Middleware } from '../../src/app/compose.js';
 
@@ -66,6 +66,42 @@ test('non-function middleware is rejected at compose time', () => {
   assert.throws(() => compose([42 as unknown as Middleware<Ctx>]), TypeError);
 });
 
-test('an empty chain resolves', async () => {
-  await compose<Ctx>([])({ log: [] });
+// Issue #14 item 9: "an empty chain resolves" could not fail (awaiting anything passes).
+// An empty chain must still be a chain: a promise of undefined, ctx untouched, and the
+// outer next called once, awaited, and its failure passed on.
+describe('an empty chain', () => {
+  test('returns a promise of undefined and leaves ctx alone', async () => {
+    const ctx: Ctx = { log: [] };
+    const p = compose<Ctx>([])(ctx);
+    assert.ok(p instanceof Promise);
+    assert.equal(await p, undefined);
+    assert.deepEqual(ctx.log, []);
+  });
+
+  test('calls the outer next exactly once, and resolves only after it', async () => {
+    const ctx: Ctx = { log: [] };
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const done = compose<Ctx>([])(ctx, async () => {
+      ctx.log.push('next');
+      await gate;
+      ctx.log.push('next done');
+    }).then(() => ctx.log.push('chain done'));
+    assert.deepEqual(ctx.log, ['next'], 'next runs synchronously, once');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(ctx.log, ['next'], 'the chain waits for next');
+    release();
+    await done;
+    assert.deepEqual(ctx.log, ['next', 'next done', 'chain done']);
+  });
+
+  const failures = [
+    { name: 'a throwing next', input: (): Promise<void> => { throw new Error('boom'); } },
+    { name: 'a rejecting next', input: (): Promise<void> => Promise.reject(new Error('boom')) },
+  ];
+  for (const { name, input } of failures) {
+    test(`${name} rejects the call`, async () => {
+      await assert.rejects(compose<Ctx>([])({ log: [] }, input), /boom/);
+    });
+  }
 });

@@ -1,22 +1,31 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpError, prefersHtml, reasonPhrase, sendError } from '../../src/app/http-error.js';
+import { HttpError, prefersHtml, sendError } from '../../src/app/http-error.js';
 import { MemoryRequest, MemoryResponse } from '../../src/app/inject.js';
+import { App, type Context } from '../../src/app/index.js';
+import { exchange } from '../helpers/socket.js';
+import { parseResponse } from '../helpers/http.js';
+import { table } from '../helpers/table.js';
 
-describe('prefersHtml (Accept, RFC 9110 §12.5.1 simplified)', () => {
-  const rows = [
+table<string | undefined, boolean>(
+  'prefersHtml (Accept by q-value, RFC 9110 §12.5.1)',
+  [
     { name: 'absent', input: undefined, want: false },
     { name: 'browser', input: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', want: true },
     { name: 'json only', input: 'application/json', want: false },
     { name: 'json first', input: 'application/json, text/html', want: false },
-    { name: 'html first', input: 'text/html, application/json', want: true },
+    // Order of appearance carries no preference (RFC 9110 §12.5.1): a tie goes to JSON.
+    { name: 'both, equal q: JSON', input: 'text/html, application/json', want: false },
+    // The bug of issue #14 item 5: the old check picked the first named type and answered HTML.
+    { name: 'html first but at a lower q: JSON', input: 'text/html;q=0.5, application/json', want: false },
+    { name: 'json first but at a lower q: HTML', input: 'application/json;q=0.1, text/html', want: true },
     { name: 'html refused with q=0', input: 'text/html;q=0, */*', want: false },
     { name: 'html with q=0.5', input: 'text/html;q=0.5', want: true },
     { name: 'case-insensitive', input: 'TEXT/HTML', want: true },
     { name: 'wildcard only', input: '*/*', want: false },
-  ];
-  for (const r of rows) test(r.name, () => assert.equal(prefersHtml(r.input), r.want));
-});
+  ],
+  prefersHtml,
+);
 
 describe('sendError', () => {
   async function run(err: unknown, accept?: string, dev = false, prepare?: (res: MemoryResponse) => void) {
@@ -57,20 +66,59 @@ describe('sendError', () => {
     }
   });
 
-  test('after the head was sent it only ends the response', async () => {
+  test('after the head was sent the response is destroyed, not ended (its body errors)', async () => {
     const req = new MemoryRequest({});
     const res = new MemoryResponse();
     res.write('partial');
-    sendError(req, res, new Error('x'));
-    assert.equal(res.finished, true);
+    const boom = new Error('x');
+    sendError(req, res, boom);
+    assert.equal(res.finished, false);
+    assert.equal(res.closed, true);
     const r = await res.response;
     assert.equal(r.status, 200);
-    assert.equal(await r.text(), 'partial');
+    await assert.rejects(r.text());
   });
 
-  test('reason phrases', () => {
-    assert.equal(reasonPhrase(413), 'Content Too Large');
-    assert.equal(reasonPhrase(499), 'Client Error');
-    assert.equal(reasonPhrase(599), 'Server Error');
+  test('an unregistered status shows its class name, never an empty message (RFC 9110 §15)', async () => {
+    const r = await run(new HttpError(499));
+    assert.deepEqual(await r.json(), { error: { status: 499, code: 'ERR_HTTP', message: 'Client Error' } });
   });
+});
+
+// Before: sendError called res.end() once the head was out, so an App handler that threw
+// mid-body sent the last chunk and the client saw a complete-looking, truncated response.
+describe('a handler that throws mid-body, on a socket', () => {
+  const rows = [
+    { name: 'chunked: no last chunk, the connection is cut', input: '/chunked', want: { status: 200, body: '7\r\npartial\r\n' } },
+    { name: 'Content-Length: fewer bytes than declared, then close', input: '/sized', want: { status: 200, body: 'partial' } },
+  ];
+  for (const { name, input, want } of rows) {
+    test(name, { timeout: 10_000 }, async () => {
+      const app = new App({ onError: () => undefined });
+      const throwAfterWrite = async (ctx: Context): Promise<void> => {
+        ctx.res.write('partial');
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        throw new Error('failed mid-body');
+      };
+      app.get('/chunked', throwAfterWrite);
+      app.get('/sized', (ctx) => {
+        ctx.res.headers.set('content-length', 100);
+        return throwAfterWrite(ctx);
+      });
+      const serverErrors: unknown[] = [];
+      const server = await app.listen(0, '127.0.0.1', { serverOptions: { onError: (err) => serverErrors.push(err) } });
+      try {
+        const got = await exchange(server.port, `GET ${input} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        const res = parseResponse(got.bytes);
+        assert.equal(res.status, want.status);
+        assert.equal(res.isComplete, false);
+        assert.equal(got.text.slice(got.text.indexOf('\r\n\r\n') + 4), want.body);
+        // The server closed the connection although the client did not ask it to.
+        assert.equal(res.headers['connection'], undefined);
+      } finally {
+        await server.close();
+      }
+      assert.ok(serverErrors.some((e) => (e as Error).message === 'failed mid-body'), 'the error reached the server via destroy(err)');
+    });
+  }
 });

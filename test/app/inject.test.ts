@@ -1,10 +1,28 @@
-import { test, describe } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryHeaderMap, MemoryRequest, MemoryResponse, runFetchRequest } from '../../src/app/inject.js';
+import { MemoryRequest, MemoryResponse, runFetchRequest } from '../../src/app/inject.js';
+import { App, type RunningServer } from '../../src/app/index.js';
+import { HeaderMap } from '../../src/wire/header-map.js';
+import { exchange } from '../helpers/socket.js';
+import { parseResponse } from '../helpers/http.js';
 
-describe('MemoryHeaderMap', () => {
+/** Field lines no response may carry (RFC 9110 §5.1 token names, §5.5 values; latin1 only on the wire). */
+const INVALID_FIELDS: ReadonlyArray<{ name: string; input: readonly [string, string] }> = [
+  { name: 'CRLF in value (response splitting)', input: ['x', 'a\r\nInjected: 1'] },
+  { name: 'NUL in value', input: ['x', 'a\0b'] },
+  { name: 'a control byte (\\x01) in value', input: ['x', 'a\x01b'] },
+  { name: 'DEL in value', input: ['x', 'a\x7fb'] },
+  { name: 'a char above U+00FF in value', input: ['x', 'caf\u0100'] },
+  { name: 'an emoji in value', input: ['x', 'hi \u{1F600}'] },
+  { name: 'space in name', input: ['x y', 'v'] },
+  { name: 'colon in name', input: ['x:', 'v'] },
+  { name: 'a char above U+00FF in name', input: ['x\u0100', 'v'] },
+];
+
+describe('MemoryResponse headers: the wire HeaderMap (issue #14 item 4)', () => {
   test('case-insensitive, order kept, names keep their case', () => {
-    const h = new MemoryHeaderMap();
+    const h = new MemoryResponse().headers;
+    assert.ok(h instanceof HeaderMap);
     h.set('Content-Type', 'text/plain').append('Set-Cookie', 'a=1').append('set-cookie', 'b=2').set('X-N', 5);
     assert.equal(h.get('content-type'), 'text/plain');
     assert.deepEqual(h.getAll('SET-COOKIE'), ['a=1', 'b=2']);
@@ -15,12 +33,42 @@ describe('MemoryHeaderMap', () => {
     h.set('v', ['1', '2']);
     assert.deepEqual(h.getAll('v'), ['1', '2']);
   });
-  const bad = [
-    { name: 'CRLF in value (response splitting)', input: ['x', 'a\r\nInjected: 1'] },
-    { name: 'space in name', input: ['x y', 'v'] },
-    { name: 'colon in name', input: ['x:', 'v'] },
-  ];
-  for (const b of bad) test(`rejects ${b.name}`, () => assert.throws(() => new MemoryHeaderMap().set(b.input[0]!, b.input[1]!), TypeError));
+  for (const b of INVALID_FIELDS) {
+    test(`rejects ${b.name}, as the socket's HeaderMap does`, () => {
+      assert.throws(() => new HeaderMap().set(b.input[0], b.input[1]), TypeError);
+      assert.throws(() => new MemoryResponse().headers.set(b.input[0], b.input[1]), TypeError);
+      assert.throws(() => new MemoryResponse().writeEarlyHints({ [b.input[0]]: b.input[1] }), TypeError);
+    });
+  }
+
+  // Before: MemoryHeaderMap let \x01 and chars above U+00FF through, so app.request() said 200
+  // where a real socket said 500. Both must now give the same status and body.
+  describe('a handler setting an invalid field fails the same way in app.request() and on a socket', () => {
+    const app = new App({ onError: () => undefined });
+    app.get('/set', (ctx) => {
+      const row = INVALID_FIELDS[Number(ctx.query.get('row'))]!;
+      ctx.res.headers.set(row.input[0], row.input[1]);
+      return ctx.text('not reached');
+    });
+    let server: RunningServer;
+    before(async () => {
+      server = await app.listen(0, '127.0.0.1');
+    });
+    after(() => server.close());
+    INVALID_FIELDS.forEach((b, i) => {
+      // Bounded: before the fix, a value the WHATWG Headers refuses left app.request() pending forever.
+      test(b.name, { timeout: 10_000 }, async () => {
+        const inMemory = await app.request(`/set?row=${i}`);
+        const memoryBody = await inMemory.text();
+        const wire = await exchange(server.port, `GET /set?row=${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        const onSocket = parseResponse(wire.bytes);
+        assert.equal(inMemory.status, 500);
+        assert.equal(onSocket.status, 500);
+        assert.equal(onSocket.body.toString('utf8'), memoryBody);
+        assert.equal(onSocket.headers['content-type'], inMemory.headers.get('content-type'));
+      });
+    });
+  });
 });
 
 describe('MemoryRequest', () => {
@@ -147,5 +195,17 @@ describe('MemoryResponse', () => {
       throw new Error('x');
     }, new Request('http://h/'));
     assert.equal(r2.status, 500);
+  });
+
+  // docs/errors.md "Error bodies": the same plain-text 500 as a Connection writes, and the
+  // handler's headers reset as the server resets them (issue #14 item 5).
+  test('a handler that throws before the head gets the documented plain-text 500, its headers dropped', async () => {
+    const r = await runFetchRequest((_req, res) => {
+      res.headers.set('content-length', 99).set('etag', '"v1"').set('content-type', 'image/png');
+      throw new Error('secret detail');
+    }, new Request('http://h/'));
+    assert.equal(r.status, 500);
+    assert.deepEqual([...r.headers], [['content-length', '26'], ['content-type', 'text/plain; charset=utf-8']]);
+    assert.equal(await r.text(), '500 Internal Server Error\n');
   });
 });

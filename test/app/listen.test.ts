@@ -4,24 +4,11 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { App, html, serveFetch, type RunningServer } from '../../src/app/index.js';
+import { exchange } from '../helpers/socket.js';
 
 const FIXED_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 const DATE = 'Date: Thu, 01 Jan 2026 00:00:00 GMT\r\n';
-
-/** Sends raw bytes, returns everything the server sends until it closes. */
-function exchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let out = '';
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => (out += d));
-    s.on('error', reject);
-    s.on('close', () => resolve(out));
-    s.end(bytes);
-  });
-}
 
 describe('App on a keel Server', () => {
   let server: RunningServer;
@@ -49,7 +36,7 @@ describe('App on a keel Server', () => {
   after(() => server.close());
 
   test('pipelined GET, HEAD, 405, OPTIONS, 404: exact bytes', async () => {
-    const got = await exchange(
+    const { text: got } = await exchange(
       server.port,
       'GET /users/%3Ci%3E HTTP/1.1\r\nHost: x\r\n\r\n' +
         'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' +
@@ -75,7 +62,7 @@ describe('App on a keel Server', () => {
 
   test('OPTIONS *, a chunked JSON body, a 415 with its body unread, then the next request: exact bytes', async () => {
     const err415 = '{"error":{"status":415,"code":"ERR_UNSUPPORTED_MEDIA_TYPE","message":"Content-Type must be application/json"}}';
-    const got = await exchange(
+    const { text: got } = await exchange(
       server.port,
       'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n' +
         'POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n' +

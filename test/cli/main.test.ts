@@ -1,7 +1,8 @@
 // The `keel` command line as a user meets it (issue #13 item 5): one parser for every command,
 // --help exits 0 without listening, mistakes exit 2 with one line and the usage hint, runtime
 // failures exit 1 with one plain line (the stack only with --debug), --workers prints its banner
-// once and a reload is quiet. Each case runs the built CLI, `node dist/cli/main.js`.
+// once and a reload is quiet; `keel get` (#17) is one more entry of the same tables. Each case runs
+// the built CLI, `node dist/cli/main.js`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,16 +11,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKeel, startKeel } from './keel.js';
+// keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
+import { fetch } from '../../src/client/index.js';
 
 /** Bound on every spawned case: a command that listens instead of exiting fails here, not hangs. */
 const CASE_TIMEOUT_MS = 20_000;
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** A host name the resolver refuses without asking any DNS server (an empty label), so the case is the same offline. */
+const UNRESOLVABLE_HOST = 'a..b';
 const HIDE_DRIVERS = fileURLToPath(new URL('../db/hide-drivers.mjs', import.meta.url));
 
 let dir: string;
 let blocker: NetServer;
 let busyPort: number;
+/** A port that was free a moment ago: bound, then closed. */
+let closedPort: number;
 before(async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  closedPort = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
   dir = mkdtempSync(join(tmpdir(), 'keel-cli-'));
   writeFileSync(join(dir, 'file.txt'), 'x');
   blocker = createServer();
@@ -43,6 +54,10 @@ describe('help and version exit 0 without listening', () => {
     { name: 'hello --port 0 --help (help wins: nothing listens)', input: ['hello', '--port', '0', '--help'], want: /^usage: keel hello/ },
     { name: 'echo --workers 2 --help (no worker is forked)', input: ['echo', '--workers', '2', '--help'], want: /^usage: keel echo/ },
     { name: 'help wins over a mistake', input: ['serve', '--prot', '1', '-h'], want: /^usage: keel serve/ },
+    { name: 'keel --help lists get', input: ['--help'], want: /\n  get    fetch a URL with keel's own client/ },
+    { name: 'get --help (nothing is fetched)', input: ['get', '--help'], want: /^usage: keel get URL \[options\]\n[\s\S]*-H, --header 'K: V'/ },
+    { name: 'get -h with a URL (help wins: nothing is fetched)', input: ['get', 'http://127.0.0.1:1/', '-h'], want: /^usage: keel get/ },
+    { name: 'get -vh: -h inside a group of short flags still helps', input: ['get', '-vh', 'http://127.0.0.1:1/'], want: /^usage: keel get/ },
   ];
   for (const { name, input, want } of rows) {
     test(name, { timeout: CASE_TIMEOUT_MS }, async () => {
@@ -63,6 +78,9 @@ describe('usage mistakes exit 2 with one line and the usage hint, worded alike b
     rows.push({ name: `${cmd}: a port out of range`, input: [cmd, '-p', '70000'], want: `keel ${cmd}: --port must be a whole number from 0 to 65535, got "70000" ${hint(cmd)}` });
     rows.push({ name: `${cmd}: --port without a value`, input: [cmd, '--port'], want: `keel ${cmd}: option --port needs a value (N) ${hint(cmd)}` });
     rows.push({ name: `${cmd}: a bad --workers`, input: [cmd, '--workers', 'many'], want: `keel ${cmd}: --workers needs a positive whole number or "auto", got "many" ${hint(cmd)}` });
+    // An empty --host once bound every interface ("::"), against the loopback default.
+    rows.push({ name: `${cmd}: an empty --host=`, input: [cmd, '--port', '0', '--host='], want: `keel ${cmd}: option --host needs a value (H) ${hint(cmd)}` });
+    rows.push({ name: `${cmd}: an empty --host ""`, input: [cmd, '--port', '0', '--host', ''], want: `keel ${cmd}: option --host needs a value (H) ${hint(cmd)}` });
   }
   for (const cmd of ['hello', 'echo', 'demo']) {
     rows.push({ name: `${cmd}: a stray argument`, input: [cmd, 'extra'], want: `keel ${cmd}: unexpected argument "extra" ${hint(cmd)}` });
@@ -70,7 +88,13 @@ describe('usage mistakes exit 2 with one line and the usage hint, worded alike b
   rows.push(
     { name: 'serve: two directories', input: ['serve', 'a', 'b'], want: `keel serve: unexpected argument "b" ${hint('serve')}` },
     { name: 'serve: a value given to a flag', input: ['serve', '--gzip=1'], want: `keel serve: option --gzip takes no value ${hint('serve')}` },
+    // An empty --db once opened a throwaway SQLite database (better-sqlite3 treats "" as temporary).
+    { name: 'demo: an empty --db=', input: ['demo', '--port', '0', '--db='], want: `keel demo: option --db needs a value (PATH) ${hint('demo')}` },
     { name: 'demo: a bad --trust-proxy entry', input: ['demo', '--trust-proxy', '10.0.0.0/8,1.2.3.x'], want: `keel demo: --trust-proxy: not an IP address or range: "1.2.3.x" ${hint('demo')}` },
+    { name: 'get: a typo of an option', input: ['get', '--hedaer', 'X-A: 1', 'http://127.0.0.1:1/'], want: `keel get: unknown option --hedaer ${hint('get')}` },
+    { name: 'get: no URL', input: ['get', '-v'], want: `keel get: a URL is required ${hint('get')}` },
+    { name: 'get: a stray argument', input: ['get', 'http://127.0.0.1:1/', 'extra'], want: `keel get: unexpected argument "extra" ${hint('get')}` },
+    { name: 'get: a flag given a value', input: ['get', '--verbose=1', 'http://127.0.0.1:1/'], want: `keel get: option --verbose takes no value ${hint('get')}` },
     { name: 'an unknown command', input: ['nope'], want: `keel: unknown command "nope" (see 'keel --help')\n` },
     { name: 'an unknown option before any command', input: ['--prot'], want: `keel: unknown option --prot (see 'keel --help')\n` },
   );
@@ -115,6 +139,28 @@ describe('runtime failures exit 1 with one plain line', () => {
       name: 'serve --cgi without DIR/cgi-bin',
       input: () => ['serve', dir, '--cgi', '--port', '0'],
       want: () => `keel serve: CGI directory not found: ${join(dir, 'cgi-bin')}\n`,
+    },
+    {
+      name: 'get from a port nothing listens on',
+      input: () => ['get', `http://127.0.0.1:${closedPort}/`],
+      want: () => `keel get: connect failed: connect ECONNREFUSED 127.0.0.1:${closedPort} (ERR_CONNECT)\n`,
+    },
+    {
+      // The listener's lookup error was also printed with its stack before the line.
+      name: 'hello on a host that cannot be resolved',
+      input: () => ['hello', '--port', '0', '--host', UNRESOLVABLE_HOST],
+      want: () => `keel hello: cannot resolve host "${UNRESOLVABLE_HOST}"\n`,
+    },
+    {
+      name: 'serve on a host that cannot be resolved',
+      input: () => ['serve', dir, '--port', '0', '--host', UNRESOLVABLE_HOST],
+      want: () => `keel serve: cannot resolve host "${UNRESOLVABLE_HOST}"\n`,
+    },
+    {
+      // `--workers=2` after `--` once forked two workers serving the current directory.
+      name: 'serve -- --workers=2 names a directory',
+      input: () => ['serve', '--port', '0', '--', '--workers=2'],
+      want: () => 'keel serve: directory not found: --workers=2\n',
     },
     {
       name: 'demo without the SQLite driver installed',

@@ -3,8 +3,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clfDate, escapeLogField, parseServeArgs, startServe, type ServeConfig } from '../../src/cli/serve.js';
-import { UsageError } from '../../src/cli/args.js';
+import * as os from 'node:os';
+import { clfDate, escapeLogField, parseServeArgs, serveCommand, startServe, type ServeConfig } from '../../src/cli/serve.js';
+import { UsageError, parseCommandLine } from '../../src/cli/args.js';
+import { asUnprivileged, skipWithoutPermissions } from '../helpers/unprivileged.js';
 import { hostUrl } from '../../src/cli/command.js';
 import { HELLO, makeTree, request, type Tree } from '../fixtures/static/harness.js';
 
@@ -71,6 +73,42 @@ for (const row of errors) {
     assert.throws(() => parseServeArgs(row.input), (err: unknown) => err instanceof UsageError && row.want.test(err.message));
   });
 }
+
+test('serve checks at start that DIR and --cgi-dir can be read (#13 item 5)', { skip: skipWithoutPermissions }, async () => {
+  // An unreadable root used to start and then fail every request.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-serve-perm-'));
+  try {
+    const locked = path.join(dir, 'locked');
+    fs.mkdirSync(locked, { mode: 0o000 });
+    fs.mkdirSync(path.join(dir, 'open'));
+    // Listable but not searchable: its files cannot be opened.
+    const noSearch = path.join(dir, 'no-search');
+    fs.mkdirSync(noSearch, { mode: 0o644 });
+    // Searchable but not listable: files open by name; only a listing needs to read it.
+    const searchOnly = path.join(dir, 'search-only');
+    fs.mkdirSync(searchOnly, { mode: 0o711 });
+    const refused = [
+      { name: 'DIR', input: [locked], want: `directory ${locked} is not readable (permission denied)` },
+      { name: 'DIR without search permission', input: [noSearch], want: `directory ${noSearch} is not readable (permission denied)` },
+      { name: 'DIR not listable, with listings', input: [searchOnly], want: `directory ${searchOnly} is not readable (permission denied)` },
+      { name: '--cgi-dir', input: [path.join(dir, 'open'), '--cgi-dir', locked], want: `CGI directory ${locked} is not readable (permission denied)` },
+    ];
+    for (const { name, input, want } of refused) {
+      const args = parseCommandLine(input, serveCommand);
+      await asUnprivileged([dir], () => assert.throws(() => serveCommand.prepare(args), { message: want }, name));
+    }
+    const accepted = [
+      { name: 'DIR not listable, --no-listing', input: [searchOnly, '--no-listing'] },
+      { name: '--cgi-dir not listable', input: [path.join(dir, 'open'), '--cgi-dir', searchOnly] },
+    ];
+    for (const { name, input } of accepted) {
+      const args = parseCommandLine(input, serveCommand);
+      await asUnprivileged([dir], () => assert.equal(typeof serveCommand.prepare(args), 'function', name));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('clfDate and hostUrl', () => {
   assert.equal(clfDate(Date.UTC(2000, 9, 10, 13, 55, 36)), '[10/Oct/2000:13:55:36 +0000]');

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createFetch } from '../../src/client/index.js';
-import { withKeel, withNodeHttp, withScripted } from './helpers.js';
+import { deferred, rejection, withKeel, withNodeHttp, withScripted } from './helpers.js';
 
 describe('fetch over keel\'s client', () => {
   test('GET and POST with global Request/Response/Headers', async () => {
@@ -105,6 +105,50 @@ describe('fetch over keel\'s client', () => {
       }
     });
   });
+
+  test('abort follows the Fetch standard: the promise, and a body already streaming, fail with the signal\'s reason (DOMException AbortError by default), never ClientAbortError', async () => {
+    const sawHang = deferred();
+    await withScripted((conn, head) => {
+      if (head.startsWith('GET /hang')) sawHang.resolve();
+      // Half a body, then silence: the response has arrived, its body is still streaming.
+      else if (head.startsWith('GET /slow')) conn.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello');
+      else if (head.startsWith('GET /cut')) conn.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello');
+    }, async (origin) => {
+      const agent = new Agent();
+      const fetch = createFetch(agent);
+      const isAbortError = (ac: AbortController) => (e: unknown) => e instanceof DOMException && e.name === 'AbortError' && e === ac.signal.reason;
+      try {
+        // Before the head: the promise rejects with the reason abort() made.
+        const ac1 = new AbortController();
+        const p = fetch(`${origin}/hang`, { signal: ac1.signal });
+        await sawHang.promise;
+        ac1.abort();
+        await assert.rejects(p, isAbortError(ac1));
+
+        // After the head: the body stream errors with it.
+        const ac2 = new AbortController();
+        const res = await fetch(`${origin}/slow`, { signal: ac2.signal });
+        const reader = res.body!.getReader();
+        assert.equal(Buffer.from((await reader.read()).value!).toString(), 'hello');
+        ac2.abort();
+        await assert.rejects(reader.read(), isAbortError(ac2));
+
+        // A reason given to abort() is the error, for text() too.
+        const ac3 = new AbortController();
+        const res3 = await fetch(`${origin}/slow`, { signal: ac3.signal });
+        const text = res3.text();
+        const reason = new Error('enough');
+        ac3.abort(reason);
+        await assert.rejects(text, (e) => e === reason);
+
+        // Not an abort: a body cut short errors with TypeError('terminated'), keel's error as the cause.
+        const cut = await fetch(`${origin}/cut`);
+        await assert.rejects(cut.text(), (e: Error) => e instanceof TypeError && e.message === 'terminated' && (e.cause as { code?: string }).code === 'ERR_RESPONSE_INCOMPLETE');
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
 });
 
 describe('Agent', () => {
@@ -125,6 +169,53 @@ describe('Agent', () => {
         } finally {
           await agent.close();
         }
+      });
+    });
+  });
+  test('maxOrigins bounds the Clients: the least recently used idle one is closed for a new origin, a busy one never', async () => {
+    const release = deferred();
+    await withKeel(async (req, res) => {
+      if (req.target === '/slow') {
+        res.write('part,');
+        await release.promise;
+      }
+      res.end('a');
+    }, async (a) => {
+      await withKeel(async (_req, res) => res.end('b'), async (b) => {
+        await withKeel(async (_req, res) => res.end('c'), async (c) => {
+          assert.throws(() => new Agent({ maxOrigins: 0 }), RangeError);
+          const agent = new Agent({ maxOrigins: 2 });
+          const one = new Agent({ maxOrigins: 1 });
+          try {
+            const text = async (ag: Agent, url: string): Promise<string> => (await ag.request(url)).body.text();
+            assert.equal(await text(agent, `${a}/`), 'a');
+            const clientA = agent.client(a);
+            assert.equal(await text(agent, `${b}/`), 'b');
+            const clientB = agent.client(b);
+            // a used again: b is now the least recently used.
+            assert.equal(await text(agent, `${a}/`), 'a');
+            assert.equal(clientB.connections, 1);
+            assert.equal(await text(agent, `${c}/`), 'c');
+            assert.equal(agent.clientCount, 2);
+            assert.equal(clientB.connections, 0, 'the evicted Client closed its idle connection');
+            assert.equal((await rejection(clientB.request())).code, 'ERR_CLIENT_CLOSED');
+            assert.equal(agent.client(a), clientA, 'the recently used Client was kept');
+            assert.equal(await text(agent, `${b}/`), 'b', 'an evicted origin gets a new Client');
+
+            // A Client whose response is still streaming is busy: kept past the bound.
+            const slow = await one.request(`${a}/slow`);
+            assert.equal(await text(one, `${b}/`), 'b');
+            assert.equal(one.clientCount, 2);
+            release.resolve();
+            assert.equal(await slow.body.text(), 'part,a');
+            // Both idle now: a new origin leaves only itself.
+            assert.equal(await text(one, `${c}/`), 'c');
+            assert.equal(one.clientCount, 1);
+          } finally {
+            release.resolve();
+            await Promise.all([agent.close(), one.close()]);
+          }
+        });
       });
     });
   });

@@ -5,11 +5,11 @@
  * is set (scripts/with-postgres.sh sets it); each test gets its own schema,
  * dropped afterwards, so tests never see each other's tables.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database, type Dialect } from '../../src/db/database.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** A fresh, empty database namespace for one test. */
 export interface Fresh {
@@ -44,7 +44,7 @@ export const backends: Backend[] = [
     dialect: 'sqlite',
     skip: undefined,
     async fresh() {
-      const dir = mkdtempSync(join(tmpdir(), 'keel-db-'));
+      const dir = tempDir('db');
       const file = join(dir, 'sub', 'test.db');
       const opened: Database[] = [];
       const open = async () => {
@@ -103,4 +103,14 @@ export function idColumn(dialect: Dialect): string {
 /** Portable DDL for a bytes column. */
 export function blobType(dialect: Dialect): string {
   return dialect === 'sqlite' ? 'BLOB' : 'BYTEA';
+}
+
+/** Runs `fn` with a fresh database of `backend` and always cleans it up: the one `withFresh` (issue #14 item 9). */
+export async function withFresh(backend: Backend, fn: (f: Fresh) => Promise<void>): Promise<void> {
+  const f = await backend.fresh();
+  try {
+    await fn(f);
+  } finally {
+    await f.cleanup();
+  }
 }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPostgresUrl, isUniqueViolation, openDatabase } from '../../src/db/database.js';
-import { backends, blobType, idColumn, type Fresh } from './backends.js';
+import { backends, blobType, idColumn, type Fresh, withFresh } from './backends.js';
 
 describe('isPostgresUrl', () => {
   const rows = [
@@ -26,26 +26,18 @@ test('openDatabase rejects an unknown URL scheme without echoing the URL', async
 
 for (const backend of backends) {
   describe(`Database on ${backend.dialect}`, { skip: backend.skip }, () => {
-    async function withFresh(fn: (f: Fresh) => Promise<void>): Promise<void> {
-      const f = await backend.fresh();
-      try {
-        await fn(f);
-      } finally {
-        await f.cleanup();
-      }
-    }
 
     async function makeItems(f: Fresh): Promise<void> {
       await f.db.exec(`CREATE TABLE items (${idColumn(f.db.dialect)}, name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL, at BIGINT)`);
     }
 
     test('dialect names the engine', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         assert.equal(db.dialect, backend.dialect);
       }));
 
     test('run, all and get with ? placeholders', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         const { db } = f;
         await makeItems(f);
         const r1 = await db.run('INSERT INTO items (name, qty, at) VALUES (?, ?, ?)', ['apple', 3, 1_700_000_000_123]);
@@ -66,12 +58,12 @@ for (const backend of backends) {
       }));
 
     test('a ? inside a string literal is not a placeholder', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         assert.deepEqual(await db.get("SELECT 'why?' AS q, ? AS p", ['x']), { q: 'why?', p: 'x' });
       }));
 
     test('user input is bound, never spliced into SQL', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         const hostile = "x'); DROP TABLE items; --";
         await f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', [hostile, 1]);
@@ -79,7 +71,7 @@ for (const backend of backends) {
       }));
 
     test('booleans, bytes and unicode round-trip', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         await db.exec(`CREATE TABLE v (flag INTEGER, data ${blobType(db.dialect)}, txt TEXT)`);
         const bytes = new Uint8Array([0, 1, 2, 255]);
         await db.run('INSERT INTO v (flag, data, txt) VALUES (?, ?, ?)', [db.dialect === 'sqlite' ? true : 1, bytes, 'Grüße ⛵']);
@@ -90,7 +82,7 @@ for (const backend of backends) {
       }));
 
     test('isUniqueViolation recognises the engine error', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         await f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
         await assert.rejects(f.db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 2]), (err) => isUniqueViolation(err));
@@ -98,7 +90,7 @@ for (const backend of backends) {
       }));
 
     test('transaction commits when fn resolves', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         const result = await f.db.transaction(async (tx) => {
           await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
@@ -111,7 +103,7 @@ for (const backend of backends) {
       }));
 
     test('transaction rolls back and rethrows when fn rejects', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         const boom = new Error('boom');
         await assert.rejects(
@@ -125,7 +117,7 @@ for (const backend of backends) {
       }));
 
     test('a failing statement inside a transaction rolls the whole transaction back', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         await assert.rejects(
           f.db.transaction(async (tx) => {
@@ -140,7 +132,7 @@ for (const backend of backends) {
       }));
 
     test('statements issued during a transaction never see its uncommitted writes', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         let markInserted!: () => void;
         const inserted = new Promise<void>((resolve) => (markInserted = resolve));
@@ -162,7 +154,7 @@ for (const backend of backends) {
       }));
 
     test('using the database instead of the tx handle inside a transaction fails fast', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         await assert.rejects(
           f.db.transaction(async () => {
@@ -173,7 +165,7 @@ for (const backend of backends) {
       }));
 
     test('a tx handle used after its transaction ends fails', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         let saved: { get: (s: string) => Promise<unknown> } | undefined;
         await f.db.transaction(async (tx) => {
           saved = tx;
@@ -182,7 +174,7 @@ for (const backend of backends) {
       }));
 
     test('concurrent transactions from two connections both commit', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         await makeItems(f);
         const other = await f.openAnother();
         const work = (db: typeof other, prefix: string) =>
@@ -198,7 +190,7 @@ for (const backend of backends) {
       }));
 
     test('close() makes further statements reject', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         const db = await f.openAnother();
         await db.close();
         await assert.rejects(db.get('SELECT 1 AS one'));

@@ -2,18 +2,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrate, MIGRATIONS_TABLE, type Migration } from '../../src/db/migrations.js';
-import { backends, idColumn, type Fresh } from './backends.js';
+import { backends, idColumn, withFresh } from './backends.js';
 
 for (const backend of backends) {
   describe(`migrate on ${backend.dialect}`, { skip: backend.skip }, () => {
-    async function withFresh(fn: (f: Fresh) => Promise<void>): Promise<void> {
-      const f = await backend.fresh();
-      try {
-        await fn(f);
-      } finally {
-        await f.cleanup();
-      }
-    }
 
     const base: Migration[] = [
       {
@@ -33,7 +25,7 @@ for (const backend of backends) {
     ];
 
     test('applies pending migrations in order and records them', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         const applied = await migrate(db, base, { now: () => 42 });
         assert.deepEqual(applied, ['001-notes', '002-notes-author', '003-seed']);
         assert.deepEqual(await db.all(`SELECT id, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`), [
@@ -45,20 +37,20 @@ for (const backend of backends) {
       }));
 
     test('is idempotent: a second run applies nothing and does not re-seed', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         await migrate(db, base);
         assert.deepEqual(await migrate(db, base), []);
         assert.deepEqual(await db.get('SELECT COUNT(*) AS n FROM notes'), { n: 1 });
       }));
 
     test('applies only the new migrations of a longer list', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         await migrate(db, base.slice(0, 1));
         assert.deepEqual(await migrate(db, base), ['002-notes-author', '003-seed']);
       }));
 
     test('a failing migration rolls back every migration of the run', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         await migrate(db, base.slice(0, 1));
         const broken: Migration[] = [...base, { id: '004-broken', up: 'CREATE TABLE oops (' }];
         await assert.rejects(migrate(db, broken));
@@ -71,7 +63,7 @@ for (const backend of backends) {
       }));
 
     test('rejects duplicate and empty ids before touching the database', () =>
-      withFresh(async ({ db }) => {
+      withFresh(backend, async ({ db }) => {
         await assert.rejects(migrate(db, [base[0]!, base[0]!]), /duplicate migration id: 001-notes/);
         await assert.rejects(migrate(db, [{ id: '', up: 'SELECT 1' }]), /must not be empty/);
         // Nothing ran: not even the bookkeeping table was created.
@@ -79,7 +71,7 @@ for (const backend of backends) {
       }));
 
     test('two processes migrating at once apply each migration exactly once', () =>
-      withFresh(async (f) => {
+      withFresh(backend, async (f) => {
         const other = await f.openAnother();
         const [a, b] = await Promise.all([migrate(f.db, base), migrate(other, base)]);
         assert.deepEqual([...a, ...b].sort(), ['001-notes', '002-notes-author', '003-seed']);

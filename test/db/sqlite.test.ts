@@ -1,18 +1,13 @@
 // SQLite specifics: the file, its directory, WAL and the busy timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'keel-sqlite-'));
-}
+import { withTempDir } from '../helpers/tmp.js';
 
 test('creates the missing directory and the file, in WAL mode with the busy timeout', async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir('sqlite', async (dir) => {
     const file = join(dir, 'a', 'b', 'x.db');
     const db = await openDatabase({ file, busyTimeoutMs: 1234 });
     try {
@@ -23,27 +18,21 @@ test('creates the missing directory and the file, in WAL mode with the busy time
     } finally {
       await db.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('sqlite:PATH URLs select SQLite at PATH', async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir('sqlite', async (dir) => {
     const file = join(dir, 'u.db');
     const db = await openDatabase({ url: `sqlite:${file}`, file: join(dir, 'ignored.db') });
     await db.close();
     assert.equal(existsSync(file), true);
     assert.equal(existsSync(join(dir, 'ignored.db')), false);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('data survives closing and reopening the file', async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir('sqlite', async (dir) => {
     const file = join(dir, 'p.db');
     const a = await openDatabase({ file });
     await a.exec('CREATE TABLE t (v TEXT)');
@@ -52,9 +41,7 @@ test('data survives closing and reopening the file', async () => {
     const b = await openDatabase({ file });
     assert.deepEqual(await b.all('SELECT v FROM t'), [{ v: 'kept' }]);
     await b.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test(':memory: databases are private to their connection', async () => {
@@ -68,9 +55,8 @@ test(':memory: databases are private to their connection', async () => {
 
 test('a write from another process waits for the lock instead of failing', async () => {
   // A child process holds the write lock briefly; our insert must wait (busy_timeout) and succeed.
-  const dir = tempDir();
   const { spawn } = await import('node:child_process');
-  try {
+  await withTempDir('sqlite', async (dir) => {
     const file = join(dir, 'w.db');
     const db = await openDatabase({ file });
     await db.exec('CREATE TABLE t (v TEXT)');
@@ -86,7 +72,5 @@ test('a write from another process waits for the lock instead of failing', async
     assert.equal(await exited, 0);
     assert.deepEqual(await db.all('SELECT v FROM t ORDER BY rowid'), [{ v: 'child' }, { v: 'parent' }]);
     await db.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -12,7 +12,9 @@ import { CSRF_COOKIE, CSRF_COOKIE_HTTPS, csrfToken, newCsrfNonce } from '../../s
 import { redactedValue } from '../../src/demo/redact.js';
 import { signCookieValue } from '../../src/app/cookies.js';
 import { clientInfo } from '../../src/server/trusted-proxy.js';
-import { backends, type Fresh } from '../db/backends.js';
+import { Client } from '../../src/client/index.js';
+import { backends, withFresh, type Fresh } from '../db/backends.js';
+import { exchange } from '../helpers/socket.js';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 const FIXED_NOW = 1_700_000_000_000;
@@ -65,18 +67,15 @@ describe('printable (request lines on the terminal)', () => {
 for (const backend of backends) {
   describe(`demo site on ${backend.dialect}`, { skip: backend.skip }, () => {
     async function withDemo(fn: (demo: Demo, logs: string[], f: Fresh) => Promise<void>, options: Partial<DemoOptions> = {}): Promise<void> {
-      const f = await backend.fresh();
-      const logs: string[] = [];
-      try {
+      return withFresh(backend, async (f) => {
+        const logs: string[] = [];
         const demo = await createDemo({ db: f.db, log: (l) => logs.push(l), now: () => FIXED_NOW, ...options });
         try {
           await fn(demo, logs, f);
         } finally {
           demo.stopStreams();
         }
-      } finally {
-        await f.cleanup();
-      }
+      });
     }
 
     /** GET /guestbook, returning the cookie and token a browser would keep. */
@@ -410,11 +409,15 @@ for (const backend of backends) {
         withDemo(
           async (demo) => {
             const server = await demo.app.listen(0, '127.0.0.1');
+            // keel's own client (#17), closed with the server.
+            const client = new Client(`http://127.0.0.1:${server.port}`);
             try {
-              const res = await fetch(`http://127.0.0.1:${server.port}/guestbook`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' } });
-              await res.arrayBuffer();
-              assert.match(res.headers.getSetCookie()[0] ?? '', /^__Host-keel_csrf=[^;]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+              const res = await client.request({ path: '/guestbook', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' } });
+              await res.body.dump();
+              const setCookie = res.rawHeaders.find((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie');
+              assert.match(setCookie ?? '', /^__Host-keel_csrf=[^;]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
             } finally {
+              await client.close();
               await server.close();
             }
           },
@@ -609,23 +612,12 @@ for (const backend of backends) {
         return demo.app.listen(0, '127.0.0.1');
       }
 
-      /** Sends raw bytes and reads until the server closes. */
-      async function exchange(port: number, request: string): Promise<Buffer> {
-        const socket = connect(port, '127.0.0.1');
-        await once(socket, 'connect');
-        const chunks: Buffer[] = [];
-        socket.on('data', (c: Buffer) => chunks.push(c));
-        socket.write(request);
-        await once(socket, 'close');
-        return Buffer.concat(chunks);
-      }
-
       test('/inspect shows the exact request bytes and the exact response head sent', () =>
         withDemo(async (demo) => {
           const server = await listen(demo);
           try {
             const request = 'GET /inspect?x=1 HTTP/1.1\r\nHost: example.test\r\nUser-Agent: keel-test/1\r\nX-Odd-Case: A  b\r\nAccept: */*\r\n\r\n';
-            const bytes = await exchange(server.port, request);
+            const { bytes } = await exchange(server.port, request);
             const split = bytes.indexOf('\r\n\r\n') + 4;
             const sentHead = bytes.subarray(0, split).toString('latin1');
             const body = bytes.subarray(split).toString('utf8');
@@ -714,7 +706,7 @@ for (const backend of backends) {
               await once(first, 'connect');
               first.write('GET /time/stream HTTP/1.1\r\nHost: x\r\n\r\n');
               await once(first, 'data');
-              const second = (await exchange(server.port, 'GET /time/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toString('latin1');
+              const second = (await exchange(server.port, 'GET /time/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).text;
               assert.match(second, /^HTTP\/1\.1 503 /);
               assert.match(second, /\r\nretry-after: 5\r\n/i);
               first.destroy();

@@ -1,10 +1,10 @@
 // Finding the demo's assets from the package root, from source or from dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoPaths, findPackageRoot } from '../../src/demo/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('demoPaths() points at the real asset directories', () => {
   const p = demoPaths();
@@ -14,7 +14,7 @@ test('demoPaths() points at the real asset directories', () => {
 });
 
 test('findPackageRoot walks up to the package named keel, skipping other manifests', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-paths-'));
+  const dir = tempDir('paths');
   try {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'keel' }));
     mkdirSync(join(dir, 'dist', 'demo', 'nested'), { recursive: true });

@@ -1,10 +1,10 @@
 // src/demo/public/test.jpg: a well-formed baseline JPEG, exactly what scripts/make-jpeg.mjs makes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { tempDir } from '../helpers/tmp.js';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 
@@ -34,7 +34,7 @@ test('starts with SOI, ends with EOI, is JFIF baseline 160x120 with three compon
 });
 
 test('is reproduced byte for byte by scripts/make-jpeg.mjs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-jpeg-'));
+  const dir = tempDir('jpeg');
   try {
     const out = join(dir, 'test.jpg');
     const r = spawnSync(process.execPath, ['scripts/make-jpeg.mjs', out], { encoding: 'utf8' });

@@ -6,14 +6,14 @@
 // Leaves screenshots in test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProgram, type Started } from './helpers.js';
 import { ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/chromium.js';
 import { NAV } from '../../src/demo/views/layout.js';
 import { HOME_REQUESTS } from '../../src/demo/views/home.js';
 import { MAX_NAME_CHARS } from '../../src/demo/models/guestbook.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ARTIFACTS = 'test-artifacts';
 const skip = skipWithoutChromium;
@@ -31,7 +31,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, async () => {
   const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(join(tmpdir(), 'keel-browser-'));
+  const dir = tempDir('browser');
   let demo: Started | undefined;
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
@@ -125,7 +125,7 @@ const PHONE_MAX_WIDTH_PX = 600;
 
 test('chromium: every page at 1280 px and 390 px: no horizontal overflow, the nav, a viewport, one link colour', { skip }, async () => {
   const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(join(tmpdir(), 'keel-browser-'));
+  const dir = tempDir('browser');
   let demo: Started | undefined;
   let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
   try {

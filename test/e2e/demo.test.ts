@@ -1,32 +1,35 @@
 // `keel demo` as a real process: terminal output, persistence across restarts, clean shutdown,
 // and several instances sharing one database (SQLite file; PostgreSQL when KEEL_TEST_PG_URL is set).
-import { describe, test } from 'node:test';
+// Requests go through keel's own client (its fetch, on an Agent this file closes; #17 item 5).
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { Agent, createFetch } from '../../src/client/index.js';
 import { openDatabase } from '../../src/db/database.js';
 import { startProgram, type Started } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const MAIN = 'src/cli/main.ts';
 
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'keel-demo-e2e-'));
-}
+const agent = new Agent();
+/** keel's fetch (src/client/fetch.ts): a global Response, as the global fetch gave. */
+const keelFetch = createFetch(agent);
+after(() => agent.close());
 
 /** A browser-like visitor: keeps the CSRF cookie, reads the form token. */
 async function visitor(port: number): Promise<{ cookie: string; token: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/guestbook`);
+  const res = await keelFetch(`http://127.0.0.1:${port}/guestbook`);
   const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
   const token = /name="csrf" value="([^"]+)"/.exec(await res.text())![1]!;
   return { cookie, token };
 }
 
 async function sign(port: number, v: { cookie: string; token: string }, name: string, message: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/guestbook`, {
+  const res = await keelFetch(`http://127.0.0.1:${port}/guestbook`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: v.cookie },
     body: new URLSearchParams({ csrf: v.token, name, message }).toString(),
@@ -37,7 +40,7 @@ async function sign(port: number, v: { cookie: string; token: string }, name: st
 }
 
 async function entryCount(port: number): Promise<number> {
-  const html = await (await fetch(`http://127.0.0.1:${port}/guestbook`)).text();
+  const html = await (await keelFetch(`http://127.0.0.1:${port}/guestbook`)).text();
   return Number(/<h2>(\d+) entr(?:y|ies)<\/h2>/.exec(html)?.[1]);
 }
 
@@ -53,14 +56,14 @@ async function runToExit(args: string[]): Promise<{ code: number | null; stdout:
 
 describe('keel demo (process)', () => {
   test('prints each request line as it arrives, and the page and picture are served', async () => {
-    const dir = tempDir();
+    const dir = tempDir('demo-e2e');
     let demo: Started | undefined;
     try {
       demo = await startProgram(MAIN, ['demo', '--port', '0', '--db', join(dir, 'db', 'keel.db')]);
       await demo.waitForLine(/^keel demo: guestbook on SQLite .*keel\.db$/);
-      const page = await fetch(`http://127.0.0.1:${demo.port}/`);
+      const page = await keelFetch(`http://127.0.0.1:${demo.port}/`);
       assert.match(await page.text(), /Wow, a keel Server!/);
-      const img = await fetch(`http://127.0.0.1:${demo.port}/test.jpg`);
+      const img = await keelFetch(`http://127.0.0.1:${demo.port}/test.jpg`);
       assert.equal(img.headers.get('content-type'), 'image/jpeg');
       await img.arrayBuffer();
       await demo.waitForLine(/^GET \/ HTTP\/1\.1$/);
@@ -74,7 +77,7 @@ describe('keel demo (process)', () => {
   });
 
   test('guestbook entries survive a restart', async () => {
-    const dir = tempDir();
+    const dir = tempDir('demo-e2e');
     const db = join(dir, 'keel.db');
     let demo: Started | undefined;
     try {
@@ -82,7 +85,7 @@ describe('keel demo (process)', () => {
       assert.equal(await sign(demo.port, await visitor(demo.port), 'Ada', 'still here after a restart'), 303);
       assert.equal(await demo.stop(), 0);
       demo = await startProgram(MAIN, ['demo', '--port', '0', '--db', db]);
-      const html = await (await fetch(`http://127.0.0.1:${demo.port}/guestbook`)).text();
+      const html = await (await keelFetch(`http://127.0.0.1:${demo.port}/guestbook`)).text();
       assert.match(html, /still here after a restart/);
       assert.equal(demo.lines.some((l) => l.includes('applied migrations')), false, 'no migration runs twice');
     } finally {
@@ -105,7 +108,7 @@ describe('keel demo (process)', () => {
   }
 
   test('two instances on one SQLite file write concurrently and lose nothing', async () => {
-    const dir = tempDir();
+    const dir = tempDir('demo-e2e');
     const db = join(dir, 'shared.db');
     const demos: Started[] = [];
     try {

@@ -1,13 +1,18 @@
-// The tutorial's examples/, each started as a real process on a free port and checked over real sockets.
+// The tutorial's examples/, each started as a real process on a free port and checked over real sockets
+// (step 6, the clients, runs against step 3's server).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { parseResponse, rawExchange, startProgram, type Started } from './helpers.js';
+import { startProgram, type Started } from './helpers.js';
+import { exchange } from '../helpers/socket.js';
+import { parseResponse } from '../helpers/http.js';
+import { tempDir } from '../helpers/tmp.js';
+// keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
+import { fetch } from '../../src/client/index.js';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 
@@ -27,7 +32,7 @@ describe('examples/01-tcp-echo', () => {
   ];
   for (const { name, input, want } of rows) {
     test(`echoes ${name} byte for byte`, async () => {
-      assert.deepEqual(await rawExchange(server.port, input, { halfClose: true }), want);
+      assert.deepEqual((await exchange(server.port, input, { halfClose: true })).bytes, want);
     });
   }
 
@@ -43,7 +48,7 @@ describe('examples/01-tcp-echo', () => {
   });
 
   test('the server logs each connection', async () => {
-    await rawExchange(server.port, ['x'], { halfClose: true });
+    await exchange(server.port, ['x'], { halfClose: true });
     await server.waitForLine(/^connection from 127\.0\.0\.1:\d+$/);
   });
 });
@@ -58,11 +63,11 @@ describe('examples/02-raw-server', () => {
   });
 
   test('GET / serves the tutorial page that embeds test.jpg', async () => {
-    const res = parseResponse(await rawExchange(server.port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n']));
+    const res = parseResponse((await exchange(server.port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n'])).bytes);
     assert.equal(res.statusLine, 'HTTP/1.1 200 OK');
-    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
-    assert.equal(res.headers.get('connection'), 'close');
-    assert.equal(Number(res.headers.get('content-length')), res.body.length);
+    assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(res.headers['connection'], 'close');
+    assert.equal(Number(res.headers['content-length']), res.body.length);
     const html = res.body.toString('utf8');
     assert.match(html, /<h1>Wow, a Raw Socket Server!<\/h1>/);
     assert.match(html, /<img src="test\.jpg"/);
@@ -70,9 +75,9 @@ describe('examples/02-raw-server', () => {
   });
 
   test('GET /test.jpg serves the JPEG bytes as image/jpeg', async () => {
-    const res = parseResponse(await rawExchange(server.port, ['GET /test.jpg HTTP/1.1\r\nHost: x\r\n\r\n']));
+    const res = parseResponse((await exchange(server.port, ['GET /test.jpg HTTP/1.1\r\nHost: x\r\n\r\n'])).bytes);
     assert.equal(res.status, 200);
-    assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    assert.equal(res.headers['content-type'], 'image/jpeg');
     assert.deepEqual(res.body, JPEG);
     await server.waitForLine(/^GET \/test\.jpg HTTP\/1\.1$/);
   });
@@ -81,7 +86,7 @@ describe('examples/02-raw-server', () => {
     const body = 'message=%3Cb%3Ehi%3C%2Fb%3E+%26+bye&n=1';
     const request = `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     const pieces = [request.slice(0, 7), request.slice(7, 40), request.slice(40, request.length - 5), request.slice(request.length - 5)];
-    const res = parseResponse(await rawExchange(server.port, pieces));
+    const res = parseResponse((await exchange(server.port, pieces)).bytes);
     assert.equal(res.status, 200);
     const html = res.body.toString('utf8');
     assert.match(html, /<li>message = &lt;b&gt;hi&lt;\/b&gt; &amp; bye<\/li><li>n = 1<\/li>/);
@@ -98,18 +103,18 @@ describe('examples/02-raw-server', () => {
   ];
   for (const { name, input, want } of errors) {
     test(`answers ${name} with ${want.slice(9)}`, async () => {
-      assert.equal(parseResponse(await rawExchange(server.port, [input])).statusLine, want);
+      assert.equal(parseResponse((await exchange(server.port, [input])).bytes).statusLine, want);
     });
   }
 
   test('answers 431 when the head never ends', async () => {
-    const res = await rawExchange(server.port, [`GET / HTTP/1.1\r\nX: ${'a'.repeat(20 * 1024)}`]);
+    const res = (await exchange(server.port, [`GET / HTTP/1.1\r\nX: ${'a'.repeat(20 * 1024)}`])).bytes;
     assert.equal(parseResponse(res).statusLine, 'HTTP/1.1 431 Request Header Fields Too Large');
   });
 
   test('405 names the allowed methods', async () => {
-    const res = parseResponse(await rawExchange(server.port, ['PUT /test.jpg HTTP/1.1\r\n\r\n']));
-    assert.equal(res.headers.get('allow'), 'GET');
+    const res = parseResponse((await exchange(server.port, ['PUT /test.jpg HTTP/1.1\r\n\r\n'])).bytes);
+    assert.equal(res.headers['allow'], 'GET');
   });
 });
 
@@ -124,16 +129,15 @@ describe('examples/03-keel-hello', () => {
 
   test('serves the same page and picture as the raw server, over keep-alive', async () => {
     // Two requests on one connection: keel keeps it open, unlike step 2.
-    const bytes = await rawExchange(server.port, [
+    const bytes = (await exchange(server.port, [
       'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
       'GET /test.jpg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    ]);
+    ])).bytes;
     const first = parseResponse(bytes);
     assert.equal(first.statusLine, 'HTTP/1.1 200 OK');
-    const pageLength = Number(first.headers.get('content-length'));
-    assert.match(first.body.subarray(0, pageLength).toString('utf8'), /<h1>Wow, a keel Server!<\/h1>[\s\S]*<img src="test\.jpg"/);
-    const second = parseResponse(first.body.subarray(pageLength));
-    assert.equal(second.headers.get('content-type'), 'image/jpeg');
+    assert.match(first.body.toString('utf8'), /<h1>Wow, a keel Server!<\/h1>[\s\S]*<img src="test\.jpg"/);
+    const second = parseResponse(first.rest);
+    assert.equal(second.headers['content-type'], 'image/jpeg');
     assert.deepEqual(second.body, JPEG);
     await server.waitForLine(/^GET \/test\.jpg HTTP\/1\.1$/);
   });
@@ -153,7 +157,7 @@ describe('examples/03-keel-hello', () => {
     const put = await fetch(`http://127.0.0.1:${server.port}/test.jpg`, { method: 'PUT', body: 'x' });
     assert.equal(put.status, 405);
     assert.match(put.headers.get('allow') ?? '', /GET/);
-    const bad = parseResponse(await rawExchange(server.port, ['GET / HTTP/1.1\r\nHost x\r\n\r\n']));
+    const bad = parseResponse((await exchange(server.port, ['GET / HTTP/1.1\r\nHost x\r\n\r\n'])).bytes);
     assert.equal(bad.status, 400);
   });
 });
@@ -207,7 +211,7 @@ describe('examples/05-guestbook', () => {
   let server: Started;
   let dir: string;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keel-ex5-'));
+    dir = tempDir('ex5');
     const env = { ...process.env };
     delete env.DATABASE_URL;
     server = await startProgram('examples/05-guestbook/server.ts', ['--port', '0', '--db', join(dir, 'g.db')], env);
@@ -253,4 +257,64 @@ describe('examples/05-guestbook', () => {
       assert.ok((await res.text()).includes(`<li>${want}</li>`));
     });
   }
+});
+
+describe('examples/06-http-client', () => {
+  let server: Started;
+  before(async () => {
+    server = await startProgram('examples/03-keel-hello/server.ts', ['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  /** Runs an example client to its exit; resolves with its exit code and output (stdout as latin1 bytes). */
+  async function runClient(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('latin1').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const [code] = await once(child, 'exit');
+    return { code: code as number | null, stdout, stderr };
+  }
+
+  // Both clients, the raw socket one and keel's Client, print the same status line, fields and page.
+  for (const file of ['examples/06-http-client/raw-client.ts', 'examples/06-http-client/client.ts']) {
+    test(`${file.split('/').pop()} prints the status line, the fields and the page`, async () => {
+      const r = await runClient(file, ['--port', String(server.port), '--path', '/']);
+      assert.equal(r.code, 0, r.stderr);
+      const [head, body] = [r.stdout.slice(0, r.stdout.indexOf('\n\n')), r.stdout.slice(r.stdout.indexOf('\n\n') + 2)];
+      const lines = head.split('\n');
+      assert.equal(lines[0], 'HTTP/1.1 200 OK');
+      const length = lines.find((l) => /^content-length: /i.test(l));
+      assert.ok(length !== undefined);
+      assert.equal(Buffer.byteLength(body, 'latin1'), Number(length.split(': ')[1]));
+      assert.match(body, /<h1>Wow, a keel Server!<\/h1>/);
+    });
+  }
+
+  test('the keel client reuses its connection for the second request', async () => {
+    const r = await runClient('examples/06-http-client/client.ts', ['--port', String(server.port), '--path', '/test.jpg']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^again: 200, \d+ bytes, 1 connection\n$/);
+  });
+
+  test('the raw client: a refused connection is one line on stderr and exit 1', async () => {
+    const r = await runClient('examples/06-http-client/raw-client.ts', ['--port', '1', '--path', '/']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /raw client: .*ECONNREFUSED/);
+  });
+});
+
+test('every example imports keel by its package name, never from src/ (they use the public API only)', () => {
+  const offenders: string[] = [];
+  for (const step of readdirSync('examples', { withFileTypes: true })) {
+    if (!step.isDirectory()) continue;
+    for (const file of readdirSync(join('examples', step.name)).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join('examples', step.name, file), 'utf8');
+      if (/from '(\.\.\/)+(src|dist)\//.test(text)) offenders.push(`${step.name}/${file}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
 });

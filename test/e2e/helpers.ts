@@ -1,11 +1,11 @@
 /**
  * Test helpers for end-to-end tests: start a program as a child process on a
- * free port, and talk raw bytes to it over TCP.
+ * free port (raw bytes go through test/helpers/socket.ts, responses through
+ * test/helpers/http.ts).
  *
  * Every child started here is stopped by `stop()`; tests call it in `finally`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { once } from 'node:events';
 
 /** A running child program that announced its port. */
@@ -86,47 +86,4 @@ export async function startProgram(file: string, args: string[] = [], env: NodeJ
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Sends `pieces` over one TCP connection (each piece in its own write, awaiting
- * the previous one) and returns every byte received until the server closes.
- */
-export async function rawExchange(port: number, pieces: Array<string | Buffer>, options: { halfClose?: boolean } = {}): Promise<Buffer> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise<void>((resolve, reject) => {
-    socket.on('close', () => resolve());
-    socket.on('error', reject);
-  });
-  for (const piece of pieces) {
-    await new Promise<void>((resolve, reject) => socket.write(piece, (err) => (err ? reject(err) : resolve())));
-  }
-  if (options.halfClose) socket.end();
-  await ended;
-  socket.destroy();
-  return Buffer.concat(chunks);
-}
-
-/** A response split into its parts; header names lower-cased. */
-export interface ParsedResponse {
-  statusLine: string;
-  status: number;
-  headers: Map<string, string>;
-  body: Buffer;
-}
-
-/** Splits one Content-Length-framed HTTP/1.x response. */
-export function parseResponse(bytes: Buffer): ParsedResponse {
-  const end = bytes.indexOf('\r\n\r\n');
-  if (end === -1) throw new Error(`no end of head in ${JSON.stringify(bytes.toString('latin1').slice(0, 200))}`);
-  const [statusLine = '', ...fieldLines] = bytes.subarray(0, end).toString('latin1').split('\r\n');
-  const headers = new Map<string, string>();
-  for (const line of fieldLines) {
-    const colon = line.indexOf(':');
-    headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { statusLine, status: Number(statusLine.split(' ')[1]), headers, body: bytes.subarray(end + 4) };
 }

@@ -16,15 +16,17 @@ import { Server } from '../../src/server/server.js';
 import { cgiHandler } from '../../src/handlers/cgi.js';
 import { DEFAULT_CGI_ENV_ALLOW_LIST } from '../../src/handlers/cgi-env.js';
 import type { Handler } from '../../src/server/handler.js';
+import { assertGone, killIfRunning } from './cgi-helpers.js';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/cgi-bin/', import.meta.url)));
 /** Tight limits for the /tight gateway: small enough to hit in a test, large enough for a shell to start. */
 const TIGHT_TIMEOUT_MS = 300;
 const TIGHT_MAX_OUTPUT_BYTES = 200_000;
 const MAIN_MAX_BUFFERED_BODY_BYTES = 200_000;
-/** How long to wait for a killed process to disappear before failing. */
-const GONE_DEADLINE_MS = 3000;
-const POLL_MS = 10;
+/** killGraceMs of the /grace gateway: short, so the SIGKILL that follows a SIGTERM comes soon in a test. */
+const GRACE_KILL_GRACE_MS = 200;
+/** Bound on a test that waits for a log line, so a regression fails instead of hanging the file. */
+const TEST_TIMEOUT_MS = 25_000;
 
 /** git does not always keep modes: make the fixtures executable (and one not) before anything runs. */
 function fixModes(dir: string): void {
@@ -139,34 +141,15 @@ async function request(port: number, bytes: string | Buffer, opts: { isHead?: bo
   return { ...(ex.responses[0] as Parsed), clientPort: ex.clientPort, raw: ex.raw };
 }
 
+/** The pid a background-*.sh or escaped.sh fixture reports as its body ("child <pid>"). */
+function childPidOf(body: Buffer): number {
+  const pid = Number(/^child (\d+)\n$/.exec(body.toString())?.[1]);
+  assert.ok(pid > 0, `no child pid in ${JSON.stringify(body.toString())}`);
+  return pid;
+}
+
 function get(port: number, target: string, extraHeaders = ''): string {
   return `GET ${target} HTTP/1.1\r\nHost: localhost:${port}\r\n${extraHeaders}Connection: close\r\n\r\n`;
-}
-
-// ---- processes -----------------------------------------------------------
-
-/** True when a pid no longer runs: gone, or a zombie nobody reaped yet (orphans go to PID 1). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** Polls (bounded) until every pid is gone: SIGKILL delivery is asynchronous to us. */
-async function assertGone(pids: number[]): Promise<void> {
-  const deadline = Date.now() + GONE_DEADLINE_MS;
-  while (!pids.every(isGone)) {
-    if (Date.now() > deadline) assert.fail(`processes still running: ${pids.filter((p) => !isGone(p)).join(', ')}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }
 
 // ---- the server under test -----------------------------------------------
@@ -194,6 +177,8 @@ let server: Server;
 let port: number;
 let jail: string;
 let marker: string;
+/** Where background-stubborn.sh records the SIGTERM it survived. */
+let markDir: string;
 
 before(async () => {
   fixModes(FIXTURES);
@@ -207,13 +192,17 @@ before(async () => {
   symlinkSync('../outside/evil.sh', join(jail, 'root', 'link.sh'));
   symlinkSync('../outside', join(jail, 'root', 'linkdir'));
   symlinkSync('ok.sh', join(jail, 'root', 'inner-link.sh'));
+  markDir = join(jail, 'marks');
+  mkdirSync(markDir);
 
   process.env.KEEL_CGI_TEST_SECRET = 'must-not-leak';
   const main = cgiHandler({ root: FIXTURES, prefix: '/cgi-bin', logger, serverSoftware: 'keel-test/1', maxBufferedBodyBytes: MAIN_MAX_BUFFERED_BODY_BYTES });
   const tight = cgiHandler({ root: FIXTURES, prefix: '/tight', logger, timeoutMs: TIGHT_TIMEOUT_MS, maxOutputBytes: TIGHT_MAX_OUTPUT_BYTES });
   const jailed = cgiHandler({ root: join(jail, 'root'), prefix: '/jail', logger });
+  const grace = cgiHandler({ root: FIXTURES, prefix: '/grace', logger, killGraceMs: GRACE_KILL_GRACE_MS, env: { KEEL_TEST_MARK_DIR: markDir } });
   const route: Handler = (req, res) => {
     if (req.path.startsWith('/tight/')) return tight(req, res);
+    if (req.path.startsWith('/grace/')) return grace(req, res);
     if (req.path.startsWith('/jail/')) return jailed(req, res);
     return main(req, res);
   };
@@ -496,6 +485,16 @@ describe('limits and process control', () => {
     await assertGone([Number(leader), Number(sleeper)]);
   });
 
+  it('bounds the whole run by timeoutMs, not the gaps between writes (#12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const started = Date.now();
+    const res = await request(port, get(port, '/tight/trickle.sh'));
+    assert.equal(res.status, 200);
+    assert.equal(res.isComplete, false, 'response must not look complete');
+    assert.match(res.body.toString(), /^(tick\n)+/);
+    assert.ok(Date.now() - started >= TIGHT_TIMEOUT_MS, 'cut by the timeout, not before');
+    await waitForLog(new RegExp(`/tight/trickle\\.sh\\[\\d+\\]: timed out after ${TIGHT_TIMEOUT_MS} ms; process group killed`));
+  });
+
   it('kills a script whose output passes maxOutputBytes and aborts the response', async () => {
     const res = await request(port, get(port, '/tight/flood.pl'));
     assert.equal(res.status, 200);
@@ -529,6 +528,63 @@ describe('limits and process control', () => {
     await assertGone([Number(/\[(\d+)\]/.exec(line)![1])]);
   });
 
+  it('kills the process group when the client disconnects in the middle of the response', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(get(port, '/cgi-bin/slow-body.sh'));
+    // The head and the first body line are out; the script is blocked in `wait`.
+    await new Promise<void>((r) => {
+      let seen = '';
+      const onData = (d: Buffer): void => {
+        seen += d.toString('latin1');
+        if (seen.includes('first line')) {
+          socket.off('data', onData);
+          r();
+        }
+      };
+      socket.on('data', onData);
+    });
+    const line = await waitForLog(/\/cgi-bin\/slow-body\.sh\[\d+\]: stderr: pids \d+ \d+/);
+    const [, leader, sleeper] = /pids (\d+) (\d+)/.exec(line)!;
+    socket.destroy();
+    await waitForLog(new RegExp(`slow-body\\.sh\\[${leader}\\]: client disconnected; script killed`));
+    await assertGone([Number(leader), Number(sleeper)]);
+  });
+
+  // Issue #12 item 11: the run ends when the script (the process-group leader) exits,
+  // and whatever it left behind in its group is killed then, not at timeoutMs.
+  const leftBehind = [
+    { name: 'kills what a script left running after a normal exit', input: '/cgi-bin/background-quiet.sh', wantTermFirst: false },
+    // Before #12 this response stayed open until timeoutMs (30 s here) and was then cut.
+    { name: 'ends the response when the script exits although its background child holds stdout', input: '/cgi-bin/background.sh', wantTermFirst: false },
+    { name: 'sends SIGTERM, then SIGKILL after killGraceMs, to a child that survives SIGTERM', input: '/grace/background-stubborn.sh', wantTermFirst: true },
+  ];
+  for (const c of leftBehind) {
+    it(`${c.name} (#12)`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const res = await request(port, get(port, c.input));
+      assert.equal(res.status, 200);
+      assert.equal(res.isComplete, true, 'response must be complete, not cut at the timeout');
+      const child = childPidOf(res.body);
+      await assertGone([child]);
+      // It had seen the SIGTERM before it went: the kill was TERM then KILL, not KILL alone.
+      if (c.wantTermFirst) assert.equal(readFileSync(join(markDir, `term.${child}`), 'latin1'), 'TERM\n');
+    });
+  }
+
+  it('cuts the response at timeoutMs when a process that left the group holds stdout (documented limit, #12)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    let child = 0;
+    try {
+      const res = await request(port, get(port, '/tight/escaped.sh'));
+      child = childPidOf(res.body);
+      assert.equal(res.status, 200);
+      assert.equal(res.isComplete, false, 'the gateway cannot know the output is over: the response is cut');
+      await waitForLog(new RegExp(`escaped\\.sh\\[\\d+\\]: timed out after ${TIGHT_TIMEOUT_MS} ms; the script had exited but its stdout was still open`));
+    } finally {
+      // setsid(2) put it out of the gateway's reach: clean up after the test.
+      if (child > 0) killIfRunning(child);
+    }
+  });
+
   it('keeps serving after all of the above', async () => {
     const res = await request(port, get(port, '/cgi-bin/hello.sh'));
     assert.equal(res.status, 200);
@@ -536,22 +592,24 @@ describe('limits and process control', () => {
 });
 
 describe('path safety', () => {
+  // Exact statuses: 400 for what the normalizer refuses, 404 outside the prefix or
+  // missing, 403 for a symlink out of the root, as the static handler (issue #14 item 5).
   const attempts = [
-    '/jail/link.sh',
-    '/jail/linkdir/evil.sh',
-    '/jail/../outside/evil.sh',
-    '/jail/%2e%2e/outside/evil.sh',
-    '/jail/%2E%2E/%2e%2E/outside/evil.sh',
-    '/jail/..%2foutside%2fevil.sh',
-    '/jail/..%5coutside%5cevil.sh',
-    '/jail/%c0%ae%c0%ae/outside/evil.sh',
-    '/jail/./../outside/evil.sh',
-    '/cgi-bin/../../test/fixtures/cgi-bin/hello.sh',
+    { name: 'symlink to a script outside the root', input: '/jail/link.sh', want: 403 },
+    { name: 'symlinked directory outside the root', input: '/jail/linkdir/evil.sh', want: 403 },
+    { name: 'dot-dot out of the prefix', input: '/jail/../outside/evil.sh', want: 404 },
+    { name: 'encoded dot-dot', input: '/jail/%2e%2e/outside/evil.sh', want: 404 },
+    { name: 'encoded dot-dot, mixed case, twice', input: '/jail/%2E%2E/%2e%2E/outside/evil.sh', want: 400 },
+    { name: 'encoded slash', input: '/jail/..%2foutside%2fevil.sh', want: 400 },
+    { name: 'encoded backslash', input: '/jail/..%5coutside%5cevil.sh', want: 400 },
+    { name: 'overlong UTF-8 dots', input: '/jail/%c0%ae%c0%ae/outside/evil.sh', want: 400 },
+    { name: 'dot then dot-dot', input: '/jail/./../outside/evil.sh', want: 404 },
+    { name: 'dot-dot above the URL root', input: '/cgi-bin/../../test/fixtures/cgi-bin/hello.sh', want: 400 },
   ];
-  for (const target of attempts) {
-    it(`never runs anything outside the root: ${target}`, async () => {
-      const res = await request(port, get(port, target));
-      assert.ok([400, 404].includes(res.status), `status ${res.status}`);
+  for (const c of attempts) {
+    it(`never runs anything outside the root: ${c.name} (${c.input})`, async () => {
+      const res = await request(port, get(port, c.input));
+      assert.equal(res.status, c.want);
       assert.equal(existsSync(marker), false, 'a script outside the root ran');
     });
   }

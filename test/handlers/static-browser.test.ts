@@ -3,12 +3,12 @@
 // a file opened from the listing, then a reload answered by a 304.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseServeArgs, startServe } from '../../src/cli/serve.js';
 import { makeTree, type Tree } from '../fixtures/static/harness.js';
 import { ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/chromium.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const skip = skipWithoutChromium;
 
@@ -20,7 +20,7 @@ after(() => tree.cleanup());
 
 test('chromium browses a directory listing and opens files from it', { skip }, async () => {
   const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'keel-static-browser-'));
+  const profile = tempDir('static-browser');
   const log: string[] = [];
   const running = await startServe(parseServeArgs([tree.root, '--port', '0'])!, () => {}, (l) => log.push(l));
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;

@@ -4,9 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeQuietly, FileChangedError, openVerified, readExactly } from '../../src/handlers/static-file.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let base: string;
 let root: string;
@@ -14,7 +14,7 @@ let outside: string;
 const isInside = (p: string): boolean => p.startsWith(root + '/');
 
 before(() => {
-  base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keel-static-file-')));
+  base = fs.realpathSync(tempDir('static-file'));
   root = path.join(base, 'root');
   outside = path.join(base, 'outside');
   fs.mkdirSync(path.join(root, 'dir'), { recursive: true });

@@ -114,6 +114,25 @@ describe('a file swapped for a symlink out of the root after it was resolved (#1
     }
   });
 
+  test('a directory removed or replaced by a file within the cache TTL: 404, not 500', async () => {
+    const rows = [
+      { name: 'removed', dir: 'gone-dir', replace: (p: string) => fs.rmdirSync(p) },
+      { name: 'replaced by a file', dir: 'file-now', replace: (p: string) => (fs.rmdirSync(p), fs.writeFileSync(p, 'x')) },
+    ];
+    for (const { name, dir, replace } of rows) {
+      fs.mkdirSync(path.join(tree.root, dir));
+      const server = await frozenServer({ listing: true });
+      try {
+        assert.equal((await request(server.port, 'GET', `/${dir}/`)).status, 200, name);
+        replace(path.join(tree.root, dir));
+        // The path cache still says "directory": the listing's readdir finds out.
+        assert.equal((await request(server.port, 'GET', `/${dir}/`)).status, 404, name);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   test('a file replaced by a new version within the cache TTL is served with its own validators', async () => {
     const p = path.join(tree.root, 'deploy.txt');
     fs.writeFileSync(p, 'version one');

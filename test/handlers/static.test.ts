@@ -19,6 +19,7 @@ import {
   startStatic,
   type Tree,
 } from '../fixtures/static/harness.js';
+import { asUnprivileged, skipWithoutPermissions } from '../helpers/unprivileged.js';
 
 let tree: Tree;
 before(() => {
@@ -228,6 +229,41 @@ describe('static: directory listing', () => {
       await s.close();
     }
   });
+});
+
+describe('static: files the server may not read are 403, not 500', { skip: skipWithoutPermissions }, () => {
+  // lstat needs no read permission, so these resolve as files and directories; the
+  // EACCES comes from open or readdir (a silent 500 before).
+  const rows: { name: string; input: string; headers?: Record<string, string>; want: number }[] = [
+    { name: 'a small file (read whole)', input: '/locked/small.txt', want: 403 },
+    { name: 'a large file (streamed)', input: '/locked/large.bin', want: 403 },
+    { name: 'a range of a file', input: '/locked/small.txt', headers: { Range: 'bytes=0-1' }, want: 403 },
+    { name: 'a file compressed on the fly', input: '/locked/small.txt', headers: { 'Accept-Encoding': 'gzip' }, want: 403 },
+    { name: 'the listing of a directory', input: '/locked/dir/', want: 403 },
+    { name: 'a readable file beside them', input: '/hello.txt', want: 200 },
+  ];
+  let srv: Awaited<ReturnType<typeof startStatic>>;
+  before(async () => {
+    const locked = path.join(tree.root, 'locked');
+    fs.mkdirSync(path.join(locked, 'dir'), { recursive: true });
+    fs.writeFileSync(path.join(locked, 'small.txt'), 'private '.repeat(300));
+    fs.writeFileSync(path.join(locked, 'large.bin'), Buffer.alloc(BIG_BYTES));
+    for (const p of ['small.txt', 'large.bin', 'dir']) fs.chmodSync(path.join(locked, p), 0o000);
+    srv = await startStatic({ root: tree.root, listing: true, compress: true });
+  });
+  after(async () => {
+    await srv.close();
+    // Readable again, so the tree's cleanup can remove them as any user.
+    fs.chmodSync(path.join(tree.root, 'locked', 'dir'), 0o755);
+  });
+
+  for (const { name, input, headers, want } of rows) {
+    test(`${name}: ${want}`, async () => {
+      const r = await asUnprivileged([tree.base, tree.root], () => request(srv.port, 'GET', input, headers));
+      assert.equal(r.status, want);
+      if (want === 403) assert.ok(!r.body.toString().includes('private'));
+    });
+  }
 });
 
 describe('static: conditional requests (RFC 9110 §13)', () => {

@@ -15,6 +15,9 @@ test('takeWorkersFlag reads --workers out of argv', () => {
     { name: 'separate value', input: ['--workers', '3', '--port', '1'], want: { count: 3, argv: ['--port', '1'] } },
     { name: 'equals form', input: ['dir', '--workers=2'], want: { count: 2, argv: ['dir'] } },
     { name: 'auto', input: ['--workers', 'auto'], want: { count: autoWorkerCount(), argv: [] } },
+    // After `--` every word is an argument (a directory named so), as args.ts parses it.
+    { name: 'after --', input: ['--port', '0', '--', '--workers=2'], want: { count: 1, argv: ['--port', '0', '--', '--workers=2'] } },
+    { name: 'before and after --', input: ['--workers', '2', '--', '--workers', '3'], want: { count: 2, argv: ['--', '--workers', '3'] } },
   ];
   for (const { name, input, want } of rows) assert.deepEqual(takeWorkersFlag(input), want, name);
   for (const bad of [['--workers', '0'], ['--workers'], ['--workers=-1'], ['--workers', 'two'], ['--workers=1.5']]) {

@@ -142,7 +142,7 @@ test('idle timeout: an idle keep-alive connection is closed without a response',
     assert.ok(Date.now() - t0 >= 100, 'not before the idle timeout');
     await c.waitClosed();
     await until(() => server.connectionStates().closing === 0, 'the server to drop the connection');
-    assert.deepEqual(server.connectionStates(), { new: 0, active: 0, idle: 0, closing: 0, closed: 0 });
+    assert.deepEqual(server.connectionStates(), { new: 0, active: 0, idle: 0, closing: 0, closed: 0, upgraded: 0 });
   });
 });
 

@@ -44,7 +44,7 @@ test('close(): in-flight requests complete, the last owed one with Connection: c
     await busy.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n');
     await started.promise;
     await until(() => server.connectionStates().new === 1, 'the silent connection to be seen');
-    assert.deepEqual(server.connectionStates(), { new: 1, active: 1, idle: 1, closing: 0, closed: 0 });
+    assert.deepEqual(server.connectionStates(), { new: 1, active: 1, idle: 1, closing: 0, closed: 0, upgraded: 0 });
 
     let closeDone = false;
     const closing = server.close(5000).then(() => {
@@ -65,7 +65,7 @@ test('close(): in-flight requests complete, the last owed one with Connection: c
     assert.equal(last.raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 7\r\nConnection: close\r\n\r\n/second`);
     assert.equal((await busy.readToEnd()).length, 0);
     await closing;
-    assert.deepEqual(server.connectionStates(), { new: 0, active: 0, idle: 0, closing: 0, closed: 0 });
+    assert.deepEqual(server.connectionStates(), { new: 0, active: 0, idle: 0, closing: 0, closed: 0, upgraded: 0 });
   } finally {
     gate.resolve();
     await Promise.all([busy.close(), idle.close(), silent.close()]);
@@ -162,7 +162,7 @@ test('connectionStates(): new, active, idle and closing are counted as connectio
   const { server, port } = await startServer(handler, { clock, lingerMs: 60_000 });
   const clients: RawClient[] = [];
   try {
-    const zero = { new: 0, active: 0, idle: 0, closing: 0, closed: 0 };
+    const zero = { new: 0, active: 0, idle: 0, closing: 0, closed: 0, upgraded: 0 };
     assert.deepEqual(server.connectionStates(), zero);
     const a = await RawClient.connect(port, true);
     clients.push(a);

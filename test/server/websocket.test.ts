@@ -468,6 +468,8 @@ test('server.close() sends 1001 and waits for the close handshake', async () => 
   let serverClose: Promise<void> | undefined;
   await withWsServer(ECHO, {}, async ({ server, url, closed }) => {
     const c = await connect(url);
+    // The upgraded connection is still the server's: counted, and reached by close().
+    assert.equal(server.connectionStates().upgraded, 1);
     const clientClosed = once(c, 'close');
     serverClose = server.close(5000);
     const [code, reason] = (await clientClosed) as [number, Buffer];

@@ -1,5 +1,6 @@
 /**
- * Loader for the conformance suite's case files (test/fixtures/wire/conformance).
+ * Loader for the conformance suite's case files (test/fixtures/wire/conformance) and for
+ * keel's own cases in the same format (test/fixtures/wire/keel).
  *
  * Owns decoding the case format of ../shared/conformance/run.py (byte specs,
  * steps, expected scenarios) into plain bytes and expectations, for the
@@ -12,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The directory holding the copied case files. */
 export const CONFORMANCE_DIR = fileURLToPath(new URL('../fixtures/wire/conformance/', import.meta.url));
+/** keel's own cases in the same format (issue #12), kept apart so CONFORMANCE_DIR stays the shared suite. */
+export const KEEL_CASES_DIR = fileURLToPath(new URL('../fixtures/wire/keel/', import.meta.url));
 
 /** A byte spec of run.py `to_bytes`: latin1 string, list, {b64}, {hex} or {repeat, count}. */
 export type ByteSpec = string | ByteSpec[] | { b64: string } | { hex: string } | { repeat: ByteSpec; count: number };
@@ -72,10 +75,13 @@ interface RawCase {
   expect: Scenario[];
 }
 
-/** Every case of every file, with its steps' sends concatenated (pauses and awaits do not change the bytes). */
-export function loadConformanceCases(dir = CONFORMANCE_DIR): ConformanceCase[] {
+/**
+ * Every case of every file in `dirs` (the shared suite's copy and keel's own by default), with
+ * its steps' sends concatenated (pauses and awaits do not change the bytes).
+ */
+export function loadConformanceCases(dirs: readonly string[] = [CONFORMANCE_DIR, KEEL_CASES_DIR]): ConformanceCase[] {
   const out: ConformanceCase[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const dir of dirs) for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const doc = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cases: RawCase[] };
     for (const c of doc.cases) {
       const sends = c.steps ? c.steps.filter((s) => s.send !== undefined).map((s) => specBytes(s.send)) : [specBytes(c.request)];

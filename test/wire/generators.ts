@@ -8,6 +8,7 @@
  * fuzzer can run without it; fast-check arbitraries wrap these functions.
  */
 import { encodeChunked, serializeRequestHead } from '../../src/wire/index.js';
+import { FORBIDDEN_TRAILER_NAMES } from './harness.js';
 
 /** A small, fast, seedable PRNG (mulberry32): good enough to drive test generation. */
 export class Rng {
@@ -93,6 +94,14 @@ function fieldName(rng: Rng): string {
   }
 }
 
+/** A field name a request may send as a trailer (not framing, routing, auth...: RFC 9110 §6.5.1). */
+function trailerName(rng: Rng): string {
+  for (;;) {
+    const name = fieldName(rng);
+    if (!FORBIDDEN_TRAILER_NAMES.has(name.toLowerCase())) return name;
+  }
+}
+
 function target(rng: Rng): string {
   const r = rng.next();
   if (r < 0.1) return 'http://' + str(rng, 'abcdefgh.', 1, 10) + '/' + str(rng, TARGET_CHARS, 0, 20);
@@ -120,7 +129,7 @@ export function randomRequest(rng: Rng): RequestModel {
   const trailers: [string, string][] = [];
   if (framing === 'chunked' && rng.chance(0.3)) {
     const n = rng.range(1, 3);
-    for (let i = 0; i < n; i++) trailers.push([fieldName(rng), fieldValue(rng)]);
+    for (let i = 0; i < n; i++) trailers.push([trailerName(rng), fieldValue(rng)]);
   }
   return { method, target: target(rng), version, fields, host, framing, pieces, trailers, close: rng.chance(0.1) };
 }
@@ -139,15 +148,26 @@ export function requestBytes(m: RequestModel): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** The rawHeaders the parser must report for a model. */
+/**
+ * The rawHeaders the parser must report for a model. With an absolute-form target the Host
+ * value is the target's authority (RFC 9112 §3.2.2, issue #12) unless it names it already.
+ */
 export function expectedRawHeaders(m: RequestModel): string[] {
   const out: string[] = [];
-  if (m.host !== null) out.push('Host', m.host);
+  const authority = /^[a-z]+:\/\/([^/?]*)/i.exec(m.target)?.[1];
+  if (m.host !== null) out.push('Host', authority !== undefined && authority.toLowerCase() !== m.host.toLowerCase() ? authority : m.host);
+  else if (authority !== undefined) out.push('Host', authority);
   for (const [n, v] of m.fields) out.push(n, v);
   if (m.close) out.push('Connection', 'close');
   if (m.framing === 'length') out.push('Content-Length', String(Buffer.concat(m.pieces).length));
   if (m.framing === 'chunked') out.push('Transfer-Encoding', 'chunked');
   return out;
+}
+
+/** The host the parser must report for a model: the Host value of expectedRawHeaders, or ''. */
+export function expectedHost(m: RequestModel): string {
+  const h = expectedRawHeaders(m);
+  return h[0] === 'Host' ? h[1] : '';
 }
 
 /** Sorted, distinct cut offsets in (0, length). */

@@ -189,6 +189,17 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE_RE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 const TARGET_RE = /^[\x21\x22\x24-\x7e]+$/;
 const ABSOLUTE_FORM_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** An absolute-form target keel accepts (issue #12): http(s), an authority with a host and no userinfo. */
+const ACCEPTED_ABSOLUTE_RE = /^https?:\/\/((?:\[[0-9A-Za-z:.\-_~!$&'()*+,;=]+\]|[0-9A-Za-z\-._~%!$&'()*+,;=]+)(?::[0-9]*)?)(?:[/?]|$)/i;
+/**
+ * Fields a request must not carry as trailers (RFC 9110 §6.5.1, issue #12), restated here apart
+ * from parser.ts so the check stays independent; generators.ts avoids them in valid requests.
+ */
+export const FORBIDDEN_TRAILER_NAMES: ReadonlySet<string> = new Set([
+  'content-length', 'transfer-encoding', 'trailer', 'content-encoding', 'content-type', 'content-range', 'host', 'connection',
+  'keep-alive', 'proxy-connection', 'te', 'upgrade', 'max-forwards', 'expect', 'range', 'if-match', 'if-none-match',
+  'if-modified-since', 'if-unmodified-since', 'if-range', 'cache-control', 'pragma', 'authorization', 'proxy-authorization', 'cookie',
+]);
 /** Splits a #list (RFC 9110 §5.6.1) on commas, trimming SP/HTAB only (String#trim would also eat NBSP). */
 const listItems = (values: readonly string[]): string[] =>
   values.join(',').split(',').map((c) => c.replace(/^[ \t]+|[ \t]+$/g, '')).filter((c) => c !== '');
@@ -218,6 +229,12 @@ export function requestViolation(r: ParsedRequest): string | null {
   if (hosts.length > 1) return 'two Host fields';
   if (r.version === '1.1' && hosts.length === 0) return 'HTTP/1.1 without Host';
   if (r.host !== (hosts[0] ?? '')) return 'host does not match the Host field';
+  if (form === 'absolute') {
+    // RFC 9112 §3.2.2: the target's authority is the host (a Host naming it in another case may stay).
+    const authority = ACCEPTED_ABSOLUTE_RE.exec(r.target)?.[1];
+    if (authority === undefined || authority.startsWith(':')) return 'absolute-form target with a scheme, userinfo or host keel refuses';
+    if (r.host.toLowerCase() !== authority.toLowerCase()) return 'host is not the absolute-form authority';
+  }
   const cls = byName.get('content-length') ?? [];
   const tes = byName.get('transfer-encoding') ?? [];
   if (cls.length > 1) return 'two Content-Length fields';
@@ -239,6 +256,7 @@ export function requestViolation(r: ParsedRequest): string | null {
     if (r.bodyKind !== 'chunked' && r.trailers.length > 0) return 'trailers without chunked';
     for (let i = 0; i < r.trailers.length; i += 2) {
       if (!TOKEN_RE.test(r.trailers[i]) || !FIELD_VALUE_RE.test(r.trailers[i + 1])) return 'invalid trailer field';
+      if (FORBIDDEN_TRAILER_NAMES.has(r.trailers[i].toLowerCase())) return `${r.trailers[i]} accepted as a trailer`;
     }
   }
   const expects = byName.get('expect') ?? [];

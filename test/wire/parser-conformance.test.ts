@@ -1,5 +1,5 @@
-// The conformance suite's cases (../shared/conformance, copied to test/fixtures/wire/conformance),
-// replayed through RequestParser alone (issue #2).
+// The conformance suite's cases (../shared/conformance, copied to test/fixtures/wire/conformance)
+// and keel's own (test/fixtures/wire/keel, issue #12), replayed through RequestParser alone (issue #2).
 //
 // For each case the parser's outcome is turned into what an echo server built
 // on it would answer: one echo per request until a request that does not keep

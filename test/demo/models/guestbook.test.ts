@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { migrate } from '../../../src/db/migrations.js';
 import { DEMO_MIGRATIONS } from '../../../src/demo/migrations.js';
 import { Guestbook, MAX_MESSAGE_CHARS, MAX_NAME_CHARS, validateEntry } from '../../../src/demo/models/guestbook.js';
-import { backends, type Fresh } from '../../db/backends.js';
+import { backends, withFresh, type Fresh } from '../../db/backends.js';
 
 describe('validateEntry', () => {
   const rows = [
@@ -31,13 +31,10 @@ describe('validateEntry', () => {
 for (const backend of backends) {
   describe(`Guestbook on ${backend.dialect}`, { skip: backend.skip }, () => {
     async function withBook(fn: (book: Guestbook, f: Fresh) => Promise<void>, pageSize = 3): Promise<void> {
-      const f = await backend.fresh();
-      try {
+      await withFresh(backend, async (f) => {
         await migrate(f.db, DEMO_MIGRATIONS);
         await fn(new Guestbook(f.db, { pageSize }), f);
-      } finally {
-        await f.cleanup();
-      }
+      });
     }
 
     test('add returns the stored entry with its id and time', () =>

@@ -1,12 +1,12 @@
-// Accept negotiation (RFC 9110 §12.5.1) for the demo's HTML/JSON resources.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { preferredType } from '../../src/demo/negotiate.js';
+// The one Accept negotiation (RFC 9110 §12.5.1; issue #14 item 5), used by sendError and the demo.
+import { preferredType } from '../../src/app/negotiate.js';
+import { table } from '../helpers/table.js';
 
 const OFFERED = ['text/html', 'application/json'];
 
-describe('preferredType', () => {
-  const rows = [
+table<string | undefined, string | undefined>(
+  'preferredType',
+  [
     { name: 'missing Accept: first offer', input: undefined, want: 'text/html' },
     { name: 'empty Accept: first offer', input: '', want: 'text/html' },
     { name: 'exact JSON', input: 'application/json', want: 'application/json' },
@@ -22,6 +22,8 @@ describe('preferredType', () => {
     { name: 'junk ranges ignored, none left: first offer', input: 'garbage, ;;;', want: 'text/html' },
     { name: 'invalid q ignored (treated as 1)', input: 'application/json;q=2', want: 'application/json' },
     { name: 'params besides q', input: 'application/json;charset=utf-8;q=0.9, text/html;q=0.1', want: 'application/json' },
-  ];
-  for (const { name, input, want } of rows) test(name, () => assert.equal(preferredType(input, OFFERED), want));
-});
+    // Issue #14 item 5: order of appearance is no preference, the q-value is.
+    { name: 'named first at a lower q loses', input: 'text/html;q=0.5, application/json', want: 'application/json' },
+  ],
+  (accept) => preferredType(accept, OFFERED),
+);
