@@ -76,6 +76,8 @@ export function upgradeWebSocket<T = undefined>(
   options: UpgradeOptions<T> = {},
 ): WebSocket<T> | null {
   if (res.headersSent || res.finished) throw new Error('upgradeWebSocket(): the response has already started');
+  // The client left while the handler decided (an async auth check): nothing to upgrade.
+  if (res.closed) return null;
   if (typeof (res as Partial<Detachable>).detach !== 'function') throw new TypeError('upgradeWebSocket() needs a response of keel\'s Server');
   const check = checkUpgradeRequest(req);
   if (!check.ok) {

@@ -255,7 +255,9 @@ export class WebSocket<T = unknown> implements TopicMember {
     this.#armIdle();
     this.#call('open', () => this.#handlers.open?.(this));
     if (head.length > 0 && this.#state !== 'closed') this.#onData(head);
-    if (!this.#isInflating && !this.#isPausedByApp) socket.resume();
+    // The peer's FIN came before the hand-off (while the handler decided): 'end' will not fire again.
+    if (socket.readableEnded) this.#onEnd();
+    else if (!this.#isInflating && !this.#isPausedByApp) socket.resume();
   }
 
   /** open, closing (a Close sent or received) or closed. */

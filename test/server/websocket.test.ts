@@ -643,3 +643,56 @@ test('permessage-deflate: messages still being compressed when the connection go
   }
   assert.deepEqual(rejections, []);
 });
+
+test('a client that leaves while an async handler decides: no upgrade, no error; one that half-closes gets its frames answered, then the close', async () => {
+  const errors: unknown[] = [];
+  let release!: () => void;
+  let gate = new Promise<void>((resolve) => (release = resolve));
+  let result: Promise<WebSocket | null> | undefined;
+  let entered!: () => void;
+  let handlerEntered = new Promise<void>((resolve) => (entered = resolve));
+  const closes: number[] = [];
+  const server = new Server(
+    (req, res) => {
+      entered();
+      result = gate.then(() => upgradeWebSocket(req, res, { ...ECHO, close: (_ws, code) => void closes.push(code) }));
+      return result.then(() => undefined);
+    },
+    { onError: (err) => void errors.push(err) },
+  );
+  const { port } = await server.listen(0, '127.0.0.1');
+  try {
+    const request =
+      `GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    // 1. Gone (a reset) before the upgrade.
+    const gone = net.connect(port, '127.0.0.1');
+    await once(gone, 'connect');
+    gone.write(request);
+    await handlerEntered;
+    gone.resetAndDestroy();
+    while (server.connectionStates().active > 0) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    assert.equal(await result, null);
+    // 2. A frame and a FIN before the upgrade: the frame is echoed, then the server closes (1006: no Close frame came).
+    gate = new Promise<void>((resolve) => (release = resolve));
+    handlerEntered = new Promise<void>((resolve) => (entered = resolve));
+    const half = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    await once(half, 'connect');
+    half.end(Buffer.concat([Buffer.from(request, 'latin1'), clientFrame('text', 'last words')]));
+    await handlerEntered;
+    let raw = Buffer.alloc(0);
+    half.on('data', (chunk: Buffer) => (raw = Buffer.concat([raw, chunk])));
+    const ended = once(half, 'end');
+    release();
+    await ended;
+    const body = raw.subarray(raw.indexOf('\r\n\r\n') + 4);
+    assert.match(raw.toString('latin1'), /^HTTP\/1\.1 101 /);
+    assert.ok(body.equals(encodeMessage('text', 'last words')), body.toString('hex'));
+    half.destroy();
+    while (closes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(closes, [1006]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close(1000);
+  }
+});
