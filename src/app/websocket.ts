@@ -63,7 +63,7 @@ export function webSocketRoute<P extends object, S extends object, T>(route: WsR
     const req = ctx.req;
     if (!isWebSocketUpgrade(req)) {
       // RFC 9110 §15.5.22: this resource needs the upgrade; 426 names it.
-      throw new HttpError(426, 'Upgrade Required', { code: 'ERR_WS_UPGRADE_REQUIRED', headers: { upgrade: 'websocket' } });
+      throw new HttpError(426, 'Upgrade Required', { code: 'ERR_WS_UPGRADE_REQUIRED', headers: { upgrade: 'websocket', connection: 'upgrade' } });
     }
     if (allowedOrigins !== undefined) {
       const origin = req.header('origin');

@@ -297,9 +297,13 @@ export class OutgoingResponse implements ResponseWriter {
     let framingLine = '';
     const noBody = isBodylessStatus(status);
     let keepAlive = this.#sink.canKeepAlive();
+    let isUpgrade = false;
     if ((special & SPECIAL_CONNECTION) !== 0) {
-      // The server owns persistence; a handler may only ask for close (RFC 9112 §9.6).
-      if (/(^|[\s,])close([\s,]|$)/i.test(h!.get('connection')!)) keepAlive = false;
+      // The server owns persistence; a handler may only ask for close (RFC 9112 §9.6), or name
+      // `upgrade`: RFC 9110 §7.8, a server that sends Upgrade (a 426, issue #15) MUST send it.
+      const connection = h!.get('connection')!;
+      if (/(^|[\s,])close([\s,]|$)/i.test(connection)) keepAlive = false;
+      isUpgrade = /(^|[\s,])upgrade([\s,]|$)/i.test(connection);
       h!.delete('connection');
     }
     let framing: Framing;
@@ -329,7 +333,8 @@ export class OutgoingResponse implements ResponseWriter {
         keepAlive = false;
       }
     }
-    const connectionLine = !keepAlive ? 'Connection: close\r\n' : this.#version === '1.0' ? 'Connection: keep-alive\r\n' : '';
+    let connectionLine = !keepAlive ? 'Connection: close\r\n' : this.#version === '1.0' ? 'Connection: keep-alive\r\n' : '';
+    if (isUpgrade) connectionLine = connectionLine === '' ? 'Connection: upgrade\r\n' : `${connectionLine.slice(0, -2)}, upgrade\r\n`;
     // A bad status (statusLine throws) or an end(body) longer than the declared length is
     // found before the head counts as sent: nothing is on the wire, so the handler's
     // error can still become a clean 500 instead of a reset.

@@ -217,7 +217,8 @@ test('handshake: the 101 carries Sec-WebSocket-Accept of RFC 6455 §1.3 and the 
 test('handshake refusals go through the normal response (RFC 6455 §4.2.1, §4.4)', async () => {
   const rows: Array<{ name: string; input: string; want: RegExp }> = [
     { name: 'version 8: 426 with Sec-WebSocket-Version: 13', input: 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ' + KEY + '\r\nSec-WebSocket-Version: 8\r\n', want: /^HTTP\/1\.1 426 [^\r]*\r\n(?:.*\r\n)*Sec-WebSocket-Version: 13\r\n/ },
-    { name: 'no Upgrade: 426 with Upgrade: websocket', input: 'Connection: Upgrade\r\nSec-WebSocket-Key: ' + KEY + '\r\nSec-WebSocket-Version: 13\r\n', want: /^HTTP\/1\.1 426 [^\r]*\r\n(?:.*\r\n)*Upgrade: websocket\r\n/ },
+    // RFC 9110 §7.8: a server that sends Upgrade sends Connection: upgrade too.
+    { name: 'no Upgrade: 426 with Upgrade: websocket and Connection: upgrade', input: 'Connection: Upgrade\r\nSec-WebSocket-Key: ' + KEY + '\r\nSec-WebSocket-Version: 13\r\n', want: /^HTTP\/1\.1 426 [^\r]*\r\n(?:.*\r\n)*Upgrade: websocket\r\n(?:.*\r\n)*Connection: upgrade\r\n/ },
     { name: 'short key: 400', input: 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n', want: /^HTTP\/1\.1 400 / },
     { name: 'a body: 400', input: 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ' + KEY + '\r\nSec-WebSocket-Version: 13\r\nContent-Length: 2\r\n\r\nhi', want: /^HTTP\/1\.1 400 / },
   ];
