@@ -429,8 +429,10 @@ export class WebSocket<T = unknown> implements TopicMember {
           break;
         }
         case 'ping':
-          // §5.5.2: answer with a Pong carrying the same data, unless we already sent a Close (§5.5.1).
-          if (!this.#closeSent) this.#enqueue(encodePong(ev.data), 0);
+          // §5.5.2: answer with a Pong carrying the same data, unless we already sent a Close
+          // (§5.5.1). Not while over maxBufferedBytes: a peer that sends pings and never reads
+          // would grow the buffer without bound; §5.5.3 lets a pong answer only the latest ping.
+          if (!this.#closeSent && this.bufferedAmount <= this.#maxBuffered) this.#enqueue(encodePong(ev.data), 0);
           this.#call('ping', () => this.#handlers.ping?.(this, ev.data));
           break;
         case 'pong':

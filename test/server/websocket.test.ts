@@ -12,7 +12,7 @@ import { upgradeWebSocket, type UpgradeOptions } from '../../src/server/websocke
 import type { SendStatus, WebSocket, WebSocketHandlers } from '../../src/server/websocket.js';
 import { WebSocketTopics } from '../../src/server/websocket-topics.js';
 import { WebSocketParser, WS_NEED_DATA, type WebSocketEvent } from '../../src/wire/websocket-frame.js';
-import { encodeMessage } from '../../src/wire/websocket-serializer.js';
+import { encodeMessage, encodePing } from '../../src/wire/websocket-serializer.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 /** RFC 6455 §1.3's example: this key's Sec-WebSocket-Accept. */
@@ -696,4 +696,33 @@ test('a client that leaves while an async handler decides: no upgrade, no error;
   } finally {
     await server.close(1000);
   }
+});
+
+test('a ping flood from a client that never reads does not grow the server\'s buffer past maxBufferedBytes', async () => {
+  const limit = 64 * 1024;
+  const count = 200_000; // 25 MiB of pongs owed: far more than the kernel's socket buffers hold
+  let seen = 0;
+  let atEnd = -1;
+  let done!: () => void;
+  const flooded = new Promise<void>((resolve) => (done = resolve));
+  const handlers: WebSocketHandlers = {
+    ping(ws) {
+      if (++seen === count) {
+        atEnd = ws.bufferedAmount;
+        done();
+      }
+    },
+  };
+  await withWsServer(handlers, { maxBufferedBytes: limit }, async ({ port }) => {
+    const { socket } = await rawUpgrade(port);
+    try {
+      const ping = encodePing(Buffer.alloc(125, 1), { role: 'client' });
+      socket.write(Buffer.concat(Array.from({ length: count }, () => ping)));
+      await flooded;
+      // Pongs stop once more than the limit waits: at most one pong frame past it.
+      assert.ok(atEnd <= limit + 127, `buffered ${atEnd} bytes`);
+    } finally {
+      socket.destroy();
+    }
+  });
 });
