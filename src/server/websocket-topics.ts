@@ -19,7 +19,7 @@
 import type { PerMessageDeflateParams } from '../wire/websocket-handshake.js';
 import { encodeMessage } from '../wire/websocket-serializer.js';
 import { deflateMessage } from './websocket-deflate.js';
-import type { SendStatus } from './websocket.js';
+import { DEFAULT_WS_DEFLATE_THRESHOLD_BYTES, type SendStatus } from './websocket.js';
 import { defaultZlibLimiter, type ZlibLimiter } from './websocket-zlib-limiter.js';
 
 /** What a topic needs of a connection (WebSocket implements it). */
@@ -38,7 +38,7 @@ export interface PublishOptions {
   binary?: boolean;
   /** A member left out (the sender, for `ws.publish`). */
   except?: TopicMember;
-  /** Compress for deflate subscribers when the message is at least this long (bytes; characters for a string). Default 1 KiB. */
+  /** Compress for deflate subscribers when the message is at least this long (bytes; characters for a string). Default 1 KiB (DEFAULT_WS_DEFLATE_THRESHOLD_BYTES). */
   deflateThresholdBytes?: number;
 }
 
@@ -87,7 +87,7 @@ export class WebSocketTopics {
     const set = this.#topics.get(topic);
     if (set === undefined) return 0;
     const kind = (options.binary ?? typeof data !== 'string') ? 'binary' : 'text';
-    const threshold = options.deflateThresholdBytes ?? 1024;
+    const threshold = options.deflateThresholdBytes ?? DEFAULT_WS_DEFLATE_THRESHOLD_BYTES;
     const wantsDeflate = data.length >= threshold;
     let plain: Buffer | undefined;
     let bytes: Uint8Array | undefined;

@@ -45,7 +45,7 @@ import { isValidUtf8 } from '../wire/websocket-utf8.js';
 import { PerMessageDeflateCodec } from './websocket-deflate.js';
 import type { TopicMember, WebSocketTopics } from './websocket-topics.js';
 import { defaultTopics } from './websocket-topics.js';
-import { ZlibLimiter, defaultZlibLimiter } from './websocket-zlib-limiter.js';
+import { defaultZlibLimiter, type ZlibLimiter } from './websocket-zlib-limiter.js';
 
 /** What send() did with a message (uWS/Bun style). */
 export type SendStatus = 'sent' | 'buffered' | 'dropped';
