@@ -19,6 +19,7 @@
  *
  * Usage: npm run build && node bench/websocket.mjs [--conns 64] [--window 16] [--duration 800] [--rounds 3]
  *        node bench/websocket.mjs --memory 5000
+ *        KEEL_WS_DEFLATE='{"config":{"serverMaxWindowBits":10},"options":{"deflateMemLevel":4}}' node bench/websocket.mjs --memory 2000
  */
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -36,12 +37,16 @@ const serveAt = process.argv.indexOf('--serve');
 if (serveAt >= 0) {
   const kind = process.argv[serveAt + 1];
   const perMessageDeflate = process.argv[serveAt + 2] === 'deflate';
+  // KEEL_WS_DEFLATE='{"config":{"serverMaxWindowBits":10},"options":{"deflateMemLevel":4}}' tries other settings (keel only).
+  const tried = JSON.parse(process.env.KEEL_WS_DEFLATE ?? '{}');
+  const deflateConfig = tried.config ?? true;
+  const deflateOptions = tried.options ?? {};
   if (typeof globalThis.gc === 'function') setInterval(globalThis.gc, 300).unref();
   if (kind === 'keel') {
     const { Server } = await import('../dist/server/server.js');
     const { upgradeWebSocket } = await import('../dist/server/websocket-upgrade.js');
     const server = new Server((req, res) => {
-      upgradeWebSocket(req, res, { message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }) }, { perMessageDeflate });
+      upgradeWebSocket(req, res, { message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }) }, { perMessageDeflate: perMessageDeflate && deflateConfig, ...deflateOptions });
     });
     const { port } = await server.listen(0, '127.0.0.1');
     console.log(`port ${port}`);
