@@ -14,6 +14,7 @@ import { normalizePath, splitSegments } from '../wire/path.js';
 import { type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { CompressionLimiter, compressorSettings, type CompressorSettings } from './compression.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
+import { rootPrefixOf } from './root-containment.js';
 
 /** What to do with path segments starting with ".": `.git`, `.env`, `.htpasswd`... */
 export type DotfilesPolicy = 'deny' | 'allow' | 'ignore';
@@ -172,7 +173,7 @@ function codingList(option: boolean | readonly ContentCoding[] | undefined): rea
 
 /** `StaticOptions` with every default applied and checked: what the handler's parts read. */
 export interface StaticConfig {
-  /** The root's real path, and that path with a trailing "/" (for prefix checks). */
+  /** The root's real path, and that path with one trailing "/" (`rootPrefixOf()`: paths under the root are built on it). */
   readonly realRoot: string;
   readonly rootPrefix: string;
   /** The normalized mount point without a trailing "/", or "". */
@@ -211,7 +212,7 @@ export interface StaticConfig {
 export function resolveStaticOptions(options: StaticOptions): StaticConfig {
   const realRoot = fs.realpathSync.native(options.root);
   if (!fs.statSync(realRoot).isDirectory()) throw new Error(`static root is not a directory: ${options.root}`);
-  const rootPrefix = realRoot.endsWith('/') ? realRoot : realRoot + '/';
+  const rootPrefix = rootPrefixOf(realRoot);
 
   let prefix = options.prefix ?? '';
   if (prefix !== '') {
