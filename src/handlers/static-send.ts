@@ -375,7 +375,11 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
 
       res.headers.set('Content-Type', contentType);
       res.headers.set('X-Content-Type-Options', 'nosniff');
-      res.headers.set('Accept-Ranges', 'bytes');
+      // Ranges are served from the identity representation only (see selectRepresentation),
+      // so only it advertises them (RFC 9110 §14.3). A compressed answer, on the fly or a
+      // precompressed sibling, does not, like nginx's gzip filter: a client that resumed
+      // it with a Range would get identity bytes to splice onto compressed ones.
+      if (rep.coding === undefined) res.headers.set('Accept-Ranges', 'bytes');
       if (rep.coding !== undefined) res.headers.set('Content-Encoding', rep.coding);
 
       if (rep.isOnTheFly) return await sendCompressed(req, res, rep, body);

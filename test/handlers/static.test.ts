@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Server } from '../../src/server/server.js';
-import { staticHandler } from '../../src/handlers/static.js';
+import { staticHandler, type StaticOptions } from '../../src/handlers/static.js';
 import {
   APP_JS_BR,
   APP_JS_GZ,
@@ -522,6 +522,55 @@ describe('static: content coding', () => {
       const head = await request(s.port, 'HEAD', '/big.txt', { 'Accept-Encoding': 'gzip' });
       assert.equal(head.headers['transfer-encoding'], 'chunked', 'same framing as GET');
       assert.equal(head.raw.length, head.raw.indexOf('\r\n\r\n') + 4, 'no body, not even a last chunk');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('Accept-Ranges only on identity answers: ranges are never served from a compressed representation', async () => {
+    const rows: {
+      name: string;
+      input: { options: Partial<StaticOptions>; method?: string; target: string; headers?: Record<string, string> };
+      want: { coding: string | undefined; acceptRanges: string | undefined };
+    }[] = [
+      { name: 'on the fly, small (cached)', input: { options: { compress: true }, target: '/style.css', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: 'gzip', acceptRanges: undefined } },
+      { name: 'on the fly, small, HEAD', input: { options: { compress: true }, method: 'HEAD', target: '/style.css', headers: { 'Accept-Encoding': 'br' } }, want: { coding: 'br', acceptRanges: undefined } },
+      { name: 'on the fly, large (streamed)', input: { options: { compress: true }, target: '/big.txt', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: 'gzip', acceptRanges: undefined } },
+      { name: 'on the fly, large, HEAD', input: { options: { compress: true }, method: 'HEAD', target: '/big.txt', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: 'gzip', acceptRanges: undefined } },
+      { name: 'precompressed sibling', input: { options: { precompressed: true }, target: '/app.js', headers: { 'Accept-Encoding': 'br' } }, want: { coding: 'br', acceptRanges: undefined } },
+      { name: 'identity of a negotiable file', input: { options: { compress: true, precompressed: true }, target: '/app.js' }, want: { coding: undefined, acceptRanges: 'bytes' } },
+      { name: 'identity over the compression cap', input: { options: { compress: true, maxConcurrentCompressions: 0 }, target: '/big.txt', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: undefined, acceptRanges: 'bytes' } },
+      { name: 'not compressible', input: { options: { compress: true }, target: '/image.png', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: undefined, acceptRanges: 'bytes' } },
+    ];
+    for (const { name, input, want } of rows) {
+      const s = await startStatic({ root: tree.root, ...input.options });
+      try {
+        const r = await request(s.port, input.method ?? 'GET', input.target, input.headers);
+        assert.equal(r.status, 200, name);
+        assert.equal(r.headers['content-encoding'], want.coding, name);
+        assert.equal(r.headers['accept-ranges'], want.acceptRanges, name);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  test('resuming a compressed download with If-Range gets the whole identity file, never identity bytes', async () => {
+    const s = await startStatic({ root: tree.root, precompressed: true, compress: true });
+    try {
+      const rows = [
+        { name: 'precompressed sibling', target: '/app.js', coding: 'br' },
+        { name: 'on the fly', target: '/style.css', coding: 'gzip' },
+      ];
+      for (const row of rows) {
+        const first = await request(s.port, 'GET', row.target, { 'Accept-Encoding': row.coding });
+        assert.equal(first.headers['content-encoding'], row.coding, row.name);
+        const resumed = await request(s.port, 'GET', row.target, { 'Accept-Encoding': row.coding, Range: 'bytes=4-', 'If-Range': first.headers.etag! });
+        assert.equal(resumed.status, 200, row.name);
+        assert.equal(resumed.headers['content-encoding'], undefined, row.name);
+        assert.equal(resumed.headers['content-range'], undefined, row.name);
+        assert.deepEqual(resumed.body, fs.readFileSync(path.join(tree.root, row.target)), row.name);
+      }
     } finally {
       await s.close();
     }
