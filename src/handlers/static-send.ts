@@ -112,7 +112,7 @@ export interface FileSender {
 
 /** The sending half of a static handler, with its content cache. */
 export function createFileSender(config: StaticConfig, paths: PathResolver): FileSender {
-  const { useEtag, useLastModified, precompressed, onTheFly, compressMinBytes, compressor, limiter } = config;
+  const { useEtag, useLastModified, precompressed, onTheFly, compressMinBytes, maxCompressBytes, compressor, limiter } = config;
   const { smallFileBytes, chunkBytes, maxRanges, corsOrigin, cacheControl, cacheMaxBytes, wholeFileMaxBytes } = config;
   // Contents are keyed by file identity, so they need no age limit: only the budget.
   const contentCache = new LruCache<Promise<Buffer>>({ ttlMs: Infinity, maxEntries: config.cacheMaxEntries, maxBytes: cacheMaxBytes });
@@ -180,7 +180,8 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
       etag: useEtag ? fileEtag(file.stat) : undefined,
     };
     if (!isCompressible(contentType)) return { rep: identity, identity, isNegotiable: false };
-    const canCompress = onTheFly.length > 0 && file.stat.size >= compressMinBytes;
+    // Above maxCompressBytes: identity, so one request cannot cost gigabytes of CPU.
+    const canCompress = onTheFly.length > 0 && file.stat.size >= compressMinBytes && file.stat.size <= maxCompressBytes;
     const isNegotiable = precompressed.length > 0 || canCompress;
     if (!isNegotiable) return { rep: identity, identity, isNegotiable };
     // Ranges are served from the identity representation only: byte offsets into a

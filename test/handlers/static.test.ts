@@ -576,6 +576,61 @@ describe('static: content coding', () => {
     }
   });
 
+  test('maxCompressBytes: larger files are sent identity, with a length and ranges', async () => {
+    const KIB = 1024;
+    fs.writeFileSync(path.join(tree.root, 'cap-at.txt'), 'a'.repeat(100 * KIB));
+    fs.writeFileSync(path.join(tree.root, 'cap-over.txt'), 'a'.repeat(100 * KIB + 1));
+    const rows: {
+      name: string;
+      input: { options: Partial<StaticOptions>; method: string; target: string };
+      want: { coding: string | undefined; contentLength?: string };
+    }[] = [
+      { name: 'streamed, at the cap', input: { options: { maxCompressBytes: 100 * KIB }, method: 'GET', target: '/cap-at.txt' }, want: { coding: 'gzip' } },
+      { name: 'streamed, one byte over', input: { options: { maxCompressBytes: 100 * KIB }, method: 'GET', target: '/cap-over.txt' }, want: { coding: undefined, contentLength: String(100 * KIB + 1) } },
+      { name: 'small (cached) file over a small cap', input: { options: { maxCompressBytes: 2 * KIB }, method: 'GET', target: '/style.css' }, want: { coding: undefined, contentLength: String(Buffer.byteLength(CSS)) } },
+      { name: 'Infinity lifts the cap', input: { options: { maxCompressBytes: Infinity }, method: 'GET', target: '/cap-over.txt' }, want: { coding: 'gzip' } },
+    ];
+    for (const { name, input, want } of rows) {
+      const s = await startStatic({ root: tree.root, compress: true, ...input.options });
+      try {
+        const r = await request(s.port, input.method, input.target, { 'Accept-Encoding': 'gzip' });
+        assert.equal(r.status, 200, name);
+        assert.equal(r.headers['content-encoding'], want.coding, name);
+        if (want.coding === undefined) {
+          assert.equal(r.headers['content-length'], want.contentLength, name);
+          assert.equal(r.headers['accept-ranges'], 'bytes', name);
+          assert.equal(r.headers.vary, undefined, `${name}: the answer does not depend on Accept-Encoding`);
+        }
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  test('maxCompressBytes default: a sparse 10 GiB text file is announced identity, not compressed', async () => {
+    // The review's attack: with --gzip, a GET of such a file made the server compress
+    // ~2.2 GB in 5 s for a client that received 2.2 MB. HEAD shows what a GET would get.
+    const p = path.join(tree.root, 'sparse.txt');
+    const TEN_GIB = 10 * 1024 * 1024 * 1024;
+    fs.closeSync(fs.openSync(p, 'w'));
+    fs.truncateSync(p, TEN_GIB);
+    const s = await startStatic({ root: tree.root, compress: true });
+    try {
+      const r = await request(s.port, 'HEAD', '/sparse.txt', { 'Accept-Encoding': 'gzip, br' });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-encoding'], undefined);
+      assert.equal(r.headers['content-length'], String(TEN_GIB));
+      assert.equal(r.headers['transfer-encoding'], undefined);
+    } finally {
+      await s.close();
+      fs.rmSync(p);
+    }
+  });
+
+  test('maxCompressBytes must be a number >= 0', () => {
+    for (const bad of [-1, Number.NaN]) assert.throws(() => staticHandler({ root: tree.root, maxCompressBytes: bad }), RangeError, String(bad));
+  });
+
   test('not compressed: binary types, small files, Range requests', async () => {
     const s = await startStatic({ root: tree.root, compress: true });
     try {
