@@ -32,9 +32,11 @@ import * as fs from 'node:fs';
  * into a symlink or a FIFO, edited, or shrunk while it was being sent.
  */
 export class FileChangedError extends Error {
+  /** Stable code for logs and tests (docs/errors.md). */
   readonly code = 'ERR_FILE_CHANGED';
   constructor(detail = 'file changed while being sent') {
     super(detail);
+    this.name = 'FileChangedError';
   }
 }
 

@@ -56,6 +56,8 @@ export {
   type StaticOptions,
   type SymlinksPolicy,
 } from './static-options.js';
+// What reaches onError when a file changed under a request (docs/errors.md); for index.ts.
+export { FileChangedError } from './static-file.js';
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 const CORS_ALLOW_HEADERS = 'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range';

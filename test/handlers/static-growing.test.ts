@@ -15,7 +15,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Server } from '../../src/server/server.js';
-import { staticHandler, type StaticOptions } from '../../src/handlers/static.js';
+import { FileChangedError, staticHandler, type StaticOptions } from '../../src/handlers/static.js';
 import { makeTree, request, type RawResponse, type Tree } from '../fixtures/static/harness.js';
 
 let tree: Tree;
@@ -158,7 +158,8 @@ describe('a file swapped again within the retry is still refused, and the 500 re
         assert.equal(r.status, 500);
         assert.ok(!r.raw.toString('latin1').includes(tree.secret), 'the file outside the root was served');
         assert.equal(errors.length, 1);
-        assert.equal((errors[0] as { code?: string }).code, 'ERR_FILE_CHANGED');
+        assert.ok(errors[0] instanceof FileChangedError, 'the error itself, not a wrapper');
+        assert.equal(errors[0].code, 'ERR_FILE_CHANGED');
       });
     });
   }
