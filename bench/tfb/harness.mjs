@@ -19,6 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processTree } from '../proc.mjs';
 import { makePostgres, makeSqlite } from './make-db.mjs';
 
 const TFB_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -214,11 +215,33 @@ export function parseWrk(out) {
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
     latencyP50Ms: wrkTimeMs(/\s50%\s+(\S+)/.exec(out)?.[1]),
     latencyP99Ms: wrkTimeMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
     errors: socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
   };
+}
+
+/** Clock ticks per second of /proc/PID/stat times (USER_HZ). */
+const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * CPU time (user + system, ms) used so far by `pid` and its descendants, from
+ * /proc (utime and stime, fields 14 and 15). Server CPU per request is steadier
+ * than req/s on a shared machine (bench/cpu-cost.sh measures it the same way).
+ */
+export function cpuTimeMs(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* exited meanwhile */ }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
 }
 
 /** First line of a command's output, or `fallback` when it fails. */

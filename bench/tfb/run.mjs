@@ -32,7 +32,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from '../peers/args.mjs';
 import {
-  BENCH_DIR, ROOT, SERVERS, durationMs, freshDatabase, machineInfo, median, runWrk, startTfbServer, stopServer, wrkArgs,
+  BENCH_DIR, ROOT, SERVERS, cpuTimeMs, durationMs, freshDatabase, machineInfo, median, runWrk, startTfbServer, stopServer, wrkArgs,
 } from './harness.mjs';
 import { openWorldReader, validateServer } from './validate.mjs';
 
@@ -134,7 +134,10 @@ async function measure(o, database, name, test) {
       pipelineDepth: TESTS[test].pipeline ? o.depth : 0, cpus: CPU_WRK,
     };
     if (durationMs(o.warmup) > 0) await runWrk({ ...wrk, duration: o.warmup });
-    return await runWrk({ ...wrk, duration: o.duration });
+    const cpu0 = cpuTimeMs(srv.child.pid);
+    const sample = await runWrk({ ...wrk, duration: o.duration });
+    sample.cpuUsPerRequest = ((cpuTimeMs(srv.child.pid) - cpu0) * 1000) / sample.requests;
+    return sample;
   } finally {
     await stopServer(srv.child);
   }
@@ -196,6 +199,7 @@ function summarize(o, results, verdicts) {
         median: median(samples.map((s) => s.rps)),
         p50: median(samples.map((s) => s.latencyP50Ms)),
         p99: median(samples.map((s) => s.latencyP99Ms)),
+        cpuUs: median(samples.map((s) => s.cpuUsPerRequest)),
         errors: samples.reduce((a, s) => a + s.errors + s.non2xx, 0),
       };
     }
@@ -230,17 +234,26 @@ function report(o, info, summary) {
     const ratios = ratioHeads.length ? BASELINES.filter((b) => o.servers.includes(b)).map((b) => fmtRatio(row.keel.ratios[b])) : [];
     lines.push(`| ${TESTS[test].title} | ${cells.join(' | ')} |${ratios.map((r) => ` **${r}** |`).join('')}`);
   }
+  lines.push('', 'Server CPU time per request (user + system, from /proc, median over rounds; lower is better). It is steadier',
+    'than req/s when other processes share the machine. Ratios: peer\'s CPU / keel\'s, so above 1 means keel is cheaper.', '');
+  lines.push(`| test | ${o.servers.map(label).join(' | ')} |${ratioHeads.map((h) => ` ${h} |`).join('')}`);
+  lines.push(`|---|${o.servers.map(() => '---:|').join('')}${ratioHeads.map(() => '---:|').join('')}`);
+  for (const [test, row] of Object.entries(summary)) {
+    const cells = o.servers.map((s) => (row[s].failedValidation ? 'invalid' : `${fmtMs(row[s].cpuUs)} us`));
+    const ratios = ratioHeads.length ? BASELINES.filter((b) => o.servers.includes(b)).map((b) => fmtRatio(row[b].cpuUs / row.keel.cpuUs)) : [];
+    lines.push(`| ${TESTS[test].title} | ${cells.join(' | ')} |${ratios.map((r) => ` ${r} |`).join('')}`);
+  }
   lines.push('', '## Per test', '');
   for (const [test, row] of Object.entries(summary)) {
     lines.push(`### ${TESTS[test].title}: \`${TESTS[test].path(o)}\``, '');
-    lines.push('| server | median req/s | vs Fastify | vs node:http | p50 ms | p99 ms | req/s per round | errors |');
-    lines.push('|---|---:|---:|---:|---:|---:|---|---:|');
+    lines.push('| server | median req/s | vs Fastify | vs node:http | server CPU us/request | p50 ms | p99 ms | req/s per round | errors |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
     for (const s of o.servers) {
       const r = row[s];
-      if (r.failedValidation) { lines.push(`| ${label(s)} | failed validation | | | | | | |`); continue; }
+      if (r.failedValidation) { lines.push(`| ${label(s)} | failed validation | | | | | | | |`); continue; }
       // wrk times a pipelined batch, not a request: its latencies would mislead there.
       const lat = (v) => (TESTS[test].pipeline ? 'n/a' : fmtMs(v));
-      lines.push(`| ${label(s)} | ${fmtInt(r.median)} | ${fmtRatio(r.ratios.fastify)} | ${fmtRatio(r.ratios['node-http'])} | ${lat(r.p50)} | ${lat(r.p99)} | ` +
+      lines.push(`| ${label(s)} | ${fmtInt(r.median)} | ${fmtRatio(r.ratios.fastify)} | ${fmtRatio(r.ratios['node-http'])} | ${fmtMs(r.cpuUs)} | ${lat(r.p50)} | ${lat(r.p99)} | ` +
         `${r.samples.map((x) => fmtInt(x.rps)).join(' / ')} | ${r.errors} |`);
     }
     lines.push('');
