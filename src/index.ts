@@ -1,9 +1,15 @@
 /**
- * keel's public API: the only entry point examples and users import.
+ * keel's public API: the only entry point examples and users import (`'keel'`;
+ * the database layer is `'keel/db'`, src/db/index.ts).
  *
- * Owns the list of exports (anything here is maintained forever); internals
- * such as the Connection class or the in-memory writers stay out.
+ * Owns the list of exports: every name is written out here (no `export *`), so
+ * adding to the API is a deliberate edit, pinned by test/index.test.ts.
+ * Anything here is maintained forever. Internals stay out: the Connection, the
+ * in-memory writers, the wire layer's byte helpers (serializers, chunk framing,
+ * header-map flags), and Server's connection bookkeeping.
  */
+
+// The Handler contract and the server.
 export type { Handler, Request, ResponseWriter, HeaderMapLike } from './server/handler.js';
 export { Server, createServer } from './server/server.js';
 export {
@@ -21,10 +27,149 @@ export {
 } from './server/options.js';
 export type { ConnState } from './server/state.js';
 export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/connection.js';
-export * from './wire/index.js';
-export * from './app/index.js';
-export { staticHandler, type StaticOptions } from './handlers/static.js';
-export { cgiHandler, CgiAbortError, type CgiOptions } from './handlers/cgi.js';
-export { startCluster, onShutdown, autoWorkerCount, type ClusterOptions, type Supervisor } from './server/cluster.js';
+export { ProxyProtocolError, DEFAULT_MAX_PROXY_HEADER_BYTES, DEFAULT_PROXY_HEADER_TIMEOUT_MS } from './server/proxy-protocol.js';
 export { clientInfo, type ClientInfo, type TrustedProxyOptions } from './server/trusted-proxy.js';
-export { ProxyProtocolError } from './server/proxy-protocol.js';
+export {
+  startCluster,
+  onShutdown,
+  autoWorkerCount,
+  DEFAULT_INITIAL_BACKOFF_MS,
+  DEFAULT_MAX_BACKOFF_MS,
+  DEFAULT_CRASH_LOOP_LIMIT,
+  DEFAULT_STABLE_AFTER_MS,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_CLUSTER_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_KILL_GRACE_MS,
+  type ClusterOptions,
+  type ClusterExit,
+  type Supervisor,
+  type ShutdownHook,
+} from './server/cluster.js';
+
+// The wire layer: the sans-IO parser, its limits and errors, and the status table.
+export {
+  ProtocolError,
+  BadRequestError,
+  UriTooLongError,
+  HeaderTooLargeError,
+  PayloadTooLargeError,
+  NotImplementedError,
+  VersionNotSupportedError,
+  ExpectationFailedError,
+  DEFAULT_MAX_REQUEST_LINE_BYTES,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_CHUNK_EXTENSION_BYTES,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PARSER_LIMITS,
+  type ParserLimits,
+  RequestParser,
+  NEED_DATA,
+  PAUSED,
+  type BodyKind,
+  type RequestEvent,
+  type DataEvent,
+  type EndEvent,
+  type ParserEvent,
+  STATUS_REASONS,
+  reasonPhrase,
+} from './wire/index.js';
+
+// The app layer.
+export {
+  App,
+  type AppOptions,
+  type RouteHandler,
+  Context,
+  type ContextConfig,
+  compose,
+  NextCalledTwiceError,
+  type Middleware,
+  type Next,
+  HttpError,
+  sendError,
+  type AppErrorCode,
+  type HttpErrorOptions,
+  type ErrorMappingOptions,
+  RadixRouter,
+  LinearRouter,
+  type Router,
+  type RouteMatch,
+  type PathParams,
+  readJson,
+  readForm,
+  readRaw,
+  parseMediaType,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_FORM_BYTES,
+  DEFAULT_MAX_FORM_FIELDS,
+  DEFAULT_MAX_RAW_BYTES,
+  type JsonOptions,
+  type FormOptions,
+  type RawOptions,
+  type FormFields,
+  type MediaType,
+  readMultipart,
+  DEFAULT_MAX_MULTIPART_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_FILES,
+  DEFAULT_MAX_FIELDS,
+  DEFAULT_MAX_FIELD_BYTES,
+  DEFAULT_MAX_PART_HEADER_BYTES,
+  type MultipartOptions,
+  type MultipartResult,
+  type UploadedFile,
+  parseCookies,
+  serializeCookie,
+  signCookieValue,
+  unsignCookieValue,
+  type CookieOptions,
+  type SameSite,
+  html,
+  raw,
+  layout,
+  escapeHtml,
+  SafeHtml,
+  type HtmlValue,
+  type Layout,
+  toHandler,
+  serveFetch,
+  toFetchRequest,
+  writeFetchResponse,
+  type FetchHandler,
+  type ToHandlerOptions,
+  DEFAULT_LISTEN_HOST,
+  type ListenOptions,
+  type RunningServer,
+} from './app/index.js';
+
+// Handlers: static files and CGI, usable with or without the App.
+export {
+  staticHandler,
+  DEFAULT_SMALL_FILE_BYTES,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_COMPRESS_MIN_BYTES,
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_CACHE_MAX_ENTRIES,
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_CACHE_MAX_FILE_BYTES,
+  DEFAULT_MAX_LISTING_ENTRIES,
+  type StaticOptions,
+  type DotfilesPolicy,
+  type SymlinksPolicy,
+} from './handlers/static.js';
+export { DEFAULT_MAX_RANGES } from './handlers/range.js';
+export {
+  cgiHandler,
+  CgiAbortError,
+  DEFAULT_CGI_TIMEOUT_MS,
+  DEFAULT_CGI_MAX_OUTPUT_BYTES,
+  DEFAULT_CGI_MAX_HEADER_BYTES,
+  DEFAULT_CGI_MAX_BUFFERED_BODY_BYTES,
+  DEFAULT_CGI_MAX_STDERR_LINE_BYTES,
+  DEFAULT_CGI_LOCAL_REDIRECT_LIMIT,
+  type CgiOptions,
+  type CgiLogger,
+} from './handlers/cgi.js';
+export { DEFAULT_CGI_ENV_ALLOW_LIST, DEFAULT_CGI_PATH, DEFAULT_CGI_SERVER_SOFTWARE } from './handlers/cgi-env.js';
+export { CgiResponseError } from './handlers/cgi-response.js';

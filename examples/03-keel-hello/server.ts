@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { App, html } from '../../src/app/index.js';
+import { App, html } from 'keel';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
 const jpeg = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));

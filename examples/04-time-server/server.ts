@@ -11,7 +11,7 @@
  *       curl -N http://127.0.0.1:8080/stream
  */
 import { parseArgs } from 'node:util';
-import { App, html } from '../../src/app/index.js';
+import { App, html } from 'keel';
 
 const { values } = parseArgs({
   options: {

@@ -15,9 +15,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { App, html, type Context, type SafeHtml } from '../../src/app/index.js';
-import { openDatabase } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrations.js';
+import { App, html, type Context, type SafeHtml } from 'keel';
+import { openDatabase, migrate } from 'keel/db';
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,8 @@
 /**
  * The database interface: one small async contract over SQLite and PostgreSQL.
  *
- * Owns the `Database` / `Queryable` types, the value types that cross the
- * boundary, and `openDatabase()`, which picks a driver from a URL. Models and
+ * Owns `openDatabase()`, which picks a driver from a URL, its options and
+ * defaults. The shared types live in types.ts (re-exported here). Models and
  * migrations are written once against this interface and run unchanged on
  * both engines (issue #8: stateless instances sharing one PostgreSQL).
  *
@@ -16,56 +16,9 @@
  * - Store times as integer milliseconds (`BIGINT`): both engines return a number.
  */
 
-/** Which engine a `Database` talks to; migrations may give SQL per dialect. */
-export type Dialect = 'sqlite' | 'postgres';
+import type { Database } from './types.js';
 
-/**
- * A value that can be bound to a `?` placeholder.
- * Booleans become 1/0 on SQLite (it has no boolean type); bytes become BLOB / BYTEA.
- */
-export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
-
-/** A result row: column name to value. */
-export type Row = Record<string, unknown>;
-
-/** What a write statement reports. */
-export interface RunResult {
-  /** Rows inserted, updated or deleted by the statement. */
-  readonly changes: number;
-}
-
-/** Statements that can run on a whole database or inside one transaction. */
-export interface Queryable {
-  /** The engine behind this handle. */
-  readonly dialect: Dialect;
-  /** Runs a query and returns every row. */
-  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
-  /** Runs a query and returns its first row, or undefined when there is none. */
-  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
-  /** Runs a write statement (INSERT/UPDATE/DELETE/DDL) and returns how many rows changed. */
-  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
-  /** Runs a script of one or more statements without parameters (migrations, DDL). */
-  exec(sql: string): Promise<void>;
-}
-
-/** An open database: statements, transactions and shutdown. */
-export interface Database extends Queryable {
-  /**
-   * Runs `fn` inside one transaction: COMMIT when its promise resolves, ROLLBACK
-   * when it rejects (and the rejection is rethrown). Statements must go through
-   * the `tx` handle given to `fn`; statements on the Database itself wait until
-   * the transaction has finished (SQLite) or run on another connection (PostgreSQL).
-   *
-   * @example
-   * await db.transaction(async (tx) => {
-   *   await tx.run('UPDATE accounts SET balance = balance - ? WHERE id = ?', [10, 1]);
-   *   await tx.run('UPDATE accounts SET balance = balance + ? WHERE id = ?', [10, 2]);
-   * });
-   */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Closes the file or the connection pool; further statements reject. */
-  close(): Promise<void>;
-}
+export type { Dialect, SqlValue, Row, RunResult, Queryable, Database } from './types.js';
 
 /** Options of `openDatabase()`. */
 export interface OpenDatabaseOptions {

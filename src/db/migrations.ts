@@ -8,7 +8,7 @@
  * IMMEDIATE, PostgreSQL with a transaction-scoped advisory lock.
  * Must not know any application's tables; imports nothing outside db/.
  */
-import type { Database, Dialect, Queryable } from './database.js';
+import type { Database, Dialect, Queryable } from './types.js';
 
 /** SQL for one migration, the same on both engines or given per dialect. */
 export type MigrationSql = string | { readonly [D in Dialect]: string };

@@ -9,7 +9,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
-import type { Database, Queryable, Row, RunResult, SqlValue } from './database.js';
+import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
+import { loadDriver } from './driver.js';
 
 /** Options of `openPostgres()`; database.ts fills the defaults. */
 export interface PostgresOptions {
@@ -183,7 +184,7 @@ class PostgresDatabase extends PgStatements implements Database {
 
 /** Opens a pool to PostgreSQL and checks it with one round trip, so a bad URL fails at start. */
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
-  const { default: pg } = await import('pg');
+  const { default: pg } = await loadDriver('postgres', () => import('pg'));
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,

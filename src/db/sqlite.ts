@@ -21,7 +21,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Database, Queryable, Row, RunResult, SqlValue } from './database.js';
+import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
+import { loadDriver } from './driver.js';
 
 /** Options of `openSqlite()`; database.ts fills the defaults. */
 export interface SqliteOptions {
@@ -237,7 +238,7 @@ class SqliteDatabase implements Database {
 
 /** Opens (creating when missing) an SQLite database file with WAL and a busy timeout. */
 export async function openSqlite(options: SqliteOptions): Promise<Database> {
-  const { default: Sqlite } = await import('better-sqlite3');
+  const { default: Sqlite } = await loadDriver('sqlite', () => import('better-sqlite3'));
   const isMemory = options.file === ':memory:' || options.file === '';
   if (!isMemory) mkdirSync(dirname(options.file), { recursive: true });
   const db = new Sqlite(options.file, { timeout: options.busyTimeoutMs });

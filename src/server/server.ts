@@ -15,9 +15,12 @@ import { readProxyHeader } from './proxy-protocol.js';
 import type { ConnState } from './state.js';
 
 /** An HTTP/1.1 server running a Handler. */
-export class Server implements ConnectionHost {
+export class Server {
   readonly handler: Handler;
-  readonly options: ResolvedOptions;
+  /** Resolved options: private, so they cannot be changed under live connections. */
+  readonly #options: ResolvedOptions;
+  /** What each Connection sees of this server (kept off the public class: issue #13 item 3). */
+  readonly #host: ConnectionHost;
   readonly #listener: net.Server;
   readonly #connections = new Set<Connection>();
   /** Sockets still sending their PROXY protocol header (not Connections yet). */
@@ -35,17 +38,26 @@ export class Server implements ConnectionHost {
    */
   constructor(handler: Handler, options: ServerOptions = {}) {
     this.handler = handler;
-    this.options = resolveOptions(options);
-    const secure = this.options.tls !== undefined;
-    if (secure && this.options.proxyProtocol) throw new TypeError('proxyProtocol is not supported with tls: terminate TLS at the proxy');
-    const onSocket = (socket: Socket): void => (this.options.proxyProtocol ? this.#acceptProxied(socket) : this.#accept(socket, secure));
+    this.#options = resolveOptions(options);
+    const server = this;
+    this.#host = {
+      options: this.#options,
+      handler,
+      get isShuttingDown() {
+        return server.#shuttingDown;
+      },
+      connectionClosed: (conn) => this.#connectionClosed(conn),
+    };
+    const secure = this.#options.tls !== undefined;
+    if (secure && this.#options.proxyProtocol) throw new TypeError('proxyProtocol is not supported with tls: terminate TLS at the proxy');
+    const onSocket = (socket: Socket): void => (this.#options.proxyProtocol ? this.#acceptProxied(socket) : this.#accept(socket, secure));
     // allowHalfOpen: a client's FIN must not cut off the responses it is owed (RFC 9112 §9.6);
     // the Connection closes its side itself once they are sent.
     this.#listener = secure
-      ? tls.createServer({ ...this.options.tls!, allowHalfOpen: true }).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
+      ? tls.createServer({ ...this.#options.tls!, allowHalfOpen: true }).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
       : net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
-    if (this.options.maxConnections > 0) this.#listener.maxConnections = this.options.maxConnections;
-    this.#listener.on('error', (err) => this.options.onError(err, 'listener error'));
+    if (this.#options.maxConnections > 0) this.#listener.maxConnections = this.#options.maxConnections;
+    this.#listener.on('error', (err) => this.#options.onError(err, 'listener error'));
   }
 
   /** Starts listening; resolves with the bound address. Port 0 picks a free port. */
@@ -93,7 +105,7 @@ export class Server implements ConnectionHost {
    * flight finish (their responses carry Connection: close), and destroy whatever is
    * left after `deadlineMs` (default `shutdownTimeoutMs`).
    */
-  close(deadlineMs = this.options.shutdownTimeoutMs): Promise<void> {
+  close(deadlineMs = this.#options.shutdownTimeoutMs): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#shuttingDown = true;
     const closed = new Promise<void>((resolve) => {
@@ -122,7 +134,7 @@ export class Server implements ConnectionHost {
       }));
   }
 
-  connectionClosed(conn: Connection): void {
+  #connectionClosed(conn: Connection): void {
     this.#connections.delete(conn);
     if (this.#connections.size === 0 && this.#drained !== null) {
       const resolve = this.#drained;
@@ -138,13 +150,13 @@ export class Server implements ConnectionHost {
     }
     // serveSocket() may be used without listen(): the sweep enforces every timeout, so start it here too.
     this.#startSweep();
-    this.#connections.add(new Connection(socket, this, secure, remote));
+    this.#connections.add(new Connection(socket, this.#host, secure, remote));
   }
 
   /** PROXY protocol: read the header first (bad or late: close), then serve as from the client it names. */
   #acceptProxied(socket: Socket): void {
     this.#proxyPending.add(socket);
-    readProxyHeader(socket, { timeoutMs: this.options.proxyHeaderTimeoutMs }).then(
+    readProxyHeader(socket, { timeoutMs: this.#options.proxyHeaderTimeoutMs }).then(
       ({ header, rest }) => {
         this.#proxyPending.delete(socket);
         if (rest.length > 0) socket.unshift(rest); // the start of the HTTP request
@@ -162,12 +174,12 @@ export class Server implements ConnectionHost {
   #startSweep(): void {
     if (this.#sweep !== undefined) return;
     this.#sweep = setInterval(() => {
-      const now = this.options.clock();
+      const now = this.#options.clock();
       for (const c of this.#connections) {
         if (c.deadline !== 0 && now >= c.deadline) c.onDeadline();
         if (c.sendDeadline !== 0 && now >= c.sendDeadline) c.onSendTimeout();
       }
-    }, this.options.timerResolutionMs || 1);
+    }, this.#options.timerResolutionMs || 1);
     this.#sweep.unref();
   }
 
