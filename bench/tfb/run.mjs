@@ -24,7 +24,7 @@
  *          [--tests json,plaintext,db,queries,fortunes,updates]
  *          [--servers keel,fastify,hono,express,node-http] [--connections 64]
  *          [--depth 16] [--queries 20] [--database-url postgres://...]
- *          [--out bench/tfb/results.md] [--svg bench/tfb/results.svg]
+ *          [--out bench/results/tfb.md] [--svg bench/tfb/results.svg]
  * keel needs `npm run build` (keel.mjs imports the built package).
  */
 import { spawnSync } from 'node:child_process';
@@ -82,9 +82,11 @@ function options() {
     servers: list(a.servers, SERVERS),
     url,
     mode,
-    out: a.out ?? path.join(TFB_DIR, mode === 'sqlite' ? 'results.md' : 'results-postgres.md'),
+    // The tables go with the other harness's reports (git-ignored); the chart is kept
+    // next to the suite so that bench/README.md can show it.
+    out: a.out ?? path.join(BENCH_DIR, 'results', mode === 'sqlite' ? 'tfb.md' : 'tfb-postgres.md'),
+    svg: a.svg ?? path.join(TFB_DIR, mode === 'sqlite' ? 'results.svg' : 'results-postgres.svg'),
   };
-  o.svg = a.svg ?? o.out.replace(/\.md$/, '') + '.svg';
   for (const t of o.tests) if (!TESTS[t]) throw new Error(`unknown test ${t}; known: ${Object.keys(TESTS).join(', ')}`);
   for (const s of o.servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${Object.keys(SERVERS).join(', ')}`);
   if (!(o.rounds >= 1)) throw new Error('--rounds must be at least 1');
@@ -181,7 +183,7 @@ async function main() {
   process.stdout.write(`${md}\n`);
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(o.out, `${md}\n`);
-  fs.writeFileSync(o.out.replace(/\.md$/, '') + '.json', `${JSON.stringify({ info, options: o, verdicts, results }, null, 2)}\n`);
+  fs.writeFileSync(o.out.replace(/\.md$/, '') + '.json', `${JSON.stringify({ info, options: { ...o, url: o.url && 'postgres://...' }, verdicts, results }, null, 2)}\n`);
   fs.writeFileSync(o.svg, chart(o, info, summary));
   log(`written ${path.relative(process.cwd(), o.out)}, its .json and ${path.relative(process.cwd(), o.svg)}`);
 }
@@ -270,19 +272,20 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 function chart(o, info, summary) {
   const tests = Object.keys(summary);
   const cols = 2;
-  const panelW = 420;
+  const panelW = 470;
   const labelW = 130;
   const barH = 18;
   const gap = 6;
   const panelH = 34 + o.servers.length * (barH + gap) + 10;
-  const top = 58;
+  const top = 70;
   const width = cols * panelW + 20;
   const height = top + Math.ceil(tests.length / cols) * panelH + 24;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="10" y="22" font-size="16" font-weight="600" fill="#111">TechEmpower tests, ${o.mode === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: median req/s (higher is better)</text>`,
-    `<text x="10" y="42" fill="#555">${esc(`${info.date.slice(0, 10)}, Node ${info.node}, ${info.cpu}; server on cpu 0, wrk on cpu 1; ${o.rounds} round(s) of ${o.duration}; ratio to Fastify in brackets`)}</text>`,
+    `<text x="10" y="40" fill="#555">${esc(`${info.date.slice(0, 10)}, Node ${info.node}, ${info.cpu}; server on cpu 0, wrk on cpu 1; ${o.rounds} round(s) of ${o.duration}`)}</text>`,
+    `<text x="10" y="56" fill="#555">Each bar: req/s (ratio to Fastify of the same run), then server CPU time per request (lower is better).</text>`,
   ];
   tests.forEach((test, i) => {
     const x0 = 10 + (i % cols) * panelW;
@@ -293,7 +296,7 @@ function chart(o, info, summary) {
     o.servers.forEach((s, j) => {
       const y = y0 + 30 + j * (barH + gap);
       const r = row[s];
-      const barMax = panelW - labelW - 120;
+      const barMax = panelW - labelW - 175;
       const w = Number.isFinite(r.median) ? Math.max(1, (r.median / best) * barMax) : 0;
       const fill = s === 'keel' ? '#d9480f' : '#868e96';
       out.push(`<text x="${x0 + labelW - 6}" y="${y + 13}" text-anchor="end" fill="#222">${esc(SERVERS[s].label)}</text>`);
@@ -303,7 +306,8 @@ function chart(o, info, summary) {
       }
       out.push(`<rect x="${x0 + labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${fill}"/>`);
       const ratio = Number.isFinite(r.ratios.fastify) ? ` (${r.ratios.fastify.toFixed(2)}x)` : '';
-      out.push(`<text x="${(x0 + labelW + w + 5).toFixed(1)}" y="${y + 13}" fill="#222">${esc(fmtInt(r.median) + ratio + (r.errors ? ' !' : ''))}</text>`);
+      const cpu = Number.isFinite(r.cpuUs) ? `, ${r.cpuUs.toFixed(1)} \u00b5s` : '';
+      out.push(`<text x="${(x0 + labelW + w + 5).toFixed(1)}" y="${y + 13}" fill="#222">${esc(fmtInt(r.median) + ratio + cpu + (r.errors ? ' !' : ''))}</text>`);
     });
   });
   out.push(`<text x="10" y="${height - 8}" font-size="10" fill="#777">${esc(`node bench/tfb/run.mjs ${o.argvText}`)}</text>`, '</svg>', '');
