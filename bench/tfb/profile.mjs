@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from '../peers/args.mjs';
 import { freshDatabase, runWrk, startTfbServer, stopServer } from './harness.mjs';
 
@@ -103,4 +104,6 @@ async function main() {
   else fs.rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((e) => { process.stderr.write(`profile: ${e.stack ?? e}\n`); process.exit(1); });
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => { process.stderr.write(`profile: ${e.stack ?? e}\n`); process.exit(1); });
+}
