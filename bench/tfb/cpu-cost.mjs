@@ -9,18 +9,16 @@
  * warm-up plus one measured wrk run) and target 127.0.0.1 only.
  *
  * Usage: node bench/tfb/cpu-cost.mjs --server keel --test db [--prime '/updates?queries=1']
- *          [--rounds 2] [--duration 2s] [--warmup 1s] [--connections 64]
+ *          [--rounds 2] [--duration 2s] [--warmup 1s] [--connections 64] [--queries 20]
  */
 import { parseArgs } from '../peers/args.mjs';
-import { cpuTimeMs, freshDatabase, runWrk, startTfbServer, stopServer } from './harness.mjs';
-
-const PATHS = { json: '/json', plaintext: '/plaintext', db: '/db', queries: '/queries?queries=20', fortunes: '/fortunes', updates: '/updates?queries=20' };
+import { DEFAULT_PIPELINE_DEPTH, TESTS, cpuTimeMs, freshDatabase, runWrk, startTfbServer, stopServer } from './harness.mjs';
 
 async function main() {
   const a = parseArgs();
   const server = a.server ?? 'keel';
   const test = a.test ?? 'db';
-  if (!PATHS[test]) throw new Error(`unknown test ${test}`);
+  if (!TESTS[test]) throw new Error(`unknown test ${test}; known: ${Object.keys(TESTS).join(', ')}`);
   const primes = a.prime ? [null, a.prime] : [null];
   const database = await freshDatabase({ url: a['database-url'] ?? process.env.DATABASE_URL });
   try {
@@ -29,7 +27,7 @@ async function main() {
         const srv = await startTfbServer(server, database, { cpus: '0' });
         try {
           if (prime) await (await fetch(`http://127.0.0.1:${srv.port}${prime}`)).arrayBuffer();
-          const wrk = { port: srv.port, reqPath: PATHS[test], connections: Number(a.connections ?? 64), pipelineDepth: test === 'plaintext' ? 16 : 0, cpus: '1' };
+          const wrk = { port: srv.port, reqPath: TESTS[test].path(Number(a.queries ?? 20)), connections: Number(a.connections ?? 64), pipelineDepth: TESTS[test].pipeline ? DEFAULT_PIPELINE_DEPTH : 0, cpus: '1' };
           if (a.warmup !== '0s') await runWrk({ ...wrk, duration: a.warmup ?? '1s' });
           const cpu0 = cpuTimeMs(srv.child.pid);
           const r = await runWrk({ ...wrk, duration: a.duration ?? '2s' });

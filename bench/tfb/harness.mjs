@@ -49,6 +49,22 @@ export const SERVERS = {
   'node-http': { file: 'node-http.mjs', label: 'node:http', pkg: null },
 };
 
+/** Requests per write when a test is pipelined (TFB: plaintext x16; bench/run.mjs's default too). */
+export const DEFAULT_PIPELINE_DEPTH = 16;
+
+/**
+ * The six tests: title, request path (given `queries`, the N of queries and
+ * updates) and whether wrk pipelines (TFB measures plaintext pipelined x16).
+ */
+export const TESTS = {
+  json: { title: 'JSON', path: () => '/json' },
+  plaintext: { title: 'plaintext (pipelined x16)', path: () => '/plaintext', pipeline: true },
+  db: { title: 'single query', path: () => '/db' },
+  queries: { title: 'multiple queries', path: (queries) => `/queries?queries=${queries}` },
+  fortunes: { title: 'fortunes', path: () => '/fortunes' },
+  updates: { title: 'updates', path: (queries) => `/updates?queries=${queries}` },
+};
+
 /** Live children (servers and wrk), so that an exit or Ctrl-C never leaves one behind. */
 const live = new Set();
 const killGroup = (child, signal) => {

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from '../peers/args.mjs';
-import { freshDatabase, runWrk, startTfbServer, stopServer } from './harness.mjs';
+import { DEFAULT_PIPELINE_DEPTH, TESTS, freshDatabase, runWrk, startTfbServer, stopServer } from './harness.mjs';
 
 /** Areas a profile node is charged to, first match wins (url substrings, then function names). */
 const AREAS = [
@@ -71,8 +71,7 @@ async function main() {
   const server = a.server ?? 'keel';
   const test = a.test ?? 'fortunes';
   const queries = Number(a.queries ?? 20);
-  const paths = { json: '/json', plaintext: '/plaintext', db: '/db', queries: `/queries?queries=${queries}`, fortunes: '/fortunes', updates: `/updates?queries=${queries}` };
-  if (!paths[test]) throw new Error(`unknown test ${test}`);
+  if (!TESTS[test]) throw new Error(`unknown test ${test}; known: ${Object.keys(TESTS).join(', ')}`);
   const dir = a.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keel-tfb-prof-'));
   fs.mkdirSync(dir, { recursive: true });
   const database = await freshDatabase({ url: a['database-url'] ?? process.env.DATABASE_URL });
@@ -80,7 +79,7 @@ async function main() {
   try {
     const srv = await startTfbServer(server, database, { cpus: '0', nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
     try {
-      const wrk = { port: srv.port, reqPath: paths[test], connections: Number(a.connections ?? 64), pipelineDepth: test === 'plaintext' ? 16 : 0, cpus: '1' };
+      const wrk = { port: srv.port, reqPath: TESTS[test].path(queries), connections: Number(a.connections ?? 64), pipelineDepth: TESTS[test].pipeline ? DEFAULT_PIPELINE_DEPTH : 0, cpus: '1' };
       if (a.warmup !== '0s') await runWrk({ ...wrk, duration: a.warmup ?? '2s' });
       const r = await runWrk({ ...wrk, duration: a.duration ?? '5s' });
       process.stdout.write(`${server} ${test}: ${Math.round(r.rps).toLocaleString('en-US')} req/s under the profiler\n`);

@@ -32,7 +32,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from '../peers/args.mjs';
 import {
-  BENCH_DIR, ROOT, SERVERS, cpuTimeMs, durationMs, freshDatabase, machineInfo, median, runWrk, startTfbServer, stopServer, wrkArgs,
+  BENCH_DIR, DEFAULT_PIPELINE_DEPTH, ROOT, SERVERS, TESTS, cpuTimeMs, durationMs, freshDatabase, machineInfo, median, runWrk, startTfbServer, stopServer, wrkArgs,
 } from './harness.mjs';
 import { openWorldReader, validateServer } from './validate.mjs';
 
@@ -45,7 +45,7 @@ const DEFAULTS = {
   warmup: '2s',
   connections: 64,
   /** Requests per write for /plaintext (TFB pipelines plaintext x16). */
-  depth: 16,
+  depth: DEFAULT_PIPELINE_DEPTH,
   /** `queries` for /queries and /updates (TFB's top level is 20). */
   queries: 20,
 };
@@ -55,16 +55,6 @@ const BASELINES = ['fastify', 'node-http'];
 
 const CPU_SERVER = '0';
 const CPU_WRK = '1';
-
-/** The six tests: request path (given the options) and whether wrk pipelines. */
-const TESTS = {
-  json: { title: 'JSON', path: () => '/json' },
-  plaintext: { title: 'plaintext (pipelined x16)', path: () => '/plaintext', pipeline: true },
-  db: { title: 'single query', path: () => '/db' },
-  queries: { title: 'multiple queries', path: (o) => `/queries?queries=${o.queries}` },
-  fortunes: { title: 'fortunes', path: () => '/fortunes' },
-  updates: { title: 'updates', path: (o) => `/updates?queries=${o.queries}` },
-};
 
 function options() {
   const a = parseArgs();
@@ -132,7 +122,7 @@ async function measure(o, database, name, test) {
   const srv = await startTfbServer(name, database, { cpus: CPU_SERVER });
   try {
     const wrk = {
-      port: srv.port, reqPath: TESTS[test].path(o), connections: o.connections,
+      port: srv.port, reqPath: TESTS[test].path(o.queries), connections: o.connections,
       pipelineDepth: TESTS[test].pipeline ? o.depth : 0, cpus: CPU_WRK,
     };
     if (durationMs(o.warmup) > 0) await runWrk({ ...wrk, duration: o.warmup });
@@ -247,7 +237,7 @@ function report(o, info, summary) {
   }
   lines.push('', '## Per test', '');
   for (const [test, row] of Object.entries(summary)) {
-    lines.push(`### ${TESTS[test].title}: \`${TESTS[test].path(o)}\``, '');
+    lines.push(`### ${TESTS[test].title}: \`${TESTS[test].path(o.queries)}\``, '');
     lines.push('| server | median req/s | vs Fastify | vs node:http | server CPU us/request | p50 ms | p99 ms | req/s per round | errors |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
     for (const s of o.servers) {
