@@ -31,22 +31,23 @@ export const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 15_000;
 /** Grace after SIGTERM before the server's process group gets SIGKILL. */
 const STOP_GRACE_MS = 3_000;
+/** How long one start-up probe may wait for a response head. */
+const PROBE_TIMEOUT_MS = 2_000;
 /** Slack above the wrk duration before wrk itself is killed. */
 const WRK_SLACK_MS = 15_000;
 /** wrk threads: one, pinned to its own core (as bench/run.mjs). */
 export const WRK_THREADS = 1;
 
 /**
- * The servers of the suite: entry file, label, and the package whose version
- * the report records. `keel` needs `npm run build` (it imports dist/ through
- * the package's exports).
+ * The servers of the suite: entry file (in bench/tfb/) and label. `keel`
+ * needs `npm run build` (it imports dist/ through the package's exports).
  */
 export const SERVERS = {
-  keel: { file: 'keel.mjs', label: 'keel', pkg: null, needsBuild: true },
-  fastify: { file: 'fastify.mjs', label: 'Fastify', pkg: 'fastify' },
-  hono: { file: 'hono.mjs', label: 'Hono (node-server)', pkg: 'hono' },
-  express: { file: 'express.mjs', label: 'Express', pkg: 'express' },
-  'node-http': { file: 'node-http.mjs', label: 'node:http', pkg: null },
+  keel: { file: 'keel.mjs', label: 'keel', needsBuild: true },
+  fastify: { file: 'fastify.mjs', label: 'Fastify' },
+  hono: { file: 'hono.mjs', label: 'Hono (node-server)' },
+  express: { file: 'express.mjs', label: 'Express' },
+  'node-http': { file: 'node-http.mjs', label: 'node:http' },
 };
 
 /** Requests per write when a test is pipelined (TFB: plaintext x16; bench/run.mjs's default too). */
@@ -127,7 +128,7 @@ function probe(port, reqPath) {
     const sock = net.connect(port, HOST);
     let buf = '';
     const fail = (e) => { sock.destroy(); reject(e); };
-    sock.setTimeout(2000, () => fail(new Error('probe timeout')));
+    sock.setTimeout(PROBE_TIMEOUT_MS, () => fail(new Error('probe timeout')));
     sock.on('error', fail);
     sock.on('connect', () => sock.write(`GET ${reqPath} HTTP/1.1\r\nHost: ${HOST}:${port}\r\n\r\n`));
     sock.on('data', (d) => {
