@@ -286,6 +286,9 @@ export function machineInfo() {
     node: process.version,
     wrk: firstLine('wrk', ['--version'], 'wrk unknown').replace(/\s+Copyright.*$/, ''),
     git: firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], 'unknown'),
-    packages: Object.fromEntries(['fastify', 'express', 'hono', '@hono/node-server', 'better-sqlite3', 'pg'].map((p) => [p, packageVersion(p)])),
+    packages: {
+      keel: JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
+      ...Object.fromEntries(['fastify', 'express', 'hono', '@hono/node-server', 'better-sqlite3', 'pg'].map((p) => [p, packageVersion(p)])),
+    },
   };
 }
