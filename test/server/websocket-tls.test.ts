@@ -1,43 +1,18 @@
 // wss: the WebSocket upgrade over keel's TLS listener (issue #15 item 6), with `ws` as the client
-// trusting only a certificate generated here with openssl (skipped only when openssl is missing).
-import { after, before, test } from 'node:test';
+// trusting only a throwaway certificate (selfSignedCert(), openssl; skipped only when openssl is missing).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { WebSocket as WsClient } from 'ws';
 import { Server } from '../../src/server/server.js';
 import { upgradeWebSocket } from '../../src/server/websocket-upgrade.js';
+import { selfSignedCert } from '../client/helpers.js';
 
-let dir = '';
-let key: Buffer | undefined;
-let cert: Buffer | undefined;
-let skipReason: string | false = false;
+const pair = selfSignedCert();
+const skipReason = pair === null ? 'openssl is not installed: cannot generate a test certificate' : false;
 
-before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-wss-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
-      { stdio: 'ignore', timeout: 30_000 },
-    );
-    key = fs.readFileSync(path.join(dir, 'key.pem'));
-    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') skipReason = 'openssl is not installed: cannot generate a test certificate';
-    else throw err;
-  }
-});
-
-after(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-test('wss: echo with and without permessage-deflate, a 4 MiB message, and server.close() sending 1001', async (t) => {
-  if (skipReason) return t.skip(skipReason);
+test('wss: echo with and without permessage-deflate, a 4 MiB message, and server.close() sending 1001', { skip: skipReason }, async () => {
+  const { key, cert } = pair!;
   const server = new Server(
     (req, res) => void upgradeWebSocket(req, res, { message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }) }, { perMessageDeflate: true }),
     { tls: { key, cert } },
