@@ -95,6 +95,23 @@ export {
   reasonPhrase,
 } from './wire/index.js';
 
+// WebSocket (RFC 6455, RFC 7692) on the server's own socket: docs/websocket.md.
+export { upgradeWebSocket, type UpgradeOptions } from './server/websocket-upgrade.js';
+export {
+  WebSocket,
+  DEFAULT_WS_MAX_BUFFERED_BYTES,
+  DEFAULT_WS_IDLE_TIMEOUT_MS,
+  DEFAULT_WS_CLOSE_TIMEOUT_MS,
+  DEFAULT_WS_DEFLATE_THRESHOLD_BYTES,
+  type WebSocketHandlers,
+  type WebSocketOptions,
+  type SendStatus,
+  type WebSocketState,
+  type BufferedLimitPolicy,
+} from './server/websocket.js';
+export { WebSocketTopics, defaultTopics, publish, type PublishOptions } from './server/websocket-topics.js';
+export { ZlibLimiter, DEFAULT_WS_MAX_CONCURRENT_ZLIB_OPS } from './server/websocket-zlib-limiter.js';
+
 // The client: keel's HTTP/1.1 client on the same wire (docs/client.md). `fetch` is also exported
 // as `keelFetch`, a name that cannot be mistaken for the global one when both are in scope.
 export {
@@ -134,6 +151,8 @@ export {
   App,
   type AppOptions,
   type RouteHandler,
+  type WsRoute,
+  type WsRouteData,
   Context,
   type ContextConfig,
   compose,
