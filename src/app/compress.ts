@@ -5,7 +5,7 @@
  * the wrapping of its body: a whole body (string or bytes) is compressed on the thread
  * pool and keeps a Content-Length; a streamed body is compressed chunk by chunk, each
  * source chunk flushed (Z_SYNC_FLUSH / BROTLI_OPERATION_FLUSH) so a client sees it as
- * soon as the app produced it. The mechanism is the static handler's (src/coding/):
+ * soon as the app produced it. The mechanism is the static handler's (src/semantics/):
  * the same server-tuned zlib settings, the same negotiation, the same `isCompressible`,
  * and a `CompressionLimiter` that bounds live streams (one may be shared with the
  * static handler so the bound is per process). Must not: buffer a streamed body,
@@ -14,16 +14,16 @@
  */
 import type * as zlib from 'node:zlib';
 import { constants } from 'node:zlib';
-import { negotiateEncoding, type ContentCoding } from '../coding/accept-encoding.js';
+import { negotiateEncoding, type ContentCoding } from '../semantics/accept-encoding.js';
 import {
   CompressionLimiter,
   compressBuffer,
   compressorSettings,
   createCompressor,
   type CompressionOptions,
-} from '../coding/compression.js';
-import { isCompressible } from '../coding/mime.js';
-import { addVary } from '../coding/vary.js';
+} from '../semantics/compression.js';
+import { isCompressible } from '../semantics/mime.js';
+import { addVary } from '../semantics/vary.js';
 import type { Middleware, Next } from './compose.js';
 import type { Context, ResponseBody } from './context.js';
 
@@ -34,7 +34,7 @@ import type { Context, ResponseBody } from './context.js';
  */
 export const DEFAULT_COMPRESS_THRESHOLD_BYTES = 1024;
 
-/** Options of {@link compress}. Brotli tuning comes from src/coding/compression.ts. */
+/** Options of {@link compress}. Brotli tuning comes from src/semantics/compression.ts. */
 export interface CompressOptions extends CompressionOptions {
   /** Bodies smaller than this (when their size is known) go uncompressed. Default 1024. */
   readonly thresholdBytes?: number;

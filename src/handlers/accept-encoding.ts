@@ -1,7 +1,7 @@
 /**
- * The static handler's view of Accept-Encoding negotiation: a re-export of src/coding/accept-encoding.ts.
+ * The static handler's view of Accept-Encoding negotiation: a re-export of src/semantics/accept-encoding.ts.
  *
- * Moved to src/coding/ in issue #16 so that the App's compress() middleware negotiates
+ * Moved to src/semantics/ in issue #16 so that the App's compress() middleware negotiates
  * with the same code (app/ may not import handlers/). Must not grow code of its own.
  */
-export * from '../coding/accept-encoding.js';
+export * from '../semantics/accept-encoding.js';

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { App, type RunningServer } from '../../src/app/index.js';
 import { compress, DEFAULT_COMPRESS_THRESHOLD_BYTES } from '../../src/app/compress.js';
-import { CompressionLimiter } from '../../src/coding/compression.js';
+import { CompressionLimiter } from '../../src/semantics/compression.js';
 
 const BIG = 'keel compresses text. '.repeat(200); // 4400 bytes
 const SMALL = 'x'.repeat(DEFAULT_COMPRESS_THRESHOLD_BYTES - 1);

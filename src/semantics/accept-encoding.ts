@@ -4,7 +4,7 @@
  * Owns parsing of `Accept-Encoding` with quality values (RFC 9110 §12.5.3, §12.4.2).
  * It is pure and knows nothing about files: the static handler says which codings it
  * could serve (a precompressed sibling, or zlib on the fly), as does the App's
- * compress() middleware, and this module picks one. In src/coding/ so both may import it.
+ * compress() middleware, and this module picks one. In src/semantics/ so both may import it.
  */
 
 /** A content coding keel can produce (RFC 9110 §8.4.1). */

@@ -6,7 +6,7 @@
  * for a server rather than for a build step, and `CompressionLimiter`, the cap on
  * compression streams alive at once. It must not touch files, sockets or HTTP fields:
  * callers decide what to compress and what to do when no slot is free. It lives in
- * src/coding/ (imports only node: builtins) because both app/ and handlers/ use it and
+ * src/semantics/ (imports only node: builtins) because both app/ and handlers/ use it and
  * neither may import the other. zstd is not offered: node:zlib on Node 20 has none.
  *
  * Why a cap: a brotli stream holds its window, hash tables and block buffers (about

@@ -4,7 +4,7 @@
  * Owns our own extension table (no npm `mime` dependency: the core has none) and the
  * rule that textual types carry `charset=utf-8`, so a browser never has to sniff or
  * guess an encoding (RFC 9110 §8.3). It also says which types are worth compressing,
- * for the static handler and the App's compress() alike (hence src/coding/, issue #16).
+ * for the static handler and the App's compress() alike (hence src/semantics/, issue #16).
  * It must not touch the file system or look at file contents: the type comes from the
  * name only, and unknown names are `application/octet-stream` (RFC 9110 §8.3: a
  * sender that does not know the type should not invent one; with `nosniff` the
