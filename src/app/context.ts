@@ -255,6 +255,25 @@ export class Context<P extends object = Record<string, string>, S extends object
     this.#send(contentType, source, status);
   }
 
+  /**
+   * Sets the byte limit of every body reader (`maxJsonBytes`, `maxFormBytes`, `maxRawBytes`,
+   * `maxMultipartBytes`) for this request, in place of the App's; `bodyLimit()` calls it.
+   * Options passed to a `readX()` call still win. Chainable.
+   */
+  limitBody(maxBytes: number): this {
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer: ${maxBytes}`);
+    const c = this.#config;
+    // A copy for this request only: the App's config object is shared by all of them.
+    this.#config = {
+      ...c,
+      json: { ...c.json, maxJsonBytes: maxBytes },
+      form: { ...c.form, maxFormBytes: maxBytes },
+      raw: { ...c.raw, maxRawBytes: maxBytes },
+      multipart: { ...c.multipart, maxMultipartBytes: maxBytes },
+    };
+    return this;
+  }
+
   /** Reads the JSON body within the App's `maxJsonBytes` (415/413/400, see body.ts). */
   readJson<T = unknown>(options?: JsonOptions): Promise<T> {
     return readJson(this.req, options ?? this.#config.json) as Promise<T>;
