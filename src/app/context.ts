@@ -309,18 +309,19 @@ export class Context<P extends object = Record<string, string>, S extends object
 export function commitResponse(ctx: Context<any, any>): void | Promise<void> {
   const res = ctx.res;
   const body = ctx.body;
-  if (res.finished || res.closed) {
-    if (body !== undefined && body !== null && typeof body === 'object' && !(body instanceof Uint8Array) && !res.finished) {
-      return cancel(body);
-    }
+  // The common case first: a whole body, one end() (a closed socket drops it harmlessly).
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    if (!res.headersSent) return res.end(body);
+    if (res.closed) return;
+    // A handler that wrote the head itself and also set a body gave two answers.
+    throw new HeadersSentError('a body');
+  }
+  if (body === undefined || body === null) {
+    if (!res.finished && !res.closed) res.end();
     return;
   }
-  if (body === undefined || body === null) return res.end();
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    // A handler that wrote the head itself and also set a body gave two answers.
-    if (res.headersSent) throw new HeadersSentError('a body');
-    return res.end(body);
-  }
+  // A stream.
+  if (res.closed) return res.finished ? undefined : cancel(body);
   if (res.headersSent) throw new HeadersSentError('a body');
   return pump(res, body);
 }
