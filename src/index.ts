@@ -28,9 +28,10 @@ export {
   DEFAULT_MAX_DISCARD_BYTES,
   DEFAULT_DISCARD_TIMEOUT_MS,
   DEFAULT_TIMER_RESOLUTION_MS,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
 } from './server/options.js';
 export type { ConnState } from './server/state.js';
-export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/connection.js';
+export { RequestTimeoutError, RequestAbortedError, RequestBodyDiscardedError } from './server/errors.js';
 export { ProxyProtocolError, DEFAULT_MAX_PROXY_HEADER_BYTES, DEFAULT_PROXY_HEADER_TIMEOUT_MS } from './server/proxy-protocol.js';
 export { clientInfo, type ClientInfo, type TrustedProxyOptions } from './server/trusted-proxy.js';
 export {
@@ -202,6 +203,7 @@ export {
   DEFAULT_SMALL_FILE_BYTES,
   DEFAULT_CHUNK_BYTES,
   DEFAULT_COMPRESS_MIN_BYTES,
+  DEFAULT_MAX_COMPRESS_BYTES,
   DEFAULT_CACHE_TTL_MS,
   DEFAULT_CACHE_MAX_ENTRIES,
   DEFAULT_CACHE_MAX_BYTES,

@@ -35,19 +35,4 @@ export {
   DEFAULT_CLIENT_MAX_RETRIES,
   DEFAULT_AGENT_MAX_ORIGINS,
 } from './options.js';
-export { ResponseError, ResponseClosedError } from '../wire/errors.js';
-export {
-  ResponseParser,
-  type ResponseParserLimits,
-  type ResponseHeadEvent,
-  type InformationalEvent,
-  type ResponseParserEvent,
-  type ResponseBodyKind,
-  DEFAULT_RESPONSE_PARSER_LIMITS,
-  DEFAULT_MAX_STATUS_LINE_BYTES,
-  DEFAULT_MAX_RESPONSE_HEADER_BYTES,
-  DEFAULT_MAX_RESPONSE_HEADER_COUNT,
-  DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES,
-  DEFAULT_MAX_RESPONSE_BODY_BYTES,
-  DEFAULT_MAX_INFORMATIONAL_RESPONSES,
-} from '../wire/response-parser.js';
+// The response parser and its errors are wire/'s (src/wire/index.ts lists them); not repeated here.

@@ -14,10 +14,12 @@
  *  - `O_NONBLOCK`: opening a FIFO or a device never blocks a thread-pool thread (a FIFO
  *    without a writer would otherwise block open(2) forever, and four of them stall
  *    every other file operation of the process). It changes nothing for regular files.
- *  - `fstat` of the descriptor: a regular file, with the device, inode, size and mtime
- *    that were resolved. An intermediate directory swapped for a symlink leads to
- *    another inode and is caught here; so is a file replaced or edited in place, whose
- *    cached validators would otherwise label the new bytes.
+ *  - `fstat` of the descriptor: a regular file, with the device and inode that were
+ *    resolved (and, for a cached resolution, the same size and mtime). An intermediate
+ *    directory swapped for a symlink leads to another inode and is caught here; so is
+ *    a file replaced, or edited in place since a cached resolution, whose cached
+ *    validators would otherwise label the new bytes. The retry from a fresh resolve
+ *    accepts a new version of the same inode and labels the answer with the fstat.
  *  - Where /proc exists (Linux), the kernel's own path of the open descriptor
  *    (/proc/self/fd/N) must be inside the root: this closes the window between realpath
  *    and open that no path-based check can close without openat(2).
@@ -30,9 +32,11 @@ import * as fs from 'node:fs';
  * into a symlink or a FIFO, edited, or shrunk while it was being sent.
  */
 export class FileChangedError extends Error {
+  /** Stable code for logs and tests (docs/errors.md). */
   readonly code = 'ERR_FILE_CHANGED';
   constructor(detail = 'file changed while being sent') {
     super(detail);
+    this.name = 'FileChangedError';
   }
 }
 
@@ -80,17 +84,44 @@ export function closeQuietly(fd: number): Promise<void> {
 /** What `openVerified()` checks the opened file against: the stat that was resolved. */
 export type ExpectedFile = Pick<fs.Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
 
-function isSameFile(a: fs.Stats, b: ExpectedFile): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+/**
+ * How much of the resolved stat the opened file must match:
+ *  - 'version': the same file at the same version (device, inode, size, mtime). For a
+ *    resolution that may be a second old (the path cache), whose size and dates label
+ *    the answer: a file edited since is refused, and the request resolved again.
+ *  - 'inode': the same file (device, inode), in whatever version it has now. For the
+ *    retry from a fresh resolve: a file that is being written (a log appended to) keeps
+ *    changing between any lookup and any open, so its answer takes its size and dates
+ *    from the descriptor's fstat instead (`OpenedFile.stat`). A different inode is still
+ *    a swap, and refused.
+ */
+export type FileMatch = 'version' | 'inode';
+
+/** A descriptor from `openVerified()` and its fstat, taken after the checks. */
+export interface OpenedFile {
+  readonly fd: number;
+  /** The opened file as it is now: the size and dates an answer from this fd must use. */
+  readonly stat: fs.Stats;
+}
+
+function isSameFile(a: fs.Stats, b: ExpectedFile, match: FileMatch): boolean {
+  if (a.dev !== b.dev || a.ino !== b.ino) return false;
+  return match === 'inode' || (a.size === b.size && a.mtimeMs === b.mtimeMs);
 }
 
 /**
- * Opens `realPath` for reading, and resolves with its descriptor only if it is still the
- * regular file `expected` describes and (where /proc tells) still inside the root.
- * Otherwise rejects with `FileChangedError` (the descriptor, if any, is closed first).
- * Other I/O errors (EACCES, EMFILE, EIO) are passed on as they are.
+ * Opens `realPath` for reading, and resolves with its descriptor (and fstat) only if it
+ * is still the regular file `expected` describes (as far as `match` asks) and, where
+ * /proc tells, still inside the root. Otherwise rejects with `FileChangedError` (the
+ * descriptor, if any, is closed first). Other I/O errors (EACCES, EMFILE, EIO) are
+ * passed on as they are.
  */
-export async function openVerified(realPath: string, expected: ExpectedFile, isInsideRoot: (p: string) => boolean): Promise<number> {
+export async function openVerified(
+  realPath: string,
+  expected: ExpectedFile,
+  isInsideRoot: (p: string) => boolean,
+  match: FileMatch = 'version',
+): Promise<OpenedFile> {
   let fd: number;
   try {
     fd = await openAsync(realPath, OPEN_FLAGS);
@@ -104,10 +135,10 @@ export async function openVerified(realPath: string, expected: ExpectedFile, isI
   try {
     // Both on the thread pool at once: one round trip of latency, not two.
     const [stat, where] = await Promise.all([fstatAsync(fd), descriptorPath(fd)]);
-    if (!stat.isFile() || !isSameFile(stat, expected)) throw new FileChangedError('file replaced');
+    if (!stat.isFile() || !isSameFile(stat, expected, match)) throw new FileChangedError('file replaced');
     // A deleted file reads "path (deleted)": still checked by its directory prefix.
     if (where !== undefined && !isInsideRoot(where)) throw new FileChangedError('file moved outside the root');
-    return fd;
+    return { fd, stat };
   } catch (err) {
     await closeQuietly(fd);
     throw err;

@@ -14,6 +14,7 @@ import { normalizePath, splitSegments } from '../wire/path.js';
 import { type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { CompressionLimiter, compressorSettings, type CompressorSettings } from './compression.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
+import { rootPrefixOf } from './root-containment.js';
 import type { CorsOptions } from '../semantics/cors.js';
 
 /** What to do with path segments starting with ".": `.git`, `.env`, `.htpasswd`... */
@@ -73,6 +74,14 @@ export interface StaticOptions {
   readonly compress?: boolean | readonly ContentCoding[];
   /** Files smaller than this are not compressed on the fly. Default `DEFAULT_COMPRESS_MIN_BYTES`. */
   readonly compressMinBytes?: number;
+  /**
+   * Files larger than this are never compressed on the fly: they are sent identity (with
+   * a Content-Length, and ranges). Bounds the CPU one request can take: without it a
+   * large (or sparse) text file is compressed whole for a client that may read a few
+   * bytes of it. `Infinity` lifts the cap. Precompressed siblings are not affected.
+   * Default `DEFAULT_MAX_COMPRESS_BYTES`.
+   */
+  readonly maxCompressBytes?: number;
   /**
    * Most on-the-fly compression streams (files above `smallFileBytes`) alive at once in
    * this handler. Over it, the file is sent uncompressed (identity) rather than queued:
@@ -145,6 +154,16 @@ export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** Default `compressMinBytes`: 1 KiB; smaller bodies gain little and a gzip header costs ~20 bytes. */
 export const DEFAULT_COMPRESS_MIN_BYTES = 1024;
 /**
+ * Default `maxCompressBytes`: 64 MiB. Text worth compressing on the fly (bundles, CSS,
+ * HTML, JSON, SVG) is KiB to a few MiB; 64 MiB still covers large JSON/CSV exports,
+ * while one request costs at most ~1.5 s of one core (gzip -6 ran at 45 MiB/s and
+ * brotli q4 at 56 MiB/s on mixed source text, on a shared 2-core VM). Uncapped, a
+ * sparse 10 GB .txt made the server compress ~2.2 GB in 5 s for a client that received
+ * 2.2 MB. Above the cap the identity answer keeps a Content-Length and ranges, which
+ * large downloads need more than the ratio. nginx and Apache have no such cap.
+ */
+export const DEFAULT_MAX_COMPRESS_BYTES = 64 * 1024 * 1024;
+/**
  * Default `cacheTtlMs`: 1 s. Long enough to turn a hot file into zero system calls
  * per request under load, short enough that an edit shows up on the next reload
  * (nginx's `open_file_cache valid=` default is 60 s).
@@ -188,7 +207,7 @@ function codingList(option: boolean | readonly ContentCoding[] | undefined): rea
 
 /** `StaticOptions` with every default applied and checked: what the handler's parts read. */
 export interface StaticConfig {
-  /** The root's real path, and that path with a trailing "/" (for prefix checks). */
+  /** The root's real path, and that path with one trailing "/" (`rootPrefixOf()`: paths under the root are built on it). */
   readonly realRoot: string;
   readonly rootPrefix: string;
   /** The normalized mount point without a trailing "/", or "". */
@@ -203,6 +222,7 @@ export interface StaticConfig {
   readonly precompressed: readonly ContentCoding[];
   readonly onTheFly: readonly ContentCoding[];
   readonly compressMinBytes: number;
+  readonly maxCompressBytes: number;
   readonly compressor: CompressorSettings;
   readonly limiter: CompressionLimiter;
   readonly smallFileBytes: number;
@@ -227,7 +247,7 @@ export interface StaticConfig {
 export function resolveStaticOptions(options: StaticOptions): StaticConfig {
   const realRoot = fs.realpathSync.native(options.root);
   if (!fs.statSync(realRoot).isDirectory()) throw new Error(`static root is not a directory: ${options.root}`);
-  const rootPrefix = realRoot.endsWith('/') ? realRoot : realRoot + '/';
+  const rootPrefix = rootPrefixOf(realRoot);
 
   let prefix = options.prefix ?? '';
   if (prefix !== '') {
@@ -244,6 +264,8 @@ export function resolveStaticOptions(options: StaticOptions): StaticConfig {
   const precompressed = codingList(options.precompressed);
   const onTheFly = codingList(options.compress);
   const compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
+  const maxCompressBytes = options.maxCompressBytes ?? DEFAULT_MAX_COMPRESS_BYTES;
+  if (Number.isNaN(maxCompressBytes) || maxCompressBytes < 0) throw new RangeError(`maxCompressBytes must be a number >= 0: ${maxCompressBytes}`);
   const compressor = compressorSettings(options);
   const limiter = options.compressionLimiter ?? new CompressionLimiter(options.maxConcurrentCompressions);
   const smallFileBytes = options.smallFileBytes ?? DEFAULT_SMALL_FILE_BYTES;
@@ -284,6 +306,7 @@ export function resolveStaticOptions(options: StaticOptions): StaticConfig {
     precompressed,
     onTheFly,
     compressMinBytes,
+    maxCompressBytes,
     compressor,
     limiter,
     smallFileBytes,

@@ -11,6 +11,7 @@
 
 import * as fs from 'node:fs';
 import { LruCache } from './file-cache.js';
+import { isInsideRoot } from './root-containment.js';
 import type { StaticConfig } from './static-options.js';
 
 /** A file or directory found under the root, with its real path and stat. */
@@ -60,8 +61,9 @@ export function createPathResolver(
     return segments.length === 0 ? realRoot : rootPrefix + segments.join('/');
   }
 
-  function isInsideRoot(real: string): boolean {
-    return real === realRoot || real.startsWith(rootPrefix);
+  /** The one containment test (root-containment.ts, shared with CGI: issue #14 item 5). */
+  function isInsideThisRoot(real: string): boolean {
+    return isInsideRoot(realRoot, real);
   }
 
   /**
@@ -76,7 +78,7 @@ export function createPathResolver(
       real = await realpathAsync(fsPath);
       // A symlink (anywhere in the path) whose target leaves the root is refused even
       // when the target exists: issue #5, STYLE rule 12.
-      if (!isInsideRoot(real)) return { kind: 'forbidden' };
+      if (!isInsideThisRoot(real)) return { kind: 'forbidden' };
       if (symlinks === 'deny' && real !== fsPath) return { kind: 'forbidden' };
       // lstat: `real` has no symlink left, and one swapped in since must not be followed.
       stat = await lstatAsync(real);
@@ -114,7 +116,7 @@ export function createPathResolver(
 
   return {
     fsPathOf,
-    isInsideRoot,
+    isInsideRoot: isInsideThisRoot,
     resolve,
     resolveCached,
     forget: (fsPath) => {

@@ -22,7 +22,7 @@ import { evaluatePreconditions, formatHttpDate, ifRangeAllows, type Validators }
 import { LruCache } from './file-cache.js';
 import { isCompressible, mimeType } from './mime.js';
 import { type ByteRange, contentRange, multipartLayout, parseRange, unsatisfiedContentRange } from './range.js';
-import { closeQuietly, FileChangedError, openVerified, readAsync, readExactly } from './static-file.js';
+import { closeQuietly, FileChangedError, type OpenedFile, openVerified, readAsync, readExactly } from './static-file.js';
 import type { StaticConfig } from './static-options.js';
 import type { Found, PathResolver } from './static-resolve.js';
 
@@ -63,6 +63,15 @@ function fileEtag(stat: fs.Stats): string {
 }
 
 /**
+ * The ETag of a representation compressed on the fly. zlib output is not guaranteed
+ * byte-identical across versions/levels, so the tag is weak (RFC 9110 §8.8.1), and
+ * distinct from the identity one.
+ */
+function onTheFlyEtag(identityEtag: string, coding: ContentCoding): string {
+  return `W/${identityEtag.slice(0, -1)}-${CODING_TAG[coding]}"`;
+}
+
+/**
  * Adds a field name to Vary, keeping what a middleware may have put there already
  * (RFC 9110 §12.5.5: Vary is a list; "*" already covers everything).
  */
@@ -77,10 +86,24 @@ function addVary(res: ResponseWriter, name: string): void {
   if (!listed.includes(lower) && !listed.includes('*')) res.headers.append('Vary', name);
 }
 
+/**
+ * Which try at a request this is. 'first' trusts the (maybe cached) resolution for size
+ * and dates, and refuses a file that changed since (`StaleResolutionError`, the request
+ * is handled again). 'retry' has a fresh resolution, opens the file before anything else
+ * and answers from the descriptor's fstat: a file being appended to changes between any
+ * lookup and any open, and is served as it is when opened, not refused twice (a 500).
+ * Only another inode, a non-regular file or a path out of the root is refused then.
+ */
+export type Attempt = 'first' | 'retry';
+
 /** Answers about files for one handler (see `createFileSender()`). */
 export interface FileSender {
-  /** Answers GET/HEAD for a resolved file; `fsPath` is the path it was resolved from (its cache key). */
-  serveFile(req: Request, res: ResponseWriter, file: Found, fsPath: string): Promise<void>;
+  /**
+   * Answers GET/HEAD for a resolved file; `fsPath` is the path it was resolved from (its
+   * cache key). `attempt` is 'retry' when `file` comes from a fresh resolve after a
+   * `StaleResolutionError` (see `Attempt`).
+   */
+  serveFile(req: Request, res: ResponseWriter, file: Found, fsPath: string, attempt?: Attempt): Promise<void>;
   /** A fixed plain-text answer (`404 Not Found`), never echoing the request. */
   sendStatus(req: Request, res: ResponseWriter, status: number, headers?: Record<string, string>): void;
   /** CORS fields every answer carries. */
@@ -89,7 +112,7 @@ export interface FileSender {
 
 /** The sending half of a static handler, with its content cache. */
 export function createFileSender(config: StaticConfig, paths: PathResolver): FileSender {
-  const { useEtag, useLastModified, precompressed, onTheFly, compressMinBytes, compressor, limiter } = config;
+  const { useEtag, useLastModified, precompressed, onTheFly, compressMinBytes, maxCompressBytes, compressor, limiter } = config;
   const { smallFileBytes, chunkBytes, maxRanges, corsOrigin, cacheControl, cacheMaxBytes, wholeFileMaxBytes } = config;
   // Contents are keyed by file identity, so they need no age limit: only the budget.
   const contentCache = new LruCache<Promise<Buffer>>({ ttlMs: Infinity, maxEntries: config.cacheMaxEntries, maxBytes: cacheMaxBytes });
@@ -136,6 +159,13 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     }
   }
 
+  /** `rep` describing the file as `stat` says it is now (size, dates and the ETag from them). */
+  function withStat(rep: Representation, stat: fs.Stats): Representation {
+    if (rep.etag === undefined) return { ...rep, stat };
+    const etag = fileEtag(stat);
+    return { ...rep, stat, etag: rep.isOnTheFly ? onTheFlyEtag(etag, rep.coding!) : etag };
+  }
+
   /** Picks identity, a precompressed sibling or on-the-fly compression for this request. */
   async function selectRepresentation(req: Request, file: Found, contentType: string, fsPath: string): Promise<{
     rep: Representation;
@@ -150,7 +180,8 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
       etag: useEtag ? fileEtag(file.stat) : undefined,
     };
     if (!isCompressible(contentType)) return { rep: identity, identity, isNegotiable: false };
-    const canCompress = onTheFly.length > 0 && file.stat.size >= compressMinBytes;
+    // Above maxCompressBytes: identity, so one request cannot cost gigabytes of CPU.
+    const canCompress = onTheFly.length > 0 && file.stat.size >= compressMinBytes && file.stat.size <= maxCompressBytes;
     const isNegotiable = precompressed.length > 0 || canCompress;
     if (!isNegotiable) return { rep: identity, identity, isNegotiable };
     // Ranges are served from the identity representation only: byte offsets into a
@@ -170,9 +201,7 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     if (canCompress) {
       const coding = acceptableEncodings(acceptEncoding, onTheFly)[0];
       if (coding !== undefined) {
-        // zlib output is not guaranteed byte-identical across versions/levels, so the
-        // tag is weak (RFC 9110 §8.8.1), and distinct from the identity one.
-        const etag = identity.etag !== undefined ? `W/${identity.etag.slice(0, -1)}-${CODING_TAG[coding]}"` : undefined;
+        const etag = identity.etag !== undefined ? onTheFlyEtag(identity.etag, coding) : undefined;
         return { rep: { ...identity, coding, isOnTheFly: true, etag }, identity, isNegotiable };
       }
     }
@@ -185,14 +214,19 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     for (const coding of precompressed) paths.forget(fsPath + CODING_SUFFIX[coding]);
   }
 
-  /** Opens the file of `rep` if it is still the file that was resolved (see static-file.ts). */
-  function openRep(rep: Representation): Promise<number> {
-    return openVerified(rep.realPath, rep.stat, paths.isInsideRoot);
+  /**
+   * Opens the file of `rep` if it is still the file that was resolved (see
+   * static-file.ts), or hands out `pinned`: the descriptor a retry opened first, which
+   * `rep` already describes (its owner, `serveFile()`, closes it).
+   */
+  async function openRep(rep: Representation, pinned: number | undefined): Promise<number> {
+    return pinned ?? (await openVerified(rep.realPath, rep.stat, paths.isInsideRoot)).fd;
   }
 
-  /** The whole (small) file of `rep`, checked against its stat. */
-  async function readRep(rep: Representation): Promise<Buffer> {
-    const fd = await openRep(rep);
+  /** The whole (small) file of `rep`, checked against its stat (or read from `pinned`). */
+  async function readRep(rep: Representation, pinned: number | undefined): Promise<Buffer> {
+    if (pinned !== undefined) return readExactly(pinned, rep.stat.size);
+    const fd = await openRep(rep, undefined);
     try {
       return await readExactly(fd, rep.stat.size);
     } finally {
@@ -211,38 +245,73 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
    * Opening first means a file that changed since it was resolved is found out while
    * the request can still be resolved again (FileChangedError, retried by the caller).
    */
-  async function acquireBody(req: Request, rep: Representation, ranges: readonly ByteRange[] | undefined): Promise<Body> {
+  async function acquireBody(req: Request, rep: Representation, ranges: readonly ByteRange[] | undefined, pinned: number | undefined): Promise<Body> {
     const size = rep.stat.size;
     if (rep.isOnTheFly) {
       if (!isStreamedCompression(rep)) {
         // Compressed once per file version and coding, then served from the cache; a
         // HEAD compresses too, so its Content-Length is the one GET sends (RFC 9110 §9.3.2).
         const coding = rep.coding!;
-        return { kind: 'buffer', bytes: await cachedContent(rep, coding, async () => compressBuffer(coding, await readRep(rep), compressor)) };
+        return { kind: 'buffer', bytes: await cachedContent(rep, coding, async () => compressBuffer(coding, await readRep(rep, pinned), compressor)) };
       }
-      return req.method === 'HEAD' ? { kind: 'none' } : { kind: 'fd', fd: await openRep(rep) };
+      return req.method === 'HEAD' ? { kind: 'none' } : { kind: 'fd', fd: await openRep(rep, pinned) };
     }
-    if (ranges !== undefined) return { kind: 'fd', fd: await openRep(rep) };
+    if (ranges !== undefined) return { kind: 'fd', fd: await openRep(rep, pinned) };
     if (req.method === 'HEAD') return { kind: 'none' };
     // One end(buffer): the core frames it with Content-Length and sends head and body in
     // one write. The buffer may be shared with other responses: never mutated.
-    if (size <= wholeFileMaxBytes) return { kind: 'buffer', bytes: await cachedContent(rep, 'identity', () => readRep(rep)) };
-    return { kind: 'fd', fd: await openRep(rep) };
+    if (size <= wholeFileMaxBytes) return { kind: 'buffer', bytes: await cachedContent(rep, 'identity', () => readRep(rep, pinned)) };
+    return { kind: 'fd', fd: await openRep(rep, pinned) };
   }
 
-  async function serveFile(req: Request, res: ResponseWriter, file: Found, fsPath: string): Promise<void> {
+  async function serveFile(req: Request, res: ResponseWriter, file: Found, fsPath: string, attempt: Attempt = 'first'): Promise<void> {
     const contentType = mimeType(fsPath);
     const selected = await selectRepresentation(req, file, contentType, fsPath);
     let rep = selected.rep;
+    let identity = selected.identity;
+    // A retry opens first and answers from what it opened (see `Attempt`). The fallback
+    // to identity below is the same file when it can happen (compression on the fly).
+    let pinned: number | undefined;
+    if (attempt === 'retry') {
+      let opened: OpenedFile;
+      try {
+        opened = await openVerified(rep.realPath, rep.stat, paths.isInsideRoot, 'inode');
+      } catch (err) {
+        if (err instanceof FileChangedError) forgetResolved(fsPath);
+        throw err;
+      }
+      pinned = opened.fd;
+      rep = withStat(rep, opened.stat);
+      if (identity.realPath === rep.realPath) identity = withStat(identity, opened.stat);
+    }
+    try {
+      await serveSelected(req, res, rep, identity, selected.isNegotiable, contentType, fsPath, pinned);
+    } finally {
+      // serveRepresentation() has awaited every read on it by now.
+      if (pinned !== undefined) await closeQuietly(pinned);
+    }
+  }
+
+  async function serveSelected(
+    req: Request,
+    res: ResponseWriter,
+    selectedRep: Representation,
+    identity: Representation,
+    isNegotiable: boolean,
+    contentType: string,
+    fsPath: string,
+    pinned: number | undefined,
+  ): Promise<void> {
+    let rep = selectedRep;
     // Streaming compression needs a slot; without one the identity representation is
     // sent (compression.ts says why not queue). HEAD announces what a GET would get now.
     let release: ReleaseSlot | undefined;
     if (isStreamedCompression(rep)) {
       if (req.method === 'GET') release = limiter.tryAcquire();
-      if (req.method === 'GET' ? release === undefined : !limiter.hasFreeSlot) rep = selected.identity;
+      if (req.method === 'GET' ? release === undefined : !limiter.hasFreeSlot) rep = identity;
     }
     try {
-      await serveRepresentation(req, res, rep, selected.isNegotiable, contentType, fsPath);
+      await serveRepresentation(req, res, rep, isNegotiable, contentType, fsPath, pinned);
     } finally {
       release?.();
     }
@@ -255,6 +324,7 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     isNegotiable: boolean,
     contentType: string,
     fsPath: string,
+    pinned: number | undefined,
   ): Promise<void> {
     const size = rep.stat.size;
     const validators: Validators = {
@@ -272,7 +342,7 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     let body: Body = { kind: 'none' };
     if (verdict === 'proceed' && range?.kind !== 'unsatisfiable') {
       try {
-        body = await acquireBody(req, rep, ranges);
+        body = await acquireBody(req, rep, ranges, pinned);
       } catch (err) {
         // The cached resolution is stale: drop it so the retry asks the disk again.
         if (!(err instanceof FileChangedError)) throw err;
@@ -306,7 +376,11 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
 
       res.headers.set('Content-Type', contentType);
       res.headers.set('X-Content-Type-Options', 'nosniff');
-      res.headers.set('Accept-Ranges', 'bytes');
+      // Ranges are served from the identity representation only (see selectRepresentation),
+      // so only it advertises them (RFC 9110 §14.3). A compressed answer, on the fly or a
+      // precompressed sibling, does not, like nginx's gzip filter: a client that resumed
+      // it with a Range would get identity bytes to splice onto compressed ones.
+      if (rep.coding === undefined) res.headers.set('Accept-Ranges', 'bytes');
       if (rep.coding !== undefined) res.headers.set('Content-Encoding', rep.coding);
 
       if (rep.isOnTheFly) return await sendCompressed(req, res, rep, body);
@@ -335,7 +409,8 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     } finally {
       // Every read on fd has been awaited by now, so closing cannot race a reused
       // descriptor number. This is the one place a streamed descriptor is closed.
-      if (body.kind === 'fd') await closeQuietly(body.fd);
+      // A pinned descriptor is its opener's (serveFile) to close.
+      if (body.kind === 'fd' && body.fd !== pinned) await closeQuietly(body.fd);
     }
   }
 

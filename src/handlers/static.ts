@@ -39,7 +39,7 @@ import { extensionOf } from './mime.js';
 import { FileChangedError } from './static-file.js';
 import { CORS_MAX_AGE_SECONDS, resolveStaticOptions, type StaticOptions } from './static-options.js';
 import { createPathResolver, isForbiddenError, type Found } from './static-resolve.js';
-import { createFileSender, StaleResolutionError } from './static-send.js';
+import { type Attempt, createFileSender, StaleResolutionError } from './static-send.js';
 
 export {
   CORS_MAX_AGE_SECONDS,
@@ -49,12 +49,15 @@ export {
   DEFAULT_CACHE_TTL_MS,
   DEFAULT_CHUNK_BYTES,
   DEFAULT_COMPRESS_MIN_BYTES,
+  DEFAULT_MAX_COMPRESS_BYTES,
   DEFAULT_MAX_LISTING_ENTRIES,
   DEFAULT_SMALL_FILE_BYTES,
   type DotfilesPolicy,
   type StaticOptions,
   type SymlinksPolicy,
 } from './static-options.js';
+// What reaches onError when a file changed under a request (docs/errors.md); for index.ts.
+export { FileChangedError } from './static-file.js';
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 const CORS_ALLOW_HEADERS = 'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range';
@@ -166,16 +169,16 @@ export function staticHandler(options: StaticOptions): Handler {
     }
   }
 
-  async function serveSpa(req: Request, res: ResponseWriter): Promise<boolean> {
+  async function serveSpa(req: Request, res: ResponseWriter, attempt: Attempt): Promise<boolean> {
     if (spaSegments === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const fsPath = paths.fsPathOf(spaSegments);
     const target = await paths.resolveCached(fsPath);
     if (target.kind !== 'file') return false;
-    await sender.serveFile(req, res, target, fsPath);
+    await sender.serveFile(req, res, target, fsPath, attempt);
     return true;
   }
 
-  async function handle(req: Request, res: ResponseWriter): Promise<void> {
+  async function handle(req: Request, res: ResponseWriter, attempt: Attempt): Promise<void> {
     const normalized = normalizePath(req.path);
     if (normalized === null) return sender.sendStatus(req, res, 400);
 
@@ -200,7 +203,7 @@ export function staticHandler(options: StaticOptions): Handler {
       // SPA fallback only for extension-less paths: a missing /app.js must stay a 404,
       // not become HTML that the browser then fails to parse as JavaScript.
       const last = segments[segments.length - 1] ?? '';
-      if (isRead && extensionOf(last) === '' && (await serveSpa(req, res))) return;
+      if (isRead && extensionOf(last) === '' && (await serveSpa(req, res, attempt))) return;
       return notFound(req, res);
     }
 
@@ -210,7 +213,7 @@ export function staticHandler(options: StaticOptions): Handler {
     if (target.kind === 'file') {
       // "/file.txt/" names a directory that does not exist (like nginx and Apache).
       if (rel.endsWith('/')) return notFound(req, res);
-      return sender.serveFile(req, res, target, fsPath);
+      return sender.serveFile(req, res, target, fsPath, attempt);
     }
 
     // A directory: its URL must end with "/" so relative links in it resolve (mod_dir).
@@ -218,27 +221,30 @@ export function staticHandler(options: StaticOptions): Handler {
     for (const name of indexNames) {
       const indexPath = paths.fsPathOf([...segments, name]);
       const index = await paths.resolveCached(indexPath);
-      if (index.kind === 'file') return sender.serveFile(req, res, index, indexPath);
+      if (index.kind === 'file') return sender.serveFile(req, res, index, indexPath, attempt);
     }
     if (isListing) return serveListing(req, res, target, fsPath, prefix + rel, rel !== '/');
-    if (await serveSpa(req, res)) return;
+    if (await serveSpa(req, res, attempt)) return;
     return notFound(req, res);
   }
 
   return async function staticFiles(req: Request, res: ResponseWriter): Promise<void> {
     try {
       try {
-        await handle(req, res);
+        await handle(req, res, 'first');
       } catch (err) {
         // The file changed between its resolve (maybe cached) and its open, or a directory
         // was removed before it was listed: nothing was set on res yet and the stale cache
-        // entry is gone, so resolve once more from disk.
-        // A second failure is a 500 (a file replaced twice within one request).
+        // entry is gone, so resolve once more from disk. The retry answers from the file
+        // it opens (a file being written is served as it is then); only a file swapped
+        // again within the request (another inode) fails it: a 500 (ERR_FILE_CHANGED).
         if (!(err instanceof StaleResolutionError)) throw err;
-        await handle(req, res);
+        await handle(req, res, 'retry');
       }
-    } catch (err) {
-      if (err instanceof DelegatedError) throw err.cause;
+    } catch (caught) {
+      if (caught instanceof DelegatedError) throw caught.cause;
+      // The retry's own stale file is reported as what it is.
+      const err = caught instanceof StaleResolutionError ? caught.cause : caught;
       if (res.finished) throw err;
       if (res.headersSent) {
         // The head is out: only an aborted connection tells the client the body is broken.
@@ -247,16 +253,22 @@ export function staticHandler(options: StaticOptions): Handler {
         res.destroy(err);
         return;
       }
-      // An I/O error before the head: a bare answer (no message, no stack). A file or
-      // directory the server may not read is 403, as a path it may not search is in
-      // resolve (lstat needs no read permission, so EACCES comes from open or readdir);
-      // nginx answers the same. Anything else is unexpected: 500.
-      res.headers.delete('Content-Encoding');
-      res.headers.delete('ETag');
-      res.headers.delete('Last-Modified');
-      res.headers.delete('Content-Length');
-      res.headers.delete('Content-Range');
-      sender.sendStatus(req, res, isForbiddenError(err) ? 403 : 500);
+      // An I/O error before the head. A file or directory the server may not read is 403,
+      // as a path it may not search is in resolve (lstat needs no read permission, so
+      // EACCES comes from open or readdir); nginx answers the same.
+      if (isForbiddenError(err)) {
+        res.headers.delete('Content-Encoding');
+        res.headers.delete('ETag');
+        res.headers.delete('Last-Modified');
+        res.headers.delete('Content-Length');
+        res.headers.delete('Content-Range');
+        sender.sendStatus(req, res, 403);
+        return;
+      }
+      // Anything else is unexpected: thrown, so the server (or an App) reports it to its
+      // onError and answers 500 with a bare body (no message, no stack). A 500 answered
+      // here would be silent.
+      throw err;
     }
   };
 }

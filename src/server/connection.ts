@@ -3,69 +3,52 @@
  *
  * Owns one client connection's life: reading, dispatching requests one at a
  * time (which keeps pipelined responses in request order, RFC 9112 §9.3.2),
- * body reads with backpressure, 100-continue, persistence, timeouts, error
- * responses and the lingering close. States and their legal moves are in
- * state.ts; this file only calls `transition()`.
+ * persistence, timeouts, error responses and the lingering close. Its states
+ * are four orthogonal machines, each moved only through its table in state.ts:
+ * the connection (`state`), the body of the request in progress (body-reader.ts),
+ * the socket's read side (`#input`) and the output (output.ts). It must not
+ * frame responses (response.ts) or parse bytes (src/wire/).
  *
  * Theory of operation
  * -------------------
  * Bytes go into the parser as they arrive. When no request is in progress,
  * `#process()` pulls events: a complete head creates an IncomingRequest and an
  * OutgoingResponse and calls the handler. While a request is in progress the
- * parser is left alone, except by the request's body reader, which pulls body
+ * parser is left alone, except by the request's BodyReader, which pulls body
  * events and waits for data when it needs more. When the response ends, the
  * rest of an unread body is discarded (or the connection closed), the parser is
  * resumed and the loop goes on with the next request already buffered. While a
- * batch of pipelined requests is answered, their output is collected (a latin1
- * string for heads and ASCII bodies, buffers otherwise) and leaves in one write;
- * writes outside a batch go straight to the socket.
+ * batch of pipelined requests is answered, their output is collected and
+ * leaves in one write (output.ts); writes outside a batch go straight to the
+ * socket.
  *
  * Timeouts are deadlines (a number), checked by the server's single sweep.
  */
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { ProtocolError } from '../wire/errors.js';
 import { NEED_DATA, PAUSED, RequestParser, type RequestEvent } from '../wire/parser.js';
 import { reasonPhrase } from '../wire/status.js';
+import { BodyReader, NO_BODY, type BodyHost, type BodyWait } from './body-reader.js';
 import { dateLine } from './date.js';
+import { RequestAbortedError, RequestTimeoutError } from './errors.js';
 import type { Handler } from './handler.js';
+import type { ResponseHeadCache } from './head-cache.js';
 import type { ResolvedOptions } from './options.js';
-import { IncomingRequest, type BodySource, type ConnectionInfo } from './request.js';
+import { OutputBatcher } from './output.js';
+import { IncomingRequest, type ConnectionInfo } from './request.js';
 import { OutgoingResponse, type ResponseSink } from './response.js';
-import { transition, type ConnState } from './state.js';
+import { CONNECTION, SOCKET_INPUT, type ConnState, type InputPhase } from './state.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
-  readonly options: ResolvedOptions;
+  readonly options: Readonly<ResolvedOptions>;
   readonly handler: Handler;
+  /** The server's response head cache, shared by its connections. */
+  readonly heads: ResponseHeadCache;
   /** True once the server is shutting down: finish the current exchange, then close. */
   readonly isShuttingDown: boolean;
   connectionClosed(conn: Connection): void;
-}
-
-/** 408 for a request whose head or body did not arrive in time (RFC 9110 §15.5.9). */
-export class RequestTimeoutError extends ProtocolError {
-  constructor(what: string) {
-    super(`${what} timed out`, 'ERR_REQUEST_TIMEOUT', 408);
-  }
-}
-
-/** The client went away while its request was being read. */
-export class RequestAbortedError extends Error {
-  readonly code = 'ERR_REQUEST_ABORTED';
-  constructor() {
-    super('client disconnected');
-  }
-}
-
-/**
- * A body read started after the response ended and the server began dropping the body
- * (or moved on to the next request): the bytes are gone, so the read cannot succeed.
- */
-export class RequestBodyDiscardedError extends Error {
-  readonly code = 'ERR_BODY_DISCARDED';
-  constructor() {
-    super('request body was discarded after the response ended: read it before end()');
-  }
 }
 
 /**
@@ -74,69 +57,48 @@ export class RequestBodyDiscardedError extends Error {
  * request to reach the next one (discardTimeoutMs in all); 'idle' while shutting down: the end
  * of shutdownIdleGraceMs.
  */
-type Deadline = 'none' | 'headers' | 'body' | 'discard' | 'idle' | 'linger';
+type Deadline = 'none' | 'headers' | BodyWait | 'idle' | 'linger';
 
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
+// The moves of the connection and input machines (state.ts), made once.
+const toActive = CONNECTION.to('active');
+const toIdle = CONNECTION.to('idle');
+const toClosing = CONNECTION.to('closing');
+const toClosed = CONNECTION.to('closed');
+const toPaused = SOCKET_INPUT.to('paused');
+const toFlowing = SOCKET_INPUT.to('flowing');
+const toEnded = SOCKET_INPUT.to('ended');
+
 /** One client connection. */
-export class Connection implements BodySource, ResponseSink, ConnectionInfo {
+export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
   state: ConnState = 'new';
   /** When the pending deadline expires (server clock, ms), or 0. Read by the server's sweep. */
   deadline = 0;
-  /** When a response stuck in a full send buffer times out (`sendTimeoutMs`), or 0. Read by the sweep. */
-  sendDeadline = 0;
   readonly socket: Socket;
   readonly isSecure: boolean;
   readonly #host: ConnectionHost;
-  readonly #opts: ResolvedOptions;
+  readonly #opts: Readonly<ResolvedOptions>;
   readonly #parser: RequestParser;
+  readonly #output: OutputBatcher;
   #deadlineKind: Deadline = 'none';
   #req: IncomingRequest | null = null;
   #res: OutgoingResponse | null = null;
   #head: RequestEvent | null = null;
-  #bodyDone = true;
-  /**
-   * The response ended before the body was read: the rest is being dropped (bounded by
-   * maxDiscardBytes and discardTimeoutMs, issue #12) to reach the next request. A phase of the
-   * 'active' state, kept as this flag until the states become one table (issue #14).
-   */
-  #discarding = false;
-  /**
-   * Accounting of the current body phase, reading or discarding (reset when either starts):
-   * body bytes taken from the parser, time spent waiting for the client's next bytes, and when
-   * the wait in progress began (-1: none). A total bound needs totals: a per-wait timer alone
-   * let a client trickling 10 bytes every 10 s hold a connection for a day (issue #12).
-   */
-  #bodyBytes = 0;
-  #bodyWaitedMs = 0;
-  #bodyWaitStart = -1;
-  #continueSent = false;
-  #mustClose = false;
+  /** The body of the request in progress; null when it has none (or no request is in progress). */
+  #body: BodyReader | null = null;
+  /** The socket's read side: flowing, paused (backpressure) or ended (the peer's FIN). */
+  #input: InputPhase = 'flowing';
   #requests = 0;
-  #inLoop = false;
-  #paused = false;
-  #bodyWaiter: (() => void) | null = null;
-  #bodyError: Error | null = null;
-  /** The peer half-closed: answer what it sent, then close. */
-  #peerEnded = false;
-  /** Waiting for the socket to drain before answering more pipelined requests. */
-  #waitingDrain = false;
-  /**
-   * Output collected while a batch is answered (non-null only inside #process): byte
-   * chunks, and a latin1 string still being appended to (V8 concatenates cheaply).
-   */
-  #out: Uint8Array[] | null = null;
-  /** The one array #out points to while batching, kept across batches. */
-  readonly #outList: Uint8Array[] = [];
-  #outStr = '';
-  #outBytes = 0;
-  #drainWait: Promise<void> | null = null;
+  /** #process() is running: a call from inside it (a handler ending synchronously) returns at once. */
+  #isProcessing = false;
   /**
    * The clock, read once when a batch of requests starts to be answered (nginx reads its time
    * once per event-loop turn the same way): reading it costs as much as the rest of a small
-   * response. A response made later, by a handler that awaited, reads the clock itself.
+   * response. NaN outside a batch: a response made later, by a handler that awaited, reads the
+   * clock itself.
    */
-  #batchNow = 0;
+  #batchClockMs = NaN;
   /**
    * The peer, recorded at accept (issue #12): once the socket is closed Node can no longer tell
    * it, and a handler or access log that runs after a client left early would see ''. Strings
@@ -156,15 +118,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#host = host;
     this.#opts = host.options;
     this.#parser = new RequestParser(host.options);
+    this.#output = new OutputBatcher(socket, host.options);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => {
       // A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer.
     });
     socket.on('end', () => this.#onEnd());
-    socket.on('drain', () => {
-      this.sendDeadline = 0; // the client is reading: progress
-    });
     socket.on('close', () => this.#onClose());
     // A client that connects and says nothing gets the head timeout, not the longer idle one.
     this.#setDeadline('headers', this.#opts.headersTimeoutMs);
@@ -190,54 +150,54 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     return this.#requests;
   }
 
+  /** When a response stuck in a full send buffer times out (`sendTimeoutMs`), or 0. Read by the sweep. */
+  get sendDeadline(): number {
+    return this.#output.sendDeadline;
+  }
+
   // ---- input --------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
     if (this.state === 'closing' || this.state === 'closed') return; // lingering: discard
     this.#parser.receive(chunk);
     if (this.#req !== null) {
-      const waiter = this.#bodyWaiter;
-      if (waiter !== null) {
-        this.#bodyWaiter = null;
-        waiter();
-      } else if (this.#discarding) {
-        this.#discard();
-      }
-      if (this.#req !== null && this.#parser.bufferedBytes > this.#opts.maxBufferedBytes) this.#pause();
+      this.#body?.onInput();
+      if (this.#req !== null && this.#parser.bufferedBytes > this.#opts.maxBufferedBytes) this.#pauseInput();
       return;
     }
     this.#process();
   }
 
-  #pause(): void {
-    if (!this.#paused) {
-      this.#paused = true;
+  #pauseInput(): void {
+    if (this.#input === 'flowing') {
+      this.#input = toPaused(this.#input);
       this.socket.pause();
     }
   }
 
-  #resume(): void {
-    if (this.#paused) {
-      this.#paused = false;
+  /** Reads from the socket again if it was paused (BodyHost). After a FIN there is nothing to read. */
+  resumeInput(): void {
+    if (this.#input === 'paused') {
+      this.#input = toFlowing(this.#input);
       this.socket.resume();
     }
   }
 
   /** Pulls requests from the parser while no request is in progress. */
   #process(): void {
-    if (this.#inLoop) return;
-    this.#inLoop = true;
-    this.#batchNow = this.#opts.clock();
-    const socket = this.socket;
-    // Responses to a batch of pipelined requests are collected and leave in one write:
-    // one syscall with one buffer instead of a writev of many small ones.
-    this.#out = this.#outList;
+    // Re-entered from a handler that ends synchronously: the running loop goes on by itself.
+    // Blocked: the loop runs again when the socket drains.
+    if (this.#isProcessing || this.#output.phase === 'blocked') return;
+    this.#isProcessing = true;
+    this.#batchClockMs = this.#opts.clock();
+    this.#output.beginBatch();
+    let mustAwaitDrain = false;
     try {
       while (this.#req === null && (this.state === 'new' || this.state === 'idle' || this.state === 'active')) {
         // A client that pipelines requests but does not read the responses would make us
         // buffer them without bound: stop reading and answering until the socket drains.
-        if (socket.writableNeedDrain) {
-          this.#waitForDrain();
+        if (this.socket.writableNeedDrain) {
+          mustAwaitDrain = true;
           break;
         }
         let ev;
@@ -248,14 +208,14 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
           break;
         }
         if (ev === NEED_DATA) {
-          if (this.#peerEnded) {
+          if (this.#input === 'ended') {
             this.#startClosing();
             break;
           }
           if (!this.#parser.isIdle) {
             // A partial head makes the connection active, the first one too ('new' means no byte
             // yet), so shutdown answers it instead of dropping it as idle.
-            if (this.state !== 'active') this.state = transition(this.state, 'active');
+            if (this.state !== 'active') this.state = toActive(this.state);
             // The deadline runs from the head's first byte: later bytes do not push it back (slowloris).
             if (this.#deadlineKind !== 'headers') this.#setDeadline('headers', this.#opts.headersTimeoutMs);
           }
@@ -265,83 +225,31 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         this.#dispatch(ev);
       }
     } finally {
-      this.#inLoop = false;
-      this.#flush();
-      this.#out = null;
+      this.#isProcessing = false;
+      this.#batchClockMs = NaN;
+      this.#output.endBatch();
     }
-  }
-
-  /** Writes what the current batch collected. */
-  #flush(): void {
-    const out = this.#out;
-    if (out === null) return;
-    if (out.length === 0) {
-      if (this.#outStr.length === 0) return;
-      const str = this.#outStr;
-      this.#outStr = '';
-      this.#outBytes = 0;
-      this.#socketWrite(str);
-      return;
+    if (mustAwaitDrain && this.state !== 'closing' && this.state !== 'closed') {
+      this.#pauseInput();
+      this.#output.blockUntilDrain(() => {
+        this.resumeInput();
+        this.#process();
+      });
     }
-    this.#takeString(out);
-    const data = out.length === 1 ? out[0] : Buffer.concat(out, this.#outBytes);
-    out.length = 0;
-    this.#outBytes = 0;
-    this.#socketWrite(data);
-  }
-
-  /** Moves the pending latin1 string into the chunk list (before a byte chunk is added). */
-  #takeString(out: Uint8Array[]): void {
-    if (this.#outStr.length === 0) return;
-    out.push(Buffer.from(this.#outStr, 'latin1'));
-    this.#outStr = '';
-  }
-
-  #socketWrite(data: Uint8Array | string): boolean {
-    if (this.isClosed) return false;
-    const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
-    if (!ok && this.sendDeadline === 0 && this.#opts.sendTimeoutMs > 0) {
-      this.sendDeadline = this.#opts.clock() + this.#opts.sendTimeoutMs;
-    }
-    return ok;
-  }
-
-  #waitForDrain(): void {
-    if (this.#waitingDrain) return;
-    this.#waitingDrain = true;
-    this.#pause();
-    this.socket.once('drain', () => {
-      this.#waitingDrain = false;
-      this.#resume();
-      this.#process();
-    });
   }
 
   #dispatch(head: RequestEvent): void {
-    if (this.state !== 'active') this.state = transition(this.state, 'active');
+    if (this.state !== 'active') this.state = toActive(this.state);
     this.#clearDeadline();
     this.#requests++;
-    const max = this.#opts.maxRequestsPerConnection;
-    // Shutdown is not a reason to close here: canKeepAlive() decides when the head is built,
-    // so that a request already read behind this one is answered too (see shutdown()).
-    if (max !== 0 && this.#requests >= max) this.#mustClose = true;
     this.#head = head;
-    this.#continueSent = false;
-    this.#discarding = false;
-    this.#bodyBytes = 0;
-    this.#bodyWaitedMs = 0;
-    this.#bodyWaitStart = -1;
-    this.#bodyError = null;
-    const req = new IncomingRequest(head, this, this);
-    const res = new OutgoingResponse(this, head.method, head.version);
+    const body = head.bodyKind === 'none' ? null : new BodyReader(head, this.#parser, this, this.#opts);
+    this.#body = body;
+    const req = new IncomingRequest(head, body ?? NO_BODY, this);
+    const res = new OutgoingResponse(this, head.method, head.version, this.#host.heads);
     this.#req = req;
     this.#res = res;
-    if (head.bodyKind === 'none') {
-      this.#parser.nextEvent(); // the request's `end` event; the parser is now paused
-      this.#bodyDone = true;
-    } else {
-      this.#bodyDone = false;
-    }
+    if (body === null) this.#parser.nextEvent(); // the request's `end` event; the parser is now paused
     let result;
     try {
       result = this.#host.handler(req, res);
@@ -380,10 +288,13 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       return;
     }
     const status = isProtocol ? err.status : 500;
-    if (isProtocol || this.#bodyError !== null) this.#mustClose = true;
     res.reset();
     res.status = status;
     res.headers.set('Content-Type', 'text/plain; charset=utf-8');
+    // A protocol error (a body over its limit, a timeout) leaves the rest of the input in
+    // doubt: the connection closes after this answer. A failed body read says so itself
+    // (canKeepAlive()); one the handler threw is told through the field it may set.
+    if (isProtocol) res.headers.set('Connection', 'close');
     res.end(`${reasonPhrase(status) || 'Error'}\n`);
   }
 
@@ -398,194 +309,63 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   #writeErrorAndClose(status: number): void {
     if (this.isClosed) return;
     const body = `${reasonPhrase(status)}\n`;
-    this.write(
+    this.writeLatin1(
       `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${body.length}\r\nConnection: close\r\n${dateLine(this.now())}\r\n${body}`,
-      'latin1',
     );
     this.#startClosing();
   }
 
-  // ---- BodySource ---------------------------------------------------------
+  // ---- BodyHost -----------------------------------------------------------
 
-  async readBody(req: IncomingRequest): Promise<Buffer | null> {
-    for (;;) {
-      // Once the response ended, an unread body is dropped to find the next request (and the
-      // next request's body is not this one's): a late reader must fail, not hang or steal bytes.
-      if (req !== this.#req || this.#discarding) {
-        if (!req.hasBody) return null; // nothing was dropped: an empty body reads as empty
-        throw new RequestBodyDiscardedError();
-      }
-      if (this.#bodyError !== null) throw this.#bodyError;
-      if (this.#bodyDone) return null;
-      if (this.isClosed) throw (this.#bodyError = new RequestAbortedError());
-      const head = this.#head!;
-      // RFC 9110 §10.1.1: send 100 only once the body is wanted, never to HTTP/1.0 clients
-      // (the parser only flags expectContinue on 1.1), and not after a final status.
-      if (head.expectContinue && !this.#continueSent && !this.#res!.headersSent) {
-        this.#continueSent = true;
-        this.write(CONTINUE_100, 'latin1');
-      }
-      let ev;
-      try {
-        ev = this.#parser.nextEvent();
-      } catch (err) {
-        this.#mustClose = true;
-        this.#clearDeadline();
-        throw (this.#bodyError = err as Error);
-      }
-      if (ev === NEED_DATA) {
-        this.#resume();
-        this.#startBodyWait('body');
-        await new Promise<void>((resolve) => {
-          this.#bodyWaiter = resolve;
-        });
-        this.#endBodyWait();
-        continue;
-      }
-      if (ev === PAUSED) return null;
-      if (ev.type === 'data') {
-        this.#bodyBytes += ev.data.length;
-        // `bodyTimeoutMs` bounds each wait for bytes: while the handler works on this chunk the
-        // client is not late, so the deadline must not fire and cut the exchange.
-        if (this.#deadlineKind === 'body') this.#clearDeadline();
-        return ev.data;
-      }
-      if (ev.type === 'end') {
-        this.#bodyDone = true;
-        this.#req!.trailers = ev.trailers;
-        this.#clearDeadline();
-        return null;
-      }
-      throw new Error('parser out of step with body reader');
-    }
-  }
-
-  /**
-   * Reads and drops the rest of a body the handler did not read, so the next request can be
-   * found. Bounded in bytes (maxDiscardBytes) and in total time (discardTimeoutMs, a deadline):
-   * past either the connection closes instead, after the response already sent (lingering).
-   */
-  #discard(): void {
-    this.#endBodyWait();
-    for (;;) {
-      let ev;
-      try {
-        ev = this.#parser.nextEvent();
-      } catch {
-        this.#startClosing();
-        return;
-      }
-      if (ev === NEED_DATA) {
-        this.#resume();
-        this.#startBodyWait('discard');
-        return;
-      }
-      if (ev === PAUSED || ev.type === 'end') {
-        this.#bodyDone = true;
-        this.#discarding = false;
-        this.#nextRequest();
-        return;
-      }
-      if (ev.type !== 'data') throw new Error('parser out of step with discard');
-      this.#bodyBytes += ev.data.length;
-      if (this.#bodyBytes > this.#opts.maxDiscardBytes) {
-        this.#startClosing();
-        return;
-      }
-    }
-  }
-
-  /**
-   * Body bytes of the current request not taken from the parser yet, when its Content-Length
-   * tells (-1 for a chunked body: unknown until its last chunk).
-   */
-  #bodyBytesLeft(): number {
-    const head = this.#head!;
-    return head.bodyKind === 'length' ? head.contentLength - this.#bodyBytes : -1;
-  }
-
-  /**
-   * Starts a wait for the client's body bytes and sets the deadline that bounds it: the sooner
-   * of bodyTimeoutMs (one wait, as before) and what is left of the phase's total allowance.
-   * Reading: bodyTimeoutMs plus 1 s per minBodyBytesPerSecond bytes received (Apache
-   * mod_reqtimeout's `body=20,MinRate=500`), so a client must keep up a minimum average rate
-   * once the first bodyTimeoutMs are spent. Discarding: discardTimeoutMs in all (nginx's
-   * lingering_time). Only time spent waiting counts: a handler slow to read is not the client's fault.
-   */
-  #startBodyWait(kind: 'body' | 'discard'): void {
-    const o = this.#opts;
-    const now = this.now();
-    this.#bodyWaitStart = now;
-    let total = 0;
-    if (kind === 'discard') total = o.discardTimeoutMs;
-    else if (o.minBodyBytesPerSecond > 0 && o.bodyTimeoutMs > 0) total = o.bodyTimeoutMs + (this.#bodyBytes * 1000) / o.minBodyBytesPerSecond;
-    let ms = o.bodyTimeoutMs;
-    if (total > 0) ms = Math.max(0, ms > 0 ? Math.min(ms, total - this.#bodyWaitedMs) : total - this.#bodyWaitedMs);
+  setBodyDeadline(kind: BodyWait, at: number): void {
     this.#deadlineKind = kind;
-    // A spent allowance gives a deadline of now: the next sweep ends the wait.
-    this.deadline = ms > 0 || total > 0 ? now + ms : 0;
+    this.deadline = at;
   }
 
-  /** Ends the wait in progress, if any, adding its time to the phase's total. */
-  #endBodyWait(): void {
-    if (this.#bodyWaitStart < 0) return;
-    this.#bodyWaitedMs += this.now() - this.#bodyWaitStart;
-    this.#bodyWaitStart = -1;
+  clearBodyDeadline(): void {
+    if (this.#deadlineKind === 'body' || this.#deadlineKind === 'discard') this.#clearDeadline();
+  }
+
+  sendContinue(): void {
+    if (!this.#res!.headersSent) this.writeLatin1(CONTINUE_100);
+  }
+
+  bodyDiscarded(): void {
+    this.#nextRequest();
+  }
+
+  closeAfterBody(): void {
+    this.#startClosing();
   }
 
   // ---- ResponseSink -------------------------------------------------------
 
   write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
     if (this.isClosed) return false;
-    if (typeof data === 'string' && encoding === 'latin1') return this.writeLatin1(data);
-    const bytes = typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data;
-    const out = this.#out;
-    if (out === null) return this.#socketWrite(bytes);
-    this.#takeString(out);
-    out.push(bytes);
-    this.#outBytes += bytes.length;
-    if (this.#outBytes >= this.#opts.maxBufferedBytes) this.#flush();
-    // Batched, not written yet: still report the socket's backpressure, or a handler that
-    // writes in a loop without awaiting would never see false and buffer its whole body.
-    return !this.socket.writableNeedDrain;
+    if (typeof data === 'string' && encoding === 'latin1') return this.#output.writeLatin1(data);
+    return this.#output.write(typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data);
   }
 
   writeLatin1(data: string): boolean {
     if (this.isClosed) return false;
-    if (this.#out === null) return this.#socketWrite(data);
-    this.#outStr += data;
-    this.#outBytes += data.length;
-    if (this.#outBytes >= this.#opts.maxBufferedBytes) this.#flush();
-    return !this.socket.writableNeedDrain; // as in write()
+    return this.#output.writeLatin1(data);
   }
 
   drain(): Promise<void> {
-    const socket = this.socket;
-    if (this.isClosed || !socket.writableNeedDrain) return Promise.resolve();
-    // One shared wait, however many writers ask: no listener pile-up on the socket.
-    return (this.#drainWait ??= new Promise((resolve) => {
-      const done = (): void => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        this.#drainWait = null;
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    }));
+    if (this.isClosed) return Promise.resolve();
+    return this.#output.drain();
   }
 
   abort(): void {
     if (this.isClosed) return;
     // Earlier pipelined responses collected in this batch are complete: send them first.
-    this.#flush();
+    this.#output.flush();
     // A normal close after the queued bytes, lingering (RFC 9112 §9.6): the client reads every
     // earlier response, then this one cut short or missing. A reset could drop them, and so
     // would destroy() with bytes still buffered in the socket. The request sees the abort now.
     const req = this.#req;
     const res = this.#res;
-    this.#mustClose = true;
     this.#startClosing();
     if (req !== null && res !== null && !res.finished) req.abort();
     res?.fireClose();
@@ -596,20 +376,26 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
   }
 
   canKeepAlive(): boolean {
-    if (this.#mustClose || !this.#head!.keepAlive) return false;
+    const head = this.#head!;
+    if (!head.keepAlive) return false;
+    const max = this.#opts.maxRequestsPerConnection;
+    if (max !== 0 && this.#requests >= max) return false;
+    const body = this.#body;
+    // A body that failed (protocol error, timeout, the client's FIN): its rest cannot be skipped.
+    if (body !== null && body.phase === 'failed') return false;
     // Shutting down: this response says Connection: close unless bytes of a next request were
     // read already (pipelined behind this one): that request is answered too, and the close
     // goes on the last response owed (see shutdown()).
-    if (this.#host.isShuttingDown) return this.#bodyDone && this.#hasReadInput();
-    // An unread body after a 100-continue we never sent: the client may not send it at all,
-    // so the body cannot be skipped to find the next request (RFC 9110 §10.1.1).
-    if (!this.#bodyDone && this.#head!.expectContinue && !this.#continueSent) return false;
-    // A body the handler has not started to read, whose rest is over maxDiscardBytes: if the
-    // response ends first it will not be read to find the next request (responseDone()), so say
-    // so now. A handler that sends its head first and then reads the body gets the close too,
-    // a reconnect at worst (Go decides the same way when the head is written).
-    if (!this.#bodyDone && this.#bodyBytes === 0 && this.#bodyWaiter === null && this.#bodyBytesLeft() > this.#opts.maxDiscardBytes) {
-      return false;
+    if (this.#host.isShuttingDown) return (body === null || body.phase === 'complete') && this.#hasReadInput();
+    if (body !== null && body.phase === 'unread') {
+      // An unread body after a 100-continue we never sent: the client may not send it at all,
+      // so the body cannot be skipped to find the next request (RFC 9110 §10.1.1).
+      if (head.expectContinue) return false;
+      // A rest over maxDiscardBytes: if the response ends first it will not be read to find the
+      // next request (responseDone()), so say so now. A handler that sends its head first and
+      // then reads the body gets the close too, a reconnect at worst (Go decides the same way
+      // when the head is written).
+      if (body.bytesLeft() > this.#opts.maxDiscardBytes) return false;
     }
     return true;
   }
@@ -628,32 +414,26 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
       this.#startClosing();
       return;
     }
-    if (this.#bodyDone) {
+    const body = this.#body;
+    if (body === null || body.phase === 'complete') {
       this.#nextRequest();
       return;
     }
-    if (this.#bodyWaiter !== null || this.#bodyError !== null) {
-      // The handler is still reading (or failed reading) its body: no safe point to go on from.
-      this.#startClosing();
-      return;
-    }
+    // The handler is still reading (or failed reading) its body: no safe point to go on from.
     // A rest known to be over maxDiscardBytes is not worth reading: close (Go's server does the
-    // same past 256 KiB). Otherwise drop it, counting from here against both discard bounds.
-    if (this.#bodyBytesLeft() > this.#opts.maxDiscardBytes) {
+    // same past 256 KiB). Otherwise drop it (BodyReader.discard()).
+    if (body.phase === 'failed' || body.isWaiting || body.bytesLeft() > this.#opts.maxDiscardBytes) {
       this.#startClosing();
       return;
     }
-    this.#discarding = true;
-    this.#bodyBytes = 0;
-    this.#bodyWaitedMs = 0;
-    this.#bodyWaitStart = -1;
-    this.#discard();
+    body.discard();
   }
 
   now(): number {
     // Within a batch, the time it started: only synchronous handlers run inside one, and one
-    // that blocks for seconds stalls every connection of the process anyway (see #batchNow).
-    return this.#inLoop ? this.#batchNow : this.#opts.clock();
+    // that blocks for seconds stalls every connection of the process anyway (see #batchClockMs).
+    const batchClock = this.#batchClockMs;
+    return Number.isNaN(batchClock) ? this.#opts.clock() : batchClock;
   }
 
   reportError(err: unknown, context: string): void {
@@ -665,10 +445,11 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
     this.#req = null;
     this.#res = null;
     this.#head = null;
+    this.#body = null;
     this.#parser.startNextRequest();
-    this.state = transition(this.state, 'idle');
-    this.#resume();
-    if (this.#parser.bufferedBytes > 0 || this.#peerEnded) {
+    this.state = toIdle(this.state);
+    this.resumeInput();
+    if (this.#parser.bufferedBytes > 0 || this.#input === 'ended') {
       // A pipelined request is already here: not idle (and, shutting down, owed an answer). Or
       // the peer sent FIN during this exchange: #process() closes once nothing is left to answer
       // (no read will report the FIN again, and an idle socket past EOF would wait for its timeout).
@@ -694,13 +475,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    */
   #startClosing(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    this.state = transition(this.state, 'closing');
-    const waiter = this.#bodyWaiter;
-    this.#bodyWaiter = null;
-    this.#bodyError ??= new RequestAbortedError();
-    waiter?.();
-    this.#resume();
-    this.#flush();
+    this.state = toClosing(this.state);
+    this.#body?.abort(); // a read waiting (or still to come) rejects: no more bytes are taken
+    this.resumeInput();
+    this.#output.flush();
     this.socket.end();
     this.#setDeadline('linger', this.#opts.lingerMs);
   }
@@ -713,34 +491,28 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
    * abort; what the handler still writes is sent all the same.
    */
   #onEnd(): void {
-    this.#peerEnded = true;
+    this.#input = toEnded(this.#input);
     if (this.state === 'closing' || this.state === 'closed') return;
     if (this.#req === null) {
       this.#process();
       return;
     }
     if (this.#res !== null && !this.#res.finished) this.#req.abort();
-    if (!this.#bodyDone) {
-      this.#bodyError ??= new RequestAbortedError();
-      this.#mustClose = true;
-      const waiter = this.#bodyWaiter;
-      this.#bodyWaiter = null;
-      waiter?.();
-      if (this.#discarding) this.#startClosing();
-    }
+    const body = this.#body;
+    if (body === null) return;
+    if (body.phase === 'discarding') this.#startClosing();
+    else body.abort();
   }
 
   #onClose(): void {
     if (this.state === 'closed') return;
-    this.state = 'closed';
+    this.state = toClosed(this.state);
     this.deadline = 0;
     const req = this.#req;
     const res = this.#res;
     if (req !== null && res !== null && !res.finished) req.abort();
     res?.fireClose();
-    const waiter = this.#bodyWaiter;
-    this.#bodyWaiter = null;
-    waiter?.();
+    this.#body?.abort();
     this.#host.connectionClosed(this);
   }
 
@@ -828,7 +600,7 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
 
   /** Called by the server's sweep when `sendDeadline` has passed: the client stopped reading. */
   onSendTimeout(): void {
-    this.sendDeadline = 0;
+    this.#output.sendDeadline = 0;
     this.socket.destroy();
   }
 
@@ -848,13 +620,10 @@ export class Connection implements BodySource, ResponseSink, ConnectionInfo {
         else this.#writeErrorAndClose(408);
         return;
       case 'body': {
-        const err = new RequestTimeoutError('request body');
-        this.#bodyError = err;
-        this.#mustClose = true;
-        const waiter = this.#bodyWaiter;
-        this.#bodyWaiter = null;
-        if (waiter !== null) waiter(); // the handler's read rejects; its error becomes the 408
-        else this.#startClosing();
+        // A read waiting for bytes rejects, and its error becomes the 408 (#handlerFailed); with
+        // no read waiting there is no one to answer: close.
+        const body = this.#body;
+        if (body === null || !body.fail(new RequestTimeoutError('request body'))) this.#startClosing();
         return;
       }
       case 'discard':

@@ -94,6 +94,15 @@ export interface ServerOptions extends Partial<ParserLimits> {
   /** TLS: when set, the listener speaks HTTPS through node:tls with these options (key, cert...). */
   tls?: TlsOptions & SecureContextOptions;
   /**
+   * With `tls`: longest time from accept to the end of the TLS handshake; then the socket is
+   * destroyed (node:tls's `handshakeTimeout`, which this replaces: its 120 s default let a
+   * client that stalls mid-handshake hold a socket for two minutes). Default 10 s: a handshake
+   * is one or two round trips; Apache's mod_reqtimeout documents `handshake=5` and warns that a
+   * client checking a revocation list may need longer. 0: no bound of keel's (Node's timer
+   * gets its largest value). Runs on Node's own timer, not on `clock`.
+   */
+  tlsHandshakeTimeoutMs?: number;
+  /**
    * Called with handler errors and connection errors (never sent to clients). Default:
    * console.error. If it throws (or, async, rejects), that is written to console.error and
    * dropped: a failing reporter must not take the process down with the error it reported.
@@ -128,6 +137,7 @@ export interface ResolvedOptions extends ParserLimits {
   timerResolutionMs: number;
   clock: () => number;
   tls: (TlsOptions & SecureContextOptions) | undefined;
+  tlsHandshakeTimeoutMs: number;
   onError: (err: unknown, context: string) => void;
   proxyProtocol: boolean;
   proxyHeaderTimeoutMs: number;
@@ -159,6 +169,8 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Default of `shutdownIdleGraceMs`. */
 export const DEFAULT_SHUTDOWN_IDLE_GRACE_MS = 1_000;
+/** Default of `tlsHandshakeTimeoutMs`. */
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Default of `timerResolutionMs`. */
 export const DEFAULT_TIMER_RESOLUTION_MS = 250;
 
@@ -166,8 +178,12 @@ function defaultOnError(err: unknown, context: string): void {
   console.error(`keel: ${context}:`, err);
 }
 
-/** Fills in defaults and checks that every number is a non-negative finite number. */
-export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+/**
+ * Fills in defaults and checks that every number is a non-negative finite number. The result
+ * is frozen (issue #14 item 3): the parser and every connection read it for the server's whole
+ * life, so a change after the start would apply to some connections and not others.
+ */
+export function resolveOptions(options: ServerOptions = {}): Readonly<ResolvedOptions> {
   const o: ResolvedOptions = {
     ...DEFAULT_PARSER_LIMITS,
     headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
@@ -186,6 +202,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     timerResolutionMs: DEFAULT_TIMER_RESOLUTION_MS,
     clock: Date.now,
     tls: undefined,
+    tlsHandshakeTimeoutMs: DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
     onError: defaultOnError,
     proxyProtocol: false,
     proxyHeaderTimeoutMs: DEFAULT_PROXY_HEADER_TIMEOUT_MS,
@@ -200,7 +217,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     (o as unknown as Record<string, unknown>)[key] = value;
   }
   if (o.onError !== defaultOnError) o.onError = guardedReporter(o.onError);
-  return o;
+  // The tls object is node:tls's to read; freezing it too would change what the caller passed.
+  return Object.freeze(o);
 }
 
 /**

@@ -26,6 +26,8 @@ import { isBodylessStatus } from '../wire/status.js';
 import { statusLine } from '../wire/serializer.js';
 import { dateLine } from './date.js';
 import type { ResponseWriter } from './handler.js';
+import { ResponseHeadCache } from './head-cache.js';
+import { RESPONSE, type ResponsePhase } from './state.js';
 
 /** What a response writes through (the Connection). */
 export interface ResponseSink {
@@ -51,10 +53,24 @@ export interface ResponseSink {
 
 type Framing = 'none' | 'length' | 'chunked' | 'close';
 
+// The moves of the response machine (state.ts), made once.
+const toHeadSent = RESPONSE.to('head-sent');
+const toFinished = RESPONSE.to('finished');
+const toAbandoned = RESPONSE.to('abandoned');
+const toCutShort = RESPONSE.to('cut-short');
+
 /** Bodies up to this size are copied next to the head to leave in one write; larger ones go as a second buffer. */
 const COALESCE_MAX_BYTES = 16 * 1024;
 
-/** "Content-Length: N\r\n" lines of small bodies, made once: most responses are small. */
+/**
+ * "Content-Length: N\r\n" lines of small bodies, made once: most responses are small. Shared by
+ * every server of the process, on purpose (issue #14 item 3): a line is a pure function of N,
+ * a body length, never of request bytes, and the table is bounded (CACHED_LENGTHS lines of
+ * about 40 bytes: 160 KiB if every length below it is ever sent). Measured on the machine of
+ * DESIGN.md: 3.1 ns for a cached line against 4.7 ns for the same length formatted again, and
+ * 4.7 against 11.4 ns when lengths vary; a cached line is also the same string object as last
+ * time, so the head cache compares it by pointer.
+ */
 const CONTENT_LENGTH_LINES: string[] = [];
 const CACHED_LENGTHS = 4096;
 
@@ -63,60 +79,35 @@ function contentLengthLine(n: number): string {
   return (CONTENT_LENGTH_LINES[n] ??= `Content-Length: ${n}\r\n`);
 }
 
-/**
- * The last response head built and what it was built from. Consecutive responses often
- * share all of it (same status, same handler fields, same Date second, same length), and
- * then the same string is sent again instead of being concatenated anew: no allocation,
- * and a string already flattened by its first write.
- */
-const lastHead = { status: '', date: '', framing: '', connection: '', fields: [] as string[], text: '', flat: false };
-
-/** Status line, the handler's fields, then the server's (Date, framing, Connection), then CRLF. */
-function responseHead(status: string, h: HeaderMap | undefined, date: string, framing: string, connection: string): string {
-  const last = lastHead;
-  if (
-    status === last.status && date === last.date && framing === last.framing && connection === last.connection &&
-    (h === undefined ? last.fields.length === 0 : h.hasFields(last.fields))
-  ) {
-    if (!last.flat) {
-      // Reused at least once: made flat now. A concatenation is a tree of pieces that every
-      // socket write walks again; one sequential copy is written with a single memcpy.
-      // (Not on a miss: a server whose heads always differ would pay for nothing.)
-      last.text = Buffer.from(last.text, 'latin1').toString('latin1');
-      last.flat = true;
-    }
-    return last.text;
-  }
-  last.status = status;
-  last.date = date;
-  last.framing = framing;
-  last.connection = connection;
-  last.fields = h === undefined ? [] : h.copyFields();
-  last.flat = false;
-  return (last.text = `${h === undefined ? status : h.serializeInto(status)}${date}${framing}${connection}\r\n`);
-}
-
 /** The server's implementation of `ResponseWriter`. */
 export class OutgoingResponse implements ResponseWriter {
   status = 200;
   #headers: HeaderMap | undefined;
-  #headersSent = false;
-  #finished = false;
+  /**
+   * How far the response got (state.ts): unsent, head-sent, finished; or destroyed before
+   * its head (abandoned) or after it (cut-short), when writes and end() are dropped and the
+   * response never finishes.
+   */
+  #phase: ResponsePhase = 'unsent';
   #framing: Framing = 'none';
   #keepAlive = true;
   /** Declared Content-Length left to write, when framing is 'length'. */
   #left = 0;
   #trailers: Array<[string, string]> | undefined;
-  #onClose: Array<() => void> | undefined;
-  #closeFired = false;
-  /** destroy() was called: later writes and end() are dropped, and the response never finishes. */
-  #destroyed = false;
+  /**
+   * The onClose callbacks, then 'fired' once they ran (response complete or connection gone,
+   * whichever comes first): a one-way latch, so a callback added later runs on its own.
+   */
+  #onClose: Array<() => void> | 'fired' | undefined;
   readonly #sink: ResponseSink;
   readonly #isHead: boolean;
   readonly #version: '1.0' | '1.1';
+  /** The server's last head, reused when this one is equal (head-cache.ts); a response made alone gets its own. */
+  readonly #heads: ResponseHeadCache;
 
-  constructor(sink: ResponseSink, method: string, version: '1.0' | '1.1') {
+  constructor(sink: ResponseSink, method: string, version: '1.0' | '1.1', heads: ResponseHeadCache = new ResponseHeadCache()) {
     this.#sink = sink;
+    this.#heads = heads;
     this.#isHead = method === 'HEAD';
     this.#version = version;
   }
@@ -125,10 +116,11 @@ export class OutgoingResponse implements ResponseWriter {
     return (this.#headers ??= new HeaderMap());
   }
   get headersSent(): boolean {
-    return this.#headersSent;
+    const phase = this.#phase;
+    return phase === 'head-sent' || phase === 'finished' || phase === 'cut-short';
   }
   get finished(): boolean {
-    return this.#finished;
+    return this.#phase === 'finished';
   }
   get closed(): boolean {
     return this.#sink.isClosed;
@@ -139,8 +131,9 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   writeHead(status: number, headers?: Record<string, string | number | readonly string[]>): this {
-    if (this.#destroyed) return this;
-    if (this.#headersSent) throw new Error('headers already sent');
+    const phase = this.#phase;
+    if (phase === 'abandoned' || phase === 'cut-short') return this;
+    if (phase !== 'unsent') throw new Error('headers already sent');
     this.status = status;
     if (headers) for (const name of Object.keys(headers)) this.headers.set(name, headers[name]);
     this.#sendHead(-1, null);
@@ -148,9 +141,12 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   write(chunk: string | Uint8Array): boolean {
-    if (this.#destroyed) return false;
-    if (this.#finished) throw new Error('write after end');
-    if (!this.#headersSent) this.#sendHead(-1, null);
+    const phase = this.#phase;
+    if (phase !== 'head-sent') {
+      if (phase === 'finished') throw new Error('write after end');
+      if (phase !== 'unsent') return false; // destroyed
+      this.#sendHead(-1, null);
+    }
     return this.#writeBody(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   }
 
@@ -159,8 +155,9 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   end(chunk?: string | Uint8Array): void {
-    if (this.#finished || this.#destroyed) return;
-    if (!this.#headersSent) {
+    const phase = this.#phase;
+    if (phase !== 'unsent' && phase !== 'head-sent') return; // finished or destroyed
+    if (phase === 'unsent') {
       if (typeof chunk === 'string') {
         // An ASCII body (byte length = string length) travels with the head as one
         // latin1 string: no Buffer is made for it at all.
@@ -180,13 +177,13 @@ export class OutgoingResponse implements ResponseWriter {
       // Fewer bytes than declared: the peer would wait for the rest; only a close ends it (RFC 9112 §6.3).
       this.#keepAlive = false;
     }
-    this.#finished = true;
+    this.#phase = toFinished(this.#phase);
     this.#sink.responseDone(this.#keepAlive);
     this.fireClose();
   }
 
   writeEarlyHints(fields: Record<string, string | readonly string[]>): void {
-    if (this.#headersSent || this.#finished) throw new Error('early hints after the response head');
+    if (this.headersSent) throw new Error('early hints after the response head');
     // Checked before anything is written: a bad field throws and the response goes on untouched.
     // append, not set: { Link: 'a', link: 'b' } are two Link lines.
     const hints = new HeaderMap();
@@ -199,14 +196,16 @@ export class OutgoingResponse implements ResponseWriter {
     hints.delete('transfer-encoding');
     hints.delete('connection');
     // RFC 9110 §15.2: a server must not send a 1xx response to an HTTP/1.0 client.
-    if (this.#version === '1.0' || this.#destroyed || this.#sink.isClosed) return;
+    if (this.#version === '1.0' || this.#phase === 'abandoned' || this.#sink.isClosed) return;
     this.#sink.writeLatin1(`${hints.serializeInto(statusLine(103))}\r\n`);
   }
 
   destroy(err?: unknown): void {
-    if (this.#finished || this.#destroyed) return;
+    const phase = this.#phase;
+    if (phase === 'unsent') this.#phase = toAbandoned(phase);
+    else if (phase === 'head-sent') this.#phase = toCutShort(phase);
+    else return; // finished, or destroyed already
     // Never finished: the connection aborts req.signal and runs onClose as for a client gone.
-    this.#destroyed = true;
     if (err !== undefined) this.#sink.reportError(err, 'response destroyed');
     // The client sees a missing response, a chunked body without its last chunk, or a
     // Content-Length body short of its length. A response that already looks complete
@@ -217,23 +216,25 @@ export class OutgoingResponse implements ResponseWriter {
   }
 
   setTrailer(name: string, value: string): void {
-    if (this.#finished) throw new Error('trailer after end');
+    if (this.#phase === 'finished') throw new Error('trailer after end');
     (this.#trailers ??= []).push([name, value]);
   }
 
   onClose(fn: () => void): void {
-    if (this.#closeFired) {
+    const fns = this.#onClose;
+    if (fns === 'fired') {
       queueMicrotask(() => this.#runClose(fn));
       return;
     }
-    (this.#onClose ??= []).push(fn);
+    if (fns === undefined) this.#onClose = [fn];
+    else fns.push(fn);
   }
 
   /** Runs the onClose callbacks once (response complete or connection gone). */
   fireClose(): void {
-    if (this.#closeFired) return;
-    this.#closeFired = true;
     const fns = this.#onClose;
+    if (fns === 'fired') return;
+    this.#onClose = 'fired';
     if (fns === undefined) return;
     // Fired from socket events and from end() on the server's behalf: a throw would escape
     // as an uncaught exception and skip the remaining callbacks, so each one is guarded.
@@ -250,7 +251,7 @@ export class OutgoingResponse implements ResponseWriter {
 
   /** Drops what the handler set, for an error response built by the server. */
   reset(): void {
-    if (this.#headersSent) throw new Error('headers already sent');
+    if (this.headersSent) throw new Error('headers already sent');
     this.#headers = undefined;
     this.#trailers = undefined;
   }
@@ -308,12 +309,12 @@ export class OutgoingResponse implements ResponseWriter {
     // A bad status (statusLine throws) or an end(body) longer than the declared length is
     // found before the head counts as sent: nothing is on the wire, so the handler's
     // error can still become a clean 500 instead of a reset.
-    const head = responseHead(statusLine(status), h, date, framingLine, connectionLine);
+    const head = this.#heads.build(statusLine(status), h, date, framingLine, connectionLine);
     const sendBody = body !== null && body.length > 0 && !this.#isHead && framing !== 'none';
     if (sendBody && framing === 'length' && body.length > this.#left) throw new RangeError('body longer than Content-Length');
     this.#framing = framing;
     this.#keepAlive = keepAlive;
-    this.#headersSent = true;
+    this.#phase = toHeadSent(this.#phase);
 
     const sink = this.#sink;
     if (sink.isClosed) return;

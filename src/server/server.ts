@@ -10,6 +10,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { Connection, type ConnectionHost } from './connection.js';
 import type { Handler } from './handler.js';
+import { ResponseHeadCache } from './head-cache.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import type { ConnState } from './state.js';
@@ -18,13 +19,19 @@ import type { ConnState } from './state.js';
 export class Server {
   readonly handler: Handler;
   /** Resolved options: private, so they cannot be changed under live connections. */
-  readonly #options: ResolvedOptions;
+  readonly #options: Readonly<ResolvedOptions>;
   /** What each Connection sees of this server (kept off the public class: issue #13 item 3). */
   readonly #host: ConnectionHost;
   readonly #listener: net.Server;
   readonly #connections = new Set<Connection>();
   /** Sockets still sending their PROXY protocol header (not Connections yet). */
   readonly #proxyPending = new Set<Socket>();
+  /**
+   * With TLS, every accepted TCP socket from its accept to its close. Those still in their
+   * handshake are no Connection yet and only this set reaches them: close() destroys them at
+   * its deadline, else listener.close() waits for them (a client stalled mid-handshake).
+   */
+  readonly #tlsSockets = new Set<Socket>();
   #sweep: NodeJS.Timeout | undefined;
   #shuttingDown = false;
   #drained: (() => void) | null = null;
@@ -43,6 +50,7 @@ export class Server {
     this.#host = {
       options: this.#options,
       handler,
+      heads: new ResponseHeadCache(),
       get isShuttingDown() {
         return server.#shuttingDown;
       },
@@ -53,9 +61,7 @@ export class Server {
     const onSocket = (socket: Socket): void => (this.#options.proxyProtocol ? this.#acceptProxied(socket) : this.#accept(socket, secure));
     // allowHalfOpen: a client's FIN must not cut off the responses it is owed (RFC 9112 §9.6);
     // the Connection closes its side itself once they are sent.
-    this.#listener = secure
-      ? tls.createServer({ ...this.#options.tls!, allowHalfOpen: true }).on('secureConnection', onSocket).on('tlsClientError', (_err, s) => s.destroy())
-      : net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
+    this.#listener = secure ? this.#tlsListener(onSocket) : net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
     if (this.#options.maxConnections > 0) this.#listener.maxConnections = this.#options.maxConnections;
     this.#listener.on('error', (err) => this.#options.onError(err, 'listener error'));
   }
@@ -124,6 +130,8 @@ export class Server {
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         for (const c of this.#connections) c.destroy();
+        // Handshakes still in progress: listener.close() waits for their sockets too.
+        for (const s of this.#tlsSockets) s.destroy();
         resolve();
       }, deadlineMs);
       timer.unref();
@@ -134,6 +142,30 @@ export class Server {
         clearTimeout(timer);
         this.#stopSweep();
       }));
+  }
+
+  /**
+   * The TLS listener. Half-open sockets are allowed only once the handshake is done: a client
+   * that gives up during the handshake (one that rejects our certificate closes right after
+   * it) sends a FIN, and a half-open socket waiting for the rest of the handshake was never
+   * closed, nor timed out by node:tls, so close() never resolved. Until then, a FIN closes it.
+   */
+  #tlsListener(onSocket: (socket: Socket) => void): tls.Server {
+    const o = this.#options;
+    // setTimeout's largest delay (2^31 - 1 ms): node:tls takes 0 for its 120 s default.
+    const handshakeTimeout = o.tlsHandshakeTimeoutMs > 0 ? o.tlsHandshakeTimeoutMs : 2 ** 31 - 1;
+    const listener = tls.createServer({ ...o.tls!, allowHalfOpen: false, handshakeTimeout });
+    listener.on('connection', (raw: Socket) => {
+      this.#tlsSockets.add(raw);
+      raw.once('close', () => this.#tlsSockets.delete(raw));
+    });
+    listener.on('secureConnection', (socket: tls.TLSSocket) => {
+      socket.allowHalfOpen = true; // read when the FIN arrives ('end'), so it applies from here on
+      onSocket(socket);
+    });
+    // A failed handshake (bad ClientHello, timeout, reset): nothing to answer in HTTP.
+    listener.on('tlsClientError', (_err, socket) => socket.destroy());
+    return listener;
   }
 
   #connectionClosed(conn: Connection): void {

@@ -30,7 +30,7 @@ after(() => fs.rmSync(base, { recursive: true, force: true }));
 
 test('the resolved regular file is opened and reads back', async () => {
   const p = path.join(root, 'file.txt');
-  const fd = await openVerified(p, fs.lstatSync(p), isInside);
+  const { fd } = await openVerified(p, fs.lstatSync(p), isInside);
   try {
     assert.equal((await readExactly(fd, 6)).toString(), 'inside');
   } finally {
@@ -59,9 +59,34 @@ test('anything but the resolved file is FileChangedError', async () => {
   }
 });
 
+test("match 'inode': a new version of the same file is opened, with its own stat; anything else is still refused", async () => {
+  const file = path.join(root, 'growing.txt');
+  fs.writeFileSync(file, 'first');
+  const resolved = fs.lstatSync(file);
+  // Appended to after it was resolved: what a log file does all the time.
+  fs.appendFileSync(file, ', second');
+  const { fd, stat } = await openVerified(file, resolved, isInside, 'inode');
+  try {
+    assert.equal(stat.ino, resolved.ino);
+    assert.equal(stat.size, 'first, second'.length);
+    assert.equal((await readExactly(fd, stat.size)).toString(), 'first, second');
+  } finally {
+    await closeQuietly(fd);
+  }
+  const rows: { name: string; input: { path: string; expected: () => fs.Stats } }[] = [
+    { name: 'another file (other inode)', input: { path: file, expected: () => fs.statSync(path.join(root, 'other.txt')) } },
+    { name: 'symlink in the last component', input: { path: path.join(root, 'link-out.txt'), expected: () => fs.statSync(path.join(root, 'link-out.txt')) } },
+    { name: 'FIFO', input: { path: path.join(root, 'fifo'), expected: () => fs.statSync(path.join(root, 'fifo')) } },
+    { name: 'directory on the way leads outside', input: { path: path.join(root, 'dir-out', 'file.txt'), expected: () => fs.statSync(path.join(outside, 'file.txt')) } },
+  ];
+  for (const row of rows) {
+    await assert.rejects(openVerified(row.input.path, row.input.expected(), isInside, 'inode'), FileChangedError, row.name);
+  }
+});
+
 test('readExactly refuses a file shorter than its stat', async () => {
   const p = path.join(root, 'file.txt');
-  const fd = await openVerified(p, fs.lstatSync(p), isInside);
+  const { fd } = await openVerified(p, fs.lstatSync(p), isInside);
   try {
     await assert.rejects(readExactly(fd, 100), FileChangedError);
   } finally {

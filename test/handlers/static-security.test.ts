@@ -175,6 +175,24 @@ describe('traversal corpus: specific answers', () => {
     });
   }
 
+  test('a symlink into a sibling whose name starts with the root\'s ("root-old") is out of the root: 403', async () => {
+    // The containment test is by path segment (root-containment.ts, issue #14 item 5), not
+    // by string prefix: base/root-old/... starts with "base/root" but is not under it.
+    const sibling = `${tree.base}/root-old`;
+    fs.mkdirSync(sibling, { recursive: true });
+    fs.writeFileSync(`${sibling}/secret.txt`, tree.secret);
+    fs.symlinkSync('../root-old', `${tree.root}/link-sibling`);
+    try {
+      for (const target of ['/link-sibling/secret.txt', '/link-sibling/']) {
+        const r = await request(server.port, 'GET', target);
+        assert.equal(r.status, 403, target);
+        assertNoLeak(r.raw, tree.secret, target);
+      }
+    } finally {
+      fs.unlinkSync(`${tree.root}/link-sibling`);
+    }
+  });
+
   test('a symlink swapped to point outside after a first request is refused', async () => {
     let now = 0;
     const s = new Server(staticHandler({ root: tree.root, clock: () => now }), { onError: () => {} });

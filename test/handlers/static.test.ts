@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Server } from '../../src/server/server.js';
-import { staticHandler } from '../../src/handlers/static.js';
+import { staticHandler, type StaticOptions } from '../../src/handlers/static.js';
 import {
   APP_JS_BR,
   APP_JS_GZ,
@@ -525,6 +525,110 @@ describe('static: content coding', () => {
     } finally {
       await s.close();
     }
+  });
+
+  test('Accept-Ranges only on identity answers: ranges are never served from a compressed representation', async () => {
+    const rows: {
+      name: string;
+      input: { options: Partial<StaticOptions>; method?: string; target: string; headers?: Record<string, string> };
+      want: { coding: string | undefined; acceptRanges: string | undefined };
+    }[] = [
+      { name: 'on the fly, small (cached)', input: { options: { compress: true }, target: '/style.css', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: 'gzip', acceptRanges: undefined } },
+      { name: 'on the fly, small, HEAD', input: { options: { compress: true }, method: 'HEAD', target: '/style.css', headers: { 'Accept-Encoding': 'br' } }, want: { coding: 'br', acceptRanges: undefined } },
+      { name: 'on the fly, large (streamed)', input: { options: { compress: true }, target: '/big.txt', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: 'gzip', acceptRanges: undefined } },
+      { name: 'on the fly, large, HEAD', input: { options: { compress: true }, method: 'HEAD', target: '/big.txt', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: 'gzip', acceptRanges: undefined } },
+      { name: 'precompressed sibling', input: { options: { precompressed: true }, target: '/app.js', headers: { 'Accept-Encoding': 'br' } }, want: { coding: 'br', acceptRanges: undefined } },
+      { name: 'identity of a negotiable file', input: { options: { compress: true, precompressed: true }, target: '/app.js' }, want: { coding: undefined, acceptRanges: 'bytes' } },
+      { name: 'identity over the compression cap', input: { options: { compress: true, maxConcurrentCompressions: 0 }, target: '/big.txt', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: undefined, acceptRanges: 'bytes' } },
+      { name: 'not compressible', input: { options: { compress: true }, target: '/image.png', headers: { 'Accept-Encoding': 'gzip' } }, want: { coding: undefined, acceptRanges: 'bytes' } },
+    ];
+    for (const { name, input, want } of rows) {
+      const s = await startStatic({ root: tree.root, ...input.options });
+      try {
+        const r = await request(s.port, input.method ?? 'GET', input.target, input.headers);
+        assert.equal(r.status, 200, name);
+        assert.equal(r.headers['content-encoding'], want.coding, name);
+        assert.equal(r.headers['accept-ranges'], want.acceptRanges, name);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  test('resuming a compressed download with If-Range gets the whole identity file, never identity bytes', async () => {
+    const s = await startStatic({ root: tree.root, precompressed: true, compress: true });
+    try {
+      const rows = [
+        { name: 'precompressed sibling', target: '/app.js', coding: 'br' },
+        { name: 'on the fly', target: '/style.css', coding: 'gzip' },
+      ];
+      for (const row of rows) {
+        const first = await request(s.port, 'GET', row.target, { 'Accept-Encoding': row.coding });
+        assert.equal(first.headers['content-encoding'], row.coding, row.name);
+        const resumed = await request(s.port, 'GET', row.target, { 'Accept-Encoding': row.coding, Range: 'bytes=4-', 'If-Range': first.headers.etag! });
+        assert.equal(resumed.status, 200, row.name);
+        assert.equal(resumed.headers['content-encoding'], undefined, row.name);
+        assert.equal(resumed.headers['content-range'], undefined, row.name);
+        assert.deepEqual(resumed.body, fs.readFileSync(path.join(tree.root, row.target)), row.name);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('maxCompressBytes: larger files are sent identity, with a length and ranges', async () => {
+    const KIB = 1024;
+    fs.writeFileSync(path.join(tree.root, 'cap-at.txt'), 'a'.repeat(100 * KIB));
+    fs.writeFileSync(path.join(tree.root, 'cap-over.txt'), 'a'.repeat(100 * KIB + 1));
+    const rows: {
+      name: string;
+      input: { options: Partial<StaticOptions>; method: string; target: string };
+      want: { coding: string | undefined; contentLength?: string };
+    }[] = [
+      { name: 'streamed, at the cap', input: { options: { maxCompressBytes: 100 * KIB }, method: 'GET', target: '/cap-at.txt' }, want: { coding: 'gzip' } },
+      { name: 'streamed, one byte over', input: { options: { maxCompressBytes: 100 * KIB }, method: 'GET', target: '/cap-over.txt' }, want: { coding: undefined, contentLength: String(100 * KIB + 1) } },
+      { name: 'small (cached) file over a small cap', input: { options: { maxCompressBytes: 2 * KIB }, method: 'GET', target: '/style.css' }, want: { coding: undefined, contentLength: String(Buffer.byteLength(CSS)) } },
+      { name: 'Infinity lifts the cap', input: { options: { maxCompressBytes: Infinity }, method: 'GET', target: '/cap-over.txt' }, want: { coding: 'gzip' } },
+    ];
+    for (const { name, input, want } of rows) {
+      const s = await startStatic({ root: tree.root, compress: true, ...input.options });
+      try {
+        const r = await request(s.port, input.method, input.target, { 'Accept-Encoding': 'gzip' });
+        assert.equal(r.status, 200, name);
+        assert.equal(r.headers['content-encoding'], want.coding, name);
+        if (want.coding === undefined) {
+          assert.equal(r.headers['content-length'], want.contentLength, name);
+          assert.equal(r.headers['accept-ranges'], 'bytes', name);
+          assert.equal(r.headers.vary, undefined, `${name}: the answer does not depend on Accept-Encoding`);
+        }
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  test('maxCompressBytes default: a sparse 10 GiB text file is announced identity, not compressed', async () => {
+    // The review's attack: with --gzip, a GET of such a file made the server compress
+    // ~2.2 GB in 5 s for a client that received 2.2 MB. HEAD shows what a GET would get.
+    const p = path.join(tree.root, 'sparse.txt');
+    const TEN_GIB = 10 * 1024 * 1024 * 1024;
+    fs.closeSync(fs.openSync(p, 'w'));
+    fs.truncateSync(p, TEN_GIB);
+    const s = await startStatic({ root: tree.root, compress: true });
+    try {
+      const r = await request(s.port, 'HEAD', '/sparse.txt', { 'Accept-Encoding': 'gzip, br' });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-encoding'], undefined);
+      assert.equal(r.headers['content-length'], String(TEN_GIB));
+      assert.equal(r.headers['transfer-encoding'], undefined);
+    } finally {
+      await s.close();
+      fs.rmSync(p);
+    }
+  });
+
+  test('maxCompressBytes must be a number >= 0', () => {
+    for (const bad of [-1, Number.NaN]) assert.throws(() => staticHandler({ root: tree.root, maxCompressBytes: bad }), RangeError, String(bad));
   });
 
   test('not compressed: binary types, small files, Range requests', async () => {

@@ -2,6 +2,7 @@
 // protocol errors, body limits, unread bodies, client resets (issue #3).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PayloadTooLargeError } from '../../src/wire/errors.js';
 import type { Handler } from '../../src/server/handler.js';
 import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
@@ -325,5 +326,37 @@ test('onClose callbacks run once, when the response completes', { timeout: TEST_
     await c.readResponse();
     await c.close();
     assert.deepEqual(calls, ['a', 'b']);
+  });
+});
+
+test('a ProtocolError thrown by a handler becomes its status with Connection: close; a request pipelined behind it is not answered (issue #14)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // It used to be a #mustClose flag; the error response now carries Connection: close as a
+  // field the handler could have set, and the server's own field replaces it.
+  const handler: Handler = () => {
+    throw new PayloadTooLargeError(10);
+  };
+  await withServer(handler, { clock }, async ({ connect, errors }) => {
+    const c = await connect();
+    await c.send('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n');
+    const rest = await c.readToEnd();
+    assert.equal(
+      rest.toString('latin1'),
+      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 18\r\nConnection: close\r\n\r\nContent Too Large\n`,
+    );
+    assert.equal(errors.length, 0, 'a protocol error is the client\'s, not a handler failure');
+  });
+});
+
+test('a request without a body reads as empty even once its connection is closing (issue #14)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const read = deferred<string>();
+  const handler: Handler = async (req, res) => {
+    res.end('bye'); // Connection: close below: the connection starts closing here
+    read.resolve(await req.text());
+  };
+  await withServer(handler, { clock }, async ({ connect }) => {
+    const c = await connect();
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.equal((await c.readResponse()).body.toString(), 'bye');
+    assert.equal(await read.promise, '');
   });
 });

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import net from 'node:net';
 import tls from 'node:tls';
 import type { Handler } from '../../src/server/handler.js';
 import { Server } from '../../src/server/server.js';
@@ -105,7 +106,6 @@ test('HTTPS: a request body is read through TLS, and protocol errors get their s
 
 test('HTTPS: a plain-text client on the TLS port is dropped and the server keeps serving', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (skipReason) return t.skip(skipReason);
-  const net = await import('node:net');
   await withTlsServer((_req, res) => res.end('ok'), async (port) => {
     const text = await new Promise<string>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
@@ -117,5 +117,73 @@ test('HTTPS: a plain-text client on the TLS port is dropped and the server keeps
     assert.ok(!text.startsWith('HTTP/1.1 200'), 'no plain-text answer on a TLS port');
     const { text: good } = await tlsExchange(port, 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     assert.ok(good.endsWith('\r\n\r\nok'));
+  });
+});
+
+/** Resolves when `socket` closes; its errors (a failed handshake) are expected. */
+function closeOf(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    socket.on('error', () => {});
+    if (socket.destroyed) resolve();
+    else socket.once('close', () => resolve());
+  });
+}
+
+test('HTTPS: close(100) resolves after a client aborted the handshake by rejecting the certificate (issue #14)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const server = new Server((_req, res) => res.end('ok'), { clock, tls: { key, cert }, onError: () => {} });
+  await server.listen(0, '127.0.0.1');
+  // No `ca`: the self-signed certificate fails verification; the client closes right after the
+  // handshake. The server's socket, half-open and waiting for the rest of the handshake, used
+  // to stay forever: listener.close() never called back and close() never resolved.
+  const client = tls.connect({ port: server.port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: true });
+  const failed = new Promise<string>((resolve) => client.once('error', (err: NodeJS.ErrnoException) => resolve(String(err.code))));
+  await closeOf(client);
+  assert.equal(await failed, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+  await server.close(100);
+  assert.equal(server.address(), null, 'the listener is closed');
+});
+
+test('HTTPS: close(deadline) destroys a socket still in its handshake at the deadline (issue #14)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  // tlsHandshakeTimeoutMs (10 s by default) is longer than the deadline: only close() can end it.
+  const server = new Server((_req, res) => res.end('ok'), { clock, tls: { key, cert }, onError: () => {} });
+  await server.listen(0, '127.0.0.1');
+  const silent = net.connect(server.port, '127.0.0.1'); // connects, never sends a ClientHello
+  const silentClosed = closeOf(silent);
+  await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+  // The server must hold the socket before close() stops the listener: one request on another
+  // connection is answered after the accept of the first (the listener accepts in order).
+  const { text } = await tlsExchange(server.port, 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+  assert.ok(text.endsWith('\r\n\r\nok'));
+  await server.close(50);
+  await silentClosed;
+});
+
+test('HTTPS: tlsHandshakeTimeoutMs closes a client that never finishes its handshake', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const server = new Server((_req, res) => res.end('ok'), { clock, tls: { key, cert }, tlsHandshakeTimeoutMs: 100, onError: () => {} });
+  await server.listen(0, '127.0.0.1');
+  try {
+    const silent = net.connect(server.port, '127.0.0.1');
+    await closeOf(silent); // closed by the server: nothing else ends this socket
+  } finally {
+    await server.close(100);
+  }
+});
+
+test('HTTPS: a client that half-closes after its request still gets the response (allowHalfOpen after the handshake)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  await withTlsServer((req, res) => res.end(`got ${req.path}`), async (port) => {
+    const { text } = await new Promise<{ text: string }>((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert }, () => {
+        socket.end('GET /half HTTP/1.1\r\nHost: localhost\r\n\r\n'); // request, then FIN
+      });
+      const parts: Buffer[] = [];
+      socket.on('data', (d: Buffer) => parts.push(d));
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ text: Buffer.concat(parts).toString('latin1') }));
+    });
+    assert.equal(text, `HTTP/1.1 200 OK\r\n${D}Content-Length: 9\r\n\r\ngot /half`);
   });
 });
