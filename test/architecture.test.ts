@@ -88,6 +88,16 @@ const RULES: Array<{ name: string; input: (i: Import) => boolean }> = [
     input: (i) => layerOf(i.target) === 'client' && !['client', 'cli', 'index.ts'].includes(layerOf(i.file)),
   },
   {
+    // HTTP semantics shared by app/ (middleware) and handlers/ (static files), which may not import
+    // each other: content negotiation, compression, CORS, Vary (issue #16).
+    name: 'src/semantics imports only wire/, semantics/, server/ as types, and node: builtins',
+    input: (i) =>
+      layerOf(i.file) === 'semantics' &&
+      !isNode(i) &&
+      !['wire', 'semantics'].includes(layerOf(i.target)) &&
+      !(layerOf(i.target) === 'server' && i.isTypeOnly),
+  },
+  {
     name: 'src/app imports server/ only as `import type` (app/listen.ts may import() server.js)',
     input: (i) =>
       layerOf(i.file) === 'app' &&
@@ -127,12 +137,12 @@ const RULES: Array<{ name: string; input: (i: Import) => boolean }> = [
   },
   {
     name: 'the core (wire, server, app, handlers) has zero runtime npm dependencies',
-    input: (i) => ['wire', 'server', 'app', 'handlers', 'client'].includes(layerOf(i.file)) && i.target === '' && !isNode(i) && !i.isTypeOnly,
+    input: (i) => ['wire', 'server', 'app', 'handlers', 'client', 'semantics'].includes(layerOf(i.file)) && i.target === '' && !isNode(i) && !i.isTypeOnly,
   },
 ];
 
 test('architecture: the source tree was found and parsed', () => {
-  for (const layer of ['wire', 'server', 'app', 'handlers', 'db', 'cli', 'client']) {
+  for (const layer of ['wire', 'server', 'app', 'handlers', 'db', 'cli', 'client', 'semantics']) {
     assert.ok(FILES.some((f) => layerOf(f) === layer), `src/${layer} has files`);
   }
   assert.ok(IMPORTS.length > 50, `found ${IMPORTS.length} imports`);

@@ -12,7 +12,7 @@
  */
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { compose, type Middleware, type Next } from './compose.js';
-import { Context, type ContextConfig } from './context.js';
+import { commitResponse, Context, type ContextConfig } from './context.js';
 import { HttpError, sendError } from './http-error.js';
 import { normalizePath } from '../wire/path.js';
 import { canonicalPrefix, pathBelowPrefix } from '../wire/mount-prefix.js';
@@ -244,9 +244,9 @@ export class App<S extends object = Record<string, unknown>> {
       // RFC 9110 §9.3.7: OPTIONS * asks about the server; OPTIONS /path about a resource.
       const allow = req.target === '*' ? this.#router.allMethods() : m.allow;
       if (allow !== undefined) {
-        ctx.res.status = 204;
-        ctx.res.headers.set('allow', allow);
-        ctx.res.end();
+        // Not written here: middleware after next() (cors(), say) may still shape it.
+        ctx.status(204).header('allow', allow);
+        ctx.body = null;
         return undefined;
       }
     }
@@ -276,16 +276,26 @@ export class App<S extends object = Record<string, unknown>> {
     }
     if (isThenable(r)) {
       return Promise.resolve(r).then(
-        () => this.#finish(res),
+        () => this.#commit(ctx),
         (err: unknown) => this.#fail(ctx, err),
       );
     }
-    this.#finish(res);
+    return this.#commit(ctx);
   }
 
-  /** A handler that wrote nothing still answers: its status (default 200), empty body (like Go). */
-  #finish(res: ResponseWriter): void {
-    if (!res.finished && !res.closed) res.end();
+  /**
+   * The chain is done: the response it shaped goes out now (docs/lifecycle.md). A handler
+   * that wrote nothing still answers: its status (default 200), empty body (like Go).
+   */
+  #commit(ctx: Context<any, S>): void | Promise<void> {
+    let r: void | Promise<void>;
+    try {
+      r = commitResponse(ctx);
+    } catch (err) {
+      this.#fail(ctx, err);
+      return;
+    }
+    if (r !== undefined) return r.catch((err: unknown) => this.#fail(ctx, err));
   }
 
   #fail(ctx: Context<any, S>, err: unknown): void {

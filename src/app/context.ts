@@ -3,10 +3,21 @@
  *
  * Owns the per-request helpers: params, lazily parsed query/headers/cookies,
  * response helpers (`text/html/json/redirect/stream/status/header`), cookie
- * setting and signing, and the body readers bound to the App's limits.
+ * setting and signing, the body readers bound to the App's limits, and the
+ * response being shaped (issue #16 item 1).
+ *
+ * Theory of operation (docs/lifecycle.md): the helpers do not write. `ctx.text()`
+ * and friends set the status, a Content-Type and `ctx.body`; the App writes the
+ * response once the whole middleware chain has returned (`commitResponse`). Code
+ * after `await next()` therefore still sees and may change the status, the header
+ * fields and the body (replace it, or wrap a streamed one) before the head goes out,
+ * as in Koa and Hono. A handler that writes through `ctx.res` directly sends its head
+ * when it writes (the escape hatch, for Handlers mounted in an App); after that the
+ * shaping helpers throw `HeadersSentError` rather than let a change vanish.
  * Must not: do work a request does not ask for (everything optional is lazy, so
- * the hot path allocates one object), or write a response once one was sent
- * (helpers throw instead, so double responses are bugs you see).
+ * the hot path allocates one object), buffer a streamed body (it is pumped chunk by
+ * chunk with backpressure), or let a response be given twice (helpers throw, so
+ * double responses are bugs you see).
  */
 import type { Request, ResponseWriter } from '../server/handler.js';
 import { readForm, readJson, readRaw, type FormFields, type FormOptions, type JsonOptions, type RawOptions } from './body.js';
@@ -28,6 +39,29 @@ export interface ContextConfig {
 const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
 // A Location must not carry CTLs (header injection; RFC 9110 §5.5).
 const CTL = /[\x00-\x1f\x7f]/;
+
+/**
+ * A response body the App writes after the chain: bytes or a string (sent with a
+ * Content-Length), an async iterable (a WHATWG ReadableStream is one) streamed chunk by
+ * chunk, or null for an empty body.
+ */
+export type ContextBody = string | Uint8Array | AsyncIterable<string | Uint8Array> | null;
+
+/**
+ * Thrown when a middleware or handler changes the status, a header field or the body
+ * after the response head went out (a handler wrote through `ctx.res`): the change
+ * could never reach the client, and silently dropping it hides the bug (issue #16).
+ */
+export class HeadersSentError extends Error {
+  /** Stable code. */
+  readonly code = 'ERR_HEADERS_SENT';
+  /** The status the error mapping would use; the head is out, so it destroys the response instead. */
+  readonly status = 500;
+  constructor(what: string) {
+    super(`cannot set ${what}: the response head was already sent`);
+    this.name = 'HeadersSentError';
+  }
+}
 
 const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
@@ -53,6 +87,8 @@ export class Context<P extends object = Record<string, string>, S extends object
   #query: URLSearchParams | undefined;
   #cookies: Record<string, string> | undefined;
   #headers: Record<string, string> | undefined;
+  /** The body set by a helper or `ctx.body =`; undefined: none yet. */
+  #body: ContextBody | undefined;
 
   constructor(req: Request, res: ResponseWriter, config: ContextConfig, params: P) {
     this.req = req;
@@ -64,6 +100,26 @@ export class Context<P extends object = Record<string, string>, S extends object
     this.#query = undefined;
     this.#cookies = undefined;
     this.#headers = undefined;
+    this.#body = undefined;
+  }
+
+  /**
+   * The response body the App will send after the chain (undefined until a helper or an
+   * assignment sets one). Middleware reads it after `await next()` and may replace it,
+   * e.g. wrap a streamed body; assigning throws `HeadersSentError` once the head is out.
+   *
+   * @example
+   * app.use(async (ctx, next) => {
+   *   await next();
+   *   if (typeof ctx.body === 'string') ctx.body = ctx.body.toUpperCase();
+   * });
+   */
+  get body(): ContextBody | undefined {
+    return this.#body;
+  }
+  set body(value: ContextBody | undefined) {
+    if (this.res.headersSent) throw new HeadersSentError('the body');
+    this.#body = value;
   }
 
   /** Per-request storage for middleware to pass data along (created on first use). */
@@ -121,6 +177,7 @@ export class Context<P extends object = Record<string, string>, S extends object
    * ctx.setCookie('sid', id, { signed: true, secure: true, maxAgeSeconds: 86400 });
    */
   setCookie(name: string, value: string, options: CookieOptions = {}): this {
+    if (this.res.headersSent) throw new HeadersSentError(`cookie ${name}`);
     const v = options.signed === true ? signCookieValue(name, value, this.#config.keys) : value;
     this.res.headers.append('set-cookie', serializeCookie(name, v, options));
     return this;
@@ -128,28 +185,34 @@ export class Context<P extends object = Record<string, string>, S extends object
 
   /** Expires a cookie now (same path and domain as when it was set). */
   clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain' | 'secure' | 'sameSite' | 'partitioned'> = {}): this {
+    if (this.res.headersSent) throw new HeadersSentError(`cookie ${name}`);
     this.res.headers.append('set-cookie', serializeCookie(name, '', { ...options, maxAgeSeconds: 0, expires: new Date(0) }));
     return this;
   }
 
-  /** Sets the response status; chainable. */
+  /** Sets the response status; chainable. Throws `HeadersSentError` once the head is out. */
   status(code: number): this {
+    if (this.res.headersSent) throw new HeadersSentError('the status');
     this.res.status = code;
     return this;
   }
 
-  /** Sets a response header (replacing it); chainable. */
+  /** Sets a response header (replacing it); chainable. Throws `HeadersSentError` once the head is out. */
   header(name: string, value: string | number | readonly string[]): this {
+    if (this.res.headersSent) throw new HeadersSentError(`header ${name}`);
     this.res.headers.set(name, value);
     return this;
   }
 
-  #send(type: string, body: string | Uint8Array, status: number | undefined): void {
+  /** Sets status, type and body for the App to send after the chain; a second response throws. */
+  #send(type: string, body: ContextBody, status: number | undefined): void {
     const res = this.res;
-    if (res.headersSent) throw new Error('response already sent');
+    if (res.headersSent) throw new HeadersSentError('a response');
+    // A second helper call is a bug (two answers to one request); `ctx.body =` replaces on purpose.
+    if (this.#body !== undefined) throw new Error('response already sent');
     if (status !== undefined) res.status = status;
     if (!res.headers.has('content-type')) res.headers.set('content-type', type);
-    res.end(body);
+    this.#body = body;
   }
 
   /** Sends a text/plain (UTF-8) response. */
@@ -184,17 +247,31 @@ export class Context<P extends object = Record<string, string>, S extends object
   }
 
   /**
-   * Streams a body from an async iterable (or a WHATWG ReadableStream), waiting
-   * for `drain()` when the socket is full and stopping when the client leaves.
+   * Streams a body from an async iterable (or a WHATWG ReadableStream). The App pumps it
+   * after the chain, waiting for `drain()` when the socket is full and stopping (which
+   * cancels the source) when the client leaves; middleware may wrap it first.
    */
-  async stream(source: AsyncIterable<string | Uint8Array>, contentType = 'application/octet-stream'): Promise<void> {
-    const res = this.res;
-    if (!res.headers.has('content-type')) res.headers.set('content-type', contentType);
-    for await (const chunk of source) {
-      if (res.closed) break; // leaving the loop cancels the source
-      if (!res.write(chunk)) await res.drain();
-    }
-    res.end();
+  stream(source: AsyncIterable<string | Uint8Array>, contentType = 'application/octet-stream', status?: number): void {
+    this.#send(contentType, source, status);
+  }
+
+  /**
+   * Sets the byte limit of every body reader (`maxJsonBytes`, `maxFormBytes`, `maxRawBytes`,
+   * `maxMultipartBytes`) for this request, in place of the App's; `bodyLimit()` calls it.
+   * Options passed to a `readX()` call still win. Chainable.
+   */
+  limitBody(maxBytes: number): this {
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer: ${maxBytes}`);
+    const c = this.#config;
+    // A copy for this request only: the App's config object is shared by all of them.
+    this.#config = {
+      ...c,
+      json: { ...c.json, maxJsonBytes: maxBytes },
+      form: { ...c.form, maxFormBytes: maxBytes },
+      raw: { ...c.raw, maxRawBytes: maxBytes },
+      multipart: { ...c.multipart, maxMultipartBytes: maxBytes },
+    };
+    return this;
   }
 
   /** Reads the JSON body within the App's `maxJsonBytes` (415/413/400, see body.ts). */
@@ -221,4 +298,44 @@ export class Context<P extends object = Record<string, string>, S extends object
     this.res.onClose(() => void result.cleanup());
     return result;
   }
+}
+
+/**
+ * Writes the response a chain left in `ctx` (the App calls it once, after the outermost
+ * middleware returned): the body as one `end()` with a Content-Length, a stream pumped
+ * with backpressure, or an empty body. A handler that already ended the response
+ * through `ctx.res` is left alone. Returns a promise only for a streamed body.
+ */
+export function commitResponse(ctx: Context<any, any>): void | Promise<void> {
+  const res = ctx.res;
+  const body = ctx.body;
+  // The common case first: a whole body, one end() (a closed socket drops it harmlessly).
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    if (!res.headersSent) return res.end(body);
+    if (res.closed) return;
+    // A handler that wrote the head itself and also set a body gave two answers.
+    throw new HeadersSentError('a body');
+  }
+  if (body === undefined || body === null) {
+    if (!res.finished && !res.closed) res.end();
+    return;
+  }
+  // A stream.
+  if (res.closed) return res.finished ? undefined : cancel(body);
+  if (res.headersSent) throw new HeadersSentError('a body');
+  return pump(res, body);
+}
+
+/** Streams `source` to `res` with backpressure; leaving the loop early cancels the source. */
+async function pump(res: ResponseWriter, source: AsyncIterable<string | Uint8Array>): Promise<void> {
+  for await (const chunk of source) {
+    if (res.closed) break;
+    if (!res.write(chunk)) await res.drain();
+  }
+  res.end();
+}
+
+/** Releases a streamed body that will never be sent (the client left first). */
+async function cancel(source: AsyncIterable<string | Uint8Array>): Promise<void> {
+  await source[Symbol.asyncIterator]().return?.();
 }

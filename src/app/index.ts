@@ -1,6 +1,7 @@
 /**
  * The public API of the app layer (issue #4): App, Context, routing, middleware,
- * errors, body parsers, cookies, views and the fetch adapters.
+ * errors, body parsers, cookies, views, the fetch adapters, and the batteries of
+ * issue #16 (compress, cors, secureHeaders, bodyLimit, fromHandler).
  *
  * Owns the list of what is exported (everything here is maintained forever);
  * must not export internals (in-memory writer classes stay reachable only for
@@ -8,7 +9,7 @@
  */
 export { App, type AppOptions, type RouteHandler } from './app.js';
 export type { WsRoute, WsRouteData } from './websocket.js';
-export { Context, type ContextConfig } from './context.js';
+export { Context, HeadersSentError, type ContextConfig, type ContextBody } from './context.js';
 export { compose, NextCalledTwiceError, type Middleware, type Next } from './compose.js';
 export { HttpError, sendError, type AppErrorCode, type HttpErrorOptions, type ErrorMappingOptions } from './http-error.js';
 export { RadixRouter } from './router/radix.js';
@@ -46,3 +47,8 @@ export { html, raw, layout, escapeHtml, SafeHtml, type HtmlValue, type Layout } 
 export { preferredType } from './negotiate.js';
 export { toHandler, serveFetch, toFetchRequest, writeFetchResponse, type FetchHandler, type ToHandlerOptions } from './fetch.js';
 export { DEFAULT_LISTEN_HOST, type ListenOptions, type RunningServer } from './listen.js';
+export { compress, DEFAULT_COMPRESS_THRESHOLD_BYTES, type CompressOptions } from './compress.js';
+export { cors, withCors, DEFAULT_CORS_MAX_AGE_SECONDS, DEFAULT_CORS_METHODS, type CorsOptions, type CorsOrigin } from './cors.js';
+export { secureHeaders, DEFAULT_SECURE_HEADERS, type SecureHeadersOptions } from './secure-headers.js';
+export { bodyLimit } from './body-limit.js';
+export { fromHandler, HANDLER_BUFFER_BYTES } from './from-handler.js';

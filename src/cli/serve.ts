@@ -18,6 +18,8 @@ import type { Handler } from '../server/handler.js';
 import { Server } from '../server/server.js';
 import { cgiHandler } from '../handlers/cgi.js';
 import { type DotfilesPolicy, staticHandler } from '../handlers/static.js';
+import { STATIC_CORS_OPTIONS } from '../handlers/static-options.js';
+import { withCors } from '../semantics/cors.js';
 import { normalizePath } from '../wire/path.js';
 import { batchedLineWriter, withAccessLog } from '../handlers/access-log.js';
 import {
@@ -175,16 +177,17 @@ export { batchedLineWriter, clfDate, clfLine, escapeLogField, withAccessLog } fr
 
 /** Builds the handler of a `keel serve` configuration: static files, plus CGI under its prefix. */
 export function buildServeHandler(config: ServeConfig, cgiLog?: (line: string) => void): Handler {
-  const statics = staticHandler({
+  const files = staticHandler({
     root: config.dir,
     listing: config.listing,
     dotfiles: config.dotfiles,
-    cors: config.cors,
     spa: config.spa,
     compress: config.gzip,
     precompressed: config.gzip,
     maxAgeSeconds: config.cacheSeconds,
   });
+  // --cors: the one CORS implementation (src/semantics/cors.ts, also the App's cors()), issue #16.
+  const statics = config.cors ? withCors(files, STATIC_CORS_OPTIONS) : files;
   if (config.cgiDir === undefined) return statics;
   const cgiPrefix = config.cgiPrefix;
   const cgi = cgiHandler({ root: config.cgiDir, prefix: cgiPrefix, ...(cgiLog ? { logger: cgiLog } : {}) });

@@ -15,6 +15,7 @@ import { type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { CompressionLimiter, compressorSettings, type CompressorSettings } from './compression.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
 import { rootPrefixOf } from './root-containment.js';
+import type { CorsOptions } from '../semantics/cors.js';
 
 /** What to do with path segments starting with ".": `.git`, `.env`, `.htpasswd`... */
 export type DotfilesPolicy = 'deny' | 'allow' | 'ignore';
@@ -182,6 +183,21 @@ export const DEFAULT_CACHE_MAX_FILE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_LISTING_ENTRIES = 10_000;
 /** `Access-Control-Max-Age` of preflight answers: one day (browsers cap it lower anyway). */
 export const CORS_MAX_AGE_SECONDS = 86_400;
+/**
+ * The CORS policy of a static file tree, for the one CORS implementation
+ * (src/semantics/cors.ts, `withCors`): any origin, the methods a file server answers,
+ * the request fields that make range and conditional requests work cross-origin, and
+ * the response fields a script needs to use them. `keel serve --cors` wraps the static
+ * handler with it (issue #16).
+ * TODO: the handler's own `cors` option (static.ts, static-send.ts) is to use it too (#16).
+ */
+export const STATIC_CORS_OPTIONS: CorsOptions = Object.freeze({
+  origin: '*',
+  allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+  allowHeaders: ['Range', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since', 'If-Range'],
+  exposeHeaders: ['Content-Length', 'Content-Range', 'Content-Encoding', 'Accept-Ranges', 'ETag', 'Last-Modified'],
+  maxAgeSeconds: CORS_MAX_AGE_SECONDS,
+});
 
 function codingList(option: boolean | readonly ContentCoding[] | undefined): readonly ContentCoding[] {
   if (option === true) return PREFERRED_CODINGS;

@@ -175,9 +175,9 @@ describe('middleware lifecycle', () => {
       await next();
     });
     app.get('/', (ctx) => ctx.text('x'));
-    // The first next() wrote the response; the error is reported but the response stands.
+    // Nothing was written yet when the second next() rejected (issue #16): the error is the response.
     const res = await app.request('/');
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 500);
     assert.equal(((await error) as { code?: string }).code, 'ERR_NEXT_CALLED_TWICE');
   });
 });
