@@ -61,6 +61,14 @@ type Deadline = 'none' | 'headers' | BodyWait | 'idle' | 'linger';
 
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
+/** The socket property that leads the shared socket listeners to their Connection. */
+const kConnection = Symbol('keel.connection');
+/** A socket being served by a Connection. */
+type ServedSocket = Socket & { [kConnection]: Connection };
+
+/** A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer. */
+function ignoreSocketError(): void {}
+
 // The moves of the connection and input machines (state.ts), made once.
 const toActive = CONNECTION.to('active');
 const toIdle = CONNECTION.to('idle');
@@ -120,12 +128,14 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
     this.#parser = new RequestParser(host.options);
     this.#output = new OutputBatcher(socket, host.options);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', () => {
-      // A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer.
-    });
-    socket.on('end', () => this.#onEnd());
-    socket.on('close', () => this.#onClose());
+    // The listeners are shared by every connection (static methods, not closures): they find
+    // this Connection through the socket, so an idle connection pays one property for them
+    // instead of a closure each and a context (about 0.3 KiB; bench/idle-memory.mjs).
+    (socket as ServedSocket)[kConnection] = this;
+    socket.on('data', Connection.#onSocketData);
+    socket.on('error', ignoreSocketError);
+    socket.on('end', Connection.#onSocketEnd);
+    socket.on('close', Connection.#onSocketClose);
     // A client that connects and says nothing gets the head timeout, not the longer idle one.
     this.#setDeadline('headers', this.#opts.headersTimeoutMs);
   }
@@ -156,6 +166,17 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
   }
 
   // ---- input --------------------------------------------------------------
+
+  // The socket's listeners, one function each for all connections; `this` is the socket.
+  static #onSocketData(this: ServedSocket, chunk: Buffer): void {
+    this[kConnection].#onData(chunk);
+  }
+  static #onSocketEnd(this: ServedSocket): void {
+    this[kConnection].#onEnd();
+  }
+  static #onSocketClose(this: ServedSocket): void {
+    this[kConnection].#onClose();
+  }
 
   #onData(chunk: Buffer): void {
     if (this.state === 'closing' || this.state === 'closed') return; // lingering: discard
