@@ -66,6 +66,17 @@ const kConnection = Symbol('keel.connection');
 /** A socket being served by a Connection. */
 type ServedSocket = Socket & { [kConnection]: Connection };
 
+/**
+ * The connection answering a batch of requests right now, and the clock read once when the
+ * batch started (nginx reads its time once per event-loop turn the same way): reading it costs
+ * as much as the rest of a small response. A connection outside a batch (a response made
+ * later, by a handler that awaited) reads the clock itself. Module state, not two fields per
+ * connection: a batch runs synchronously, so one runs at a time (a nested one is restored
+ * around), and an idle connection does not keep a boxed number for it.
+ */
+let batchOwner: Connection | null = null;
+let batchClockMs = 0;
+
 /** A reset or EPIPE from the peer: 'close' follows and cleans up. Nothing to answer. */
 function ignoreSocketError(): void {}
 
@@ -100,13 +111,6 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
   #requests = 0;
   /** #process() is running: a call from inside it (a handler ending synchronously) returns at once. */
   #isProcessing = false;
-  /**
-   * The clock, read once when a batch of requests starts to be answered (nginx reads its time
-   * once per event-loop turn the same way): reading it costs as much as the rest of a small
-   * response. NaN outside a batch: a response made later, by a handler that awaited, reads the
-   * clock itself.
-   */
-  #batchClockMs = NaN;
   /**
    * The peer, recorded at accept (issue #12): once the socket is closed Node can no longer tell
    * it, and a handler or access log that runs after a client left early would see ''. Strings
@@ -210,7 +214,10 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
     // Blocked: the loop runs again when the socket drains.
     if (this.#isProcessing || this.#output.phase === 'blocked') return;
     this.#isProcessing = true;
-    this.#batchClockMs = this.#opts.clock();
+    const outerOwner = batchOwner;
+    const outerClockMs = batchClockMs;
+    batchOwner = this;
+    batchClockMs = this.#opts.clock();
     this.#output.beginBatch();
     let mustAwaitDrain = false;
     try {
@@ -247,7 +254,8 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
       }
     } finally {
       this.#isProcessing = false;
-      this.#batchClockMs = NaN;
+      batchOwner = outerOwner;
+      batchClockMs = outerClockMs;
       this.#output.endBatch();
     }
     if (mustAwaitDrain && this.state !== 'closing' && this.state !== 'closed') {
@@ -452,9 +460,8 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
 
   now(): number {
     // Within a batch, the time it started: only synchronous handlers run inside one, and one
-    // that blocks for seconds stalls every connection of the process anyway (see #batchClockMs).
-    const batchClock = this.#batchClockMs;
-    return Number.isNaN(batchClock) ? this.#opts.clock() : batchClock;
+    // that blocks for seconds stalls every connection of the process anyway (see batchOwner).
+    return batchOwner === this ? batchClockMs : this.#opts.clock();
   }
 
   reportError(err: unknown, context: string): void {
