@@ -15,8 +15,8 @@
  *
  * Usage: node bench/idle-memory.mjs [--connections 5000] [--servers keel,node-http,naive-net]
  *          [--rounds 1] [--request small|browser] [--keel-baseline DIR] [--out bench/results/idle-memory.md]
- * Rounds are interleaved (round 1 of every server, then round 2...), so a drift of the
- * machine hits every server alike. `--keel-baseline DIR` adds the server `keel-baseline`:
+ * Rounds are interleaved (round 1 of every server, then round 2...), each starting one server
+ * later than the last, so a drift of the machine, or being measured first, hits every server alike. `--keel-baseline DIR` adds the server `keel-baseline`:
  * `keel hello` from another build's dist/ (e.g. a copy of the previous commit's), to compare
  * a change before/after in the same run. `--request browser` sends a 700-byte Chrome
  * navigation request instead of wrk's 40-byte GET: what a server keeps of the last request
@@ -242,7 +242,9 @@ async function main() {
   const samplesOf = new Map(names.map((n) => [n, []]));
   const missing = new Set(names.filter((n) => SERVERS[n].cli !== undefined && !fs.existsSync(SERVERS[n].cli)));
   for (let r = 0; r < rounds; r++) {
-    for (const n of names) {
+    // Each round starts one server later, so none is always measured first (a fresh machine).
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(r + k) % names.length];
       if (missing.has(n)) continue;
       try {
         const m = await measure(n, connections);
@@ -267,7 +269,7 @@ async function main() {
     `- date: ${new Date().toISOString()}; Node ${process.version}; ${os.cpus()[0]?.model} x${os.cpus().length}`,
     `- command: \`node bench/idle-memory.mjs --connections ${connections} --servers ${names.join(',')} --rounds ${rounds} --request ${requestName}\``,
     `- method: ${WARMUP_CONNECTIONS} warm-up requests, then ${connections} connections each send one GET (${requestName}: ${Buffer.byteLength(request(0))} bytes), read the response and stay open;`,
-    `  rounds interleaved (every server once per round), median of the rounds shown;`,
+    `  rounds interleaved (every server once per round, the order rotated each round), median of the rounds shown;`,
     `  server VmRSS (process tree) read ${SETTLE_MS} ms after the warm-up and ${SETTLE_MS} ms after the last connection opened.`, '',
     `| server | KiB per idle connection | vs node:http | KiB per round | RSS before -> after (KiB), last round | closed by server | open time ms |`,
     '|---|---:|---:|---|---|---:|---:|',
