@@ -100,12 +100,14 @@ export type SyntaxRule =
   | 'version'
   | 'version-unsupported'
   | 'chunk'
-  | 'chunk-extension-too-long';
+  | 'chunk-extension-too-long'
+  | 'transfer-coding'
+  | 'transfer-coding-unsupported';
 
 /** Makes the error a parser raises for a broken rule (`message` is for logs). */
 export type SyntaxErrorFactory = (rule: SyntaxRule, message: string) => ProtocolError;
 
-/** The request side's code for each rule: all 400 but 'version-unsupported' (505). */
+/** The request side's code for each rule: all 400 but 'version-unsupported' (505) and 'transfer-coding-unsupported' (501). */
 const REQUEST_SYNTAX_CODES: Readonly<Record<SyntaxRule, string>> = {
   'obs-fold': 'ERR_OBS_FOLD',
   'field-name': 'ERR_INVALID_HEADER_NAME',
@@ -115,11 +117,19 @@ const REQUEST_SYNTAX_CODES: Readonly<Record<SyntaxRule, string>> = {
   'version-unsupported': 'ERR_VERSION_NOT_SUPPORTED',
   chunk: 'ERR_INVALID_CHUNK',
   'chunk-extension-too-long': 'ERR_CHUNK_EXTENSION_TOO_LONG',
+  'transfer-coding': 'ERR_INVALID_TRANSFER_ENCODING',
+  'transfer-coding-unsupported': 'ERR_UNSUPPORTED_TRANSFER_CODING',
 };
 
-/** The request parser's errors for syntax.ts: 400, or 505 for a major version other than 1. */
-export const requestSyntaxError: SyntaxErrorFactory = (rule, message) =>
-  rule === 'version-unsupported' ? new VersionNotSupportedError() : new BadRequestError(message, REQUEST_SYNTAX_CODES[rule]);
+/**
+ * The request parser's errors for syntax.ts: 400, 505 for a major version other than 1
+ * (RFC 9110 §15.6.6), 501 for a transfer coding it does not implement (RFC 9112 §6.1).
+ */
+export const requestSyntaxError: SyntaxErrorFactory = (rule, message) => {
+  if (rule === 'version-unsupported') return new VersionNotSupportedError();
+  if (rule === 'transfer-coding-unsupported') return new NotImplementedError(message, REQUEST_SYNTAX_CODES[rule]);
+  return new BadRequestError(message, REQUEST_SYNTAX_CODES[rule]);
+};
 
 // ---- response side (the client's parser, src/wire/response-parser.ts, #17) ----
 
@@ -149,6 +159,8 @@ const RESPONSE_SYNTAX_CODES: Readonly<Record<SyntaxRule, string>> = {
   'version-unsupported': 'ERR_RESPONSE_VERSION',
   chunk: 'ERR_RESPONSE_CHUNK',
   'chunk-extension-too-long': 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG',
+  'transfer-coding': 'ERR_RESPONSE_TRANSFER_ENCODING',
+  'transfer-coding-unsupported': 'ERR_RESPONSE_TRANSFER_ENCODING',
 };
 
 /** The response parser's errors for syntax.ts: a ResponseError (502) with the rule's code. */

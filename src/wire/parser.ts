@@ -35,12 +35,11 @@
  * syntax.ts, target forms in target.ts; what is here is the request's own:
  * the state machine, limits, framing and which fields it acts on.
  */
-import { TARGET, TOKEN, isToken } from './chars.js';
+import { TARGET, TOKEN } from './chars.js';
 import {
   BadRequestError,
   ExpectationFailedError,
   HeaderTooLargeError,
-  NotImplementedError,
   PayloadTooLargeError,
   ProtocolError,
   UriTooLongError,
@@ -49,15 +48,18 @@ import {
 import { resolveParserLimits, type ParserLimits } from './limits.js';
 import { RememberedSection, type SectionFacts } from './remembered-section.js';
 import {
+  appendTransferCodings,
   bareCrIndex,
+  checkChunkedCodings,
+  connectionOptions,
   equalsLower,
+  isPersistent,
   isValidHostBytes,
   maxChunkSizeLineBytes,
   parseChunkSizeLine,
   parseContentLength,
   parseVersion,
   scanFieldLine,
-  splitList,
   type FieldLine,
 } from './syntax.js';
 import { checkTargetForm } from './target.js';
@@ -418,8 +420,7 @@ export class RequestParser {
     let hostCount = 0;
     let contentLength = -1;
     let codings: string[] | null = null;
-    let connClose = false;
-    let connKeepAlive = false;
+    let connection = 0;
     let expectContinue = false;
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
@@ -448,16 +449,7 @@ export class RequestParser {
           }
           break;
         case 10:
-          if (equalsLower(buf, s, 'connection')) {
-            // The usual one-option values skip the list split (and its allocations).
-            if (value === 'keep-alive') connKeepAlive = true;
-            else if (value === 'close') connClose = true;
-            else for (const opt of splitList(value)) {
-              const lower = opt.toLowerCase();
-              if (lower === 'close') connClose = true;
-              else if (lower === 'keep-alive') connKeepAlive = true;
-            }
-          }
+          if (equalsLower(buf, s, 'connection')) connection |= connectionOptions(value);
           break;
         case 14:
           if (equalsLower(buf, s, 'content-length')) {
@@ -468,21 +460,11 @@ export class RequestParser {
           }
           break;
         case 17:
-          if (equalsLower(buf, s, 'transfer-encoding')) {
-            codings ??= [];
-            const before = codings.length;
-            for (const c of splitList(value)) {
-              // RFC 9110 §10.1.4: transfer-coding = token *( OWS ";" OWS transfer-parameter ).
-              // "chunked" takes no parameters; a quoted or parameterised coding is refused.
-              if (!isToken(c)) throw new BadRequestError('invalid transfer coding', 'ERR_INVALID_TRANSFER_ENCODING');
-              codings.push(c.toLowerCase());
-            }
-            if (codings.length === before) throw new BadRequestError('empty Transfer-Encoding', 'ERR_INVALID_TRANSFER_ENCODING');
-          }
+          if (equalsLower(buf, s, 'transfer-encoding')) appendTransferCodings(value, (codings ??= []), requestSyntaxError);
           break;
       }
     }
-    const facts: SectionFacts = { host, hostCount, contentLength, codings, connClose, connKeepAlive, expectContinue };
+    const facts: SectionFacts = { host, hostCount, contentLength, codings, connection, expectContinue };
     // Clients repeat the same fields on every request of a connection: the section (from the
     // first field line to the end of the last) is kept, so the next request can be compared
     // with it instead of parsed (see #head). A head without fields leaves nothing to compare.
@@ -541,12 +523,9 @@ export class RequestParser {
       if (version === '1.0') throw new BadRequestError('Transfer-Encoding in HTTP/1.0', 'ERR_INVALID_TRANSFER_ENCODING');
       // RFC 9112 §6.3 ¶3: TE with CL is a smuggling shape; we refuse it instead of letting TE win.
       if (contentLength !== -1) throw new BadRequestError('both Content-Length and Transfer-Encoding', 'ERR_CONFLICTING_FRAMING');
-      // RFC 9112 §6.3 ¶4: in a request, chunked must be the final coding, else 400.
-      if (codings[codings.length - 1] !== 'chunked') throw new BadRequestError('chunked is not the final coding', 'ERR_INVALID_TRANSFER_ENCODING');
-      // RFC 9112 §6.1: chunked must not be applied more than once.
-      if (codings.indexOf('chunked') !== codings.length - 1) throw new BadRequestError('chunked applied twice', 'ERR_INVALID_TRANSFER_ENCODING');
-      // RFC 9112 §6.1: a transfer coding we do not implement gets 501.
-      if (codings.length > 1) throw new NotImplementedError('unsupported transfer coding', 'ERR_UNSUPPORTED_TRANSFER_CODING');
+      // RFC 9112 §6.3 ¶4: in a request, chunked must be the final coding, else 400; §6.1: once,
+      // and a transfer coding we do not implement gets 501.
+      checkChunkedCodings(codings, requestSyntaxError);
       bodyKind = 'chunked';
       this.#state = 'chunk-size';
       this.#bodyBytes = 0;
@@ -561,7 +540,7 @@ export class RequestParser {
       // RFC 9112 §6.3 ¶7: a request with neither CL nor TE has no body.
       this.#state = 'end';
     }
-    const keepAlive = version === '1.1' ? !facts.connClose : facts.connKeepAlive && !facts.connClose;
+    const keepAlive = isPersistent(version, facts.connection);
     this.#headText = undefined;
     return {
       type: 'request',

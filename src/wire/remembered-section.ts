@@ -22,9 +22,8 @@ export interface SectionFacts {
   readonly contentLength: number;
   /** Transfer-Encoding codings in order, lower-cased; null when absent (RFC 9112 §6.1). */
   readonly codings: readonly string[] | null;
-  /** Connection options "close" and "keep-alive" (RFC 9112 §9.3). */
-  readonly connClose: boolean;
-  readonly connKeepAlive: boolean;
+  /** The Connection options "close" and "keep-alive" (syntax.ts CONNECTION_* bits, RFC 9112 §9.3). */
+  readonly connection: number;
   /** Expect: 100-continue (RFC 9110 §10.1.1). */
   readonly expectContinue: boolean;
 }
@@ -41,7 +40,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 const NO_FACTS: SectionFacts = Object.freeze({
-  host: '', hostCount: 0, contentLength: -1, codings: null, connClose: false, connKeepAlive: false, expectContinue: false,
+  host: '', hostCount: 0, contentLength: -1, codings: null, connection: 0, expectContinue: false,
 });
 
 type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };

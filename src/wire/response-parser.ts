@@ -36,7 +36,7 @@
  * status line, the state machine, limits and framing. Body bytes are
  * zero-copy views of the input, as on the request side.
  */
-import { FIELD_VALUE, isToken, trimOws } from './chars.js';
+import { FIELD_VALUE, trimOws } from './chars.js';
 import {
   ProtocolError,
   ResponseClosedError,
@@ -46,14 +46,17 @@ import {
 import type { DataEvent, EndEvent } from './parser.js';
 import { NEED_DATA, PAUSED } from './parser.js';
 import {
+  appendTransferCodings,
+  checkChunkedCodings,
+  connectionOptions,
   equalsLower,
+  isPersistent,
   isDigit,
   maxChunkSizeLineBytes,
   parseChunkSizeLine,
   parseContentLength,
   parseVersion,
   scanFieldLine,
-  splitList,
   type FieldLine,
 } from './syntax.js';
 
@@ -404,8 +407,7 @@ export class ResponseParser {
     const rawHeaders: string[] = [];
     let contentLength = -1;
     let codings: string[] | null = null;
-    let connClose = false;
-    let connKeepAlive = false;
+    let connection = 0;
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
       const e = base + lines[k + 1];
@@ -415,13 +417,7 @@ export class ResponseParser {
       rawHeaders.push(b.latin1Slice(s, colon), value);
       switch (colon - s) {
         case 10:
-          if (equalsLower(buf, s, 'connection')) {
-            for (const opt of splitList(value)) {
-              const lower = opt.toLowerCase();
-              if (lower === 'close') connClose = true;
-              else if (lower === 'keep-alive') connKeepAlive = true;
-            }
-          }
+          if (equalsLower(buf, s, 'connection')) connection |= connectionOptions(value);
           break;
         case 14:
           if (equalsLower(buf, s, 'content-length')) {
@@ -438,15 +434,7 @@ export class ResponseParser {
           }
           break;
         case 17:
-          if (equalsLower(buf, s, 'transfer-encoding')) {
-            codings ??= [];
-            const before = codings.length;
-            for (const c of splitList(value)) {
-              if (!isToken(c)) throw new ResponseError('invalid transfer coding', 'ERR_RESPONSE_TRANSFER_ENCODING');
-              codings.push(c.toLowerCase());
-            }
-            if (codings.length === before) throw new ResponseError('empty Transfer-Encoding', 'ERR_RESPONSE_TRANSFER_ENCODING');
-          }
+          if (equalsLower(buf, s, 'transfer-encoding')) appendTransferCodings(value, (codings ??= []), responseSyntaxError);
           break;
       }
     }
@@ -480,7 +468,7 @@ export class ResponseParser {
       return { type: 'informational', status, reason, rawHeaders };
     }
 
-    let keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
+    let keepAlive = isPersistent(version, connection);
     let bodyKind: ResponseBodyKind;
     if (expected.isConnect && status < 300) {
       // RFC 9110 §9.3.6: a 2xx to CONNECT makes the connection a tunnel; no body, no more HTTP.
@@ -496,10 +484,7 @@ export class ResponseParser {
     } else if (codings !== null) {
       // RFC 9112 §6.1: chunked at most once, and last; we implement no other transfer coding.
       // (§6.3 ¶4 would read a non-chunked final coding until close, but its bytes would still be coded.)
-      if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
-        throw new ResponseError('chunked is not the final transfer coding, once', 'ERR_RESPONSE_TRANSFER_ENCODING');
-      }
-      if (codings.length > 1) throw new ResponseError('unsupported transfer coding', 'ERR_RESPONSE_TRANSFER_ENCODING');
+      checkChunkedCodings(codings, responseSyntaxError);
       bodyKind = 'chunked';
       contentLength = -1;
       this.#bodyBytes = 0;

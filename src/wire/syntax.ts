@@ -16,7 +16,7 @@
  * and how is each parser's job) and never sees a limit other than the one a
  * caller passes in.
  */
-import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TOKEN, trimOws } from './chars.js';
+import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TOKEN, isToken, trimOws } from './chars.js';
 import type { SyntaxErrorFactory } from './errors.js';
 
 const CR = 0x0d;
@@ -97,6 +97,60 @@ export function splitList(value: string, out: string[] = []): string[] {
     if (comma === -1) return out;
     start = comma + 1;
   }
+}
+
+/** Bits of connectionOptions(): the Connection options a parser acts on (RFC 9112 §9.3, §9.6). */
+export const CONNECTION_CLOSE = 1;
+export const CONNECTION_KEEP_ALIVE = 2;
+
+/** The CONNECTION_* options a Connection value lists (RFC 9110 §7.6.1: case-insensitive tokens). */
+export function connectionOptions(value: string): number {
+  // The usual one-option values skip the list split (and its allocations).
+  if (value === 'keep-alive') return CONNECTION_KEEP_ALIVE;
+  if (value === 'close') return CONNECTION_CLOSE;
+  let options = 0;
+  for (const item of splitList(value)) {
+    const option = item.toLowerCase();
+    if (option === 'close') options |= CONNECTION_CLOSE;
+    else if (option === 'keep-alive') options |= CONNECTION_KEEP_ALIVE;
+  }
+  return options;
+}
+
+/**
+ * Whether the connection persists after this message (RFC 9112 §9.3): on HTTP/1.1 unless it
+ * says close; on HTTP/1.0 only when it says keep-alive and not close.
+ */
+export function isPersistent(version: '1.0' | '1.1', connection: number): boolean {
+  if ((connection & CONNECTION_CLOSE) !== 0) return false;
+  return version === '1.1' || (connection & CONNECTION_KEEP_ALIVE) !== 0;
+}
+
+/**
+ * Appends the codings of one Transfer-Encoding value to `codings`, lower-cased (coding names
+ * are case-insensitive, RFC 9110 §10.1.4). transfer-coding = token *( OWS ";" OWS
+ * transfer-parameter ), and "chunked" takes no parameters: a quoted or parameterised coding,
+ * or a value listing none, is 'transfer-coding'.
+ */
+export function appendTransferCodings(value: string, codings: string[], fail: SyntaxErrorFactory): void {
+  const before = codings.length;
+  for (const coding of splitList(value)) {
+    if (!isToken(coding)) throw fail('transfer-coding', 'invalid transfer coding');
+    codings.push(coding.toLowerCase());
+  }
+  if (codings.length === before) throw fail('transfer-coding', 'empty Transfer-Encoding');
+}
+
+/**
+ * Checks the transfer codings of a message framed by them: "chunked" last (RFC 9112 §6.3 ¶4)
+ * and once (§6.1) is 'transfer-coding' otherwise; any other coding is
+ * 'transfer-coding-unsupported', since keel implements none (§6.1).
+ */
+export function checkChunkedCodings(codings: readonly string[], fail: SyntaxErrorFactory): void {
+  const last = codings.length - 1;
+  if (codings[last] !== 'chunked') throw fail('transfer-coding', 'chunked is not the final transfer coding');
+  if (codings.indexOf('chunked') !== last) throw fail('transfer-coding', 'chunked applied twice');
+  if (last > 0) throw fail('transfer-coding-unsupported', 'unsupported transfer coding');
 }
 
 /** Content-Length = 1*DIGIT (RFC 9110 §8.6), at most 15 digits; anything else (sign, space, list) fails. */

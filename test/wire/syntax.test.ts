@@ -12,7 +12,13 @@ import {
   type SyntaxRule,
 } from '../../src/wire/errors.js';
 import {
+  appendTransferCodings,
+  checkChunkedCodings,
+  CONNECTION_CLOSE,
+  CONNECTION_KEEP_ALIVE,
+  connectionOptions,
   equalsLower,
+  isPersistent,
   isValidHost,
   parseChunkSizeLine,
   parseContentLength,
@@ -113,6 +119,46 @@ describe('syntax: values', () => {
     }
   });
 
+  test('connectionOptions and isPersistent (RFC 9112 §9.3)', () => {
+    const rows: Array<[string, number, boolean, boolean]> = [
+      // value, options, persistent on 1.1, persistent on 1.0
+      ['close', CONNECTION_CLOSE, false, false],
+      ['keep-alive', CONNECTION_KEEP_ALIVE, true, true],
+      ['Keep-Alive, Upgrade', CONNECTION_KEEP_ALIVE, true, true],
+      [' upgrade ,CLOSE', CONNECTION_CLOSE, false, false],
+      ['keep-alive, close', CONNECTION_CLOSE | CONNECTION_KEEP_ALIVE, false, false],
+      ['upgrade', 0, true, false],
+      ['', 0, true, false],
+    ];
+    for (const [value, options, on11, on10] of rows) {
+      assert.equal(connectionOptions(value), options, value);
+      assert.deepEqual([isPersistent('1.1', options), isPersistent('1.0', options)], [on11, on10], value);
+    }
+  });
+
+  test('appendTransferCodings and checkChunkedCodings (RFC 9112 §6.1, §6.3 ¶4)', () => {
+    const rows: Array<[string[], string[] | { rule: SyntaxRule }]> = [
+      [['chunked'], ['chunked']],
+      [['Chunked'], ['chunked']],
+      [['gzip', ' CHUNKED '], ['gzip', 'chunked']],
+      [[' , '], { rule: 'transfer-coding' }],
+      [['"chunked"'], { rule: 'transfer-coding' }],
+      [['chunked;x=1'], { rule: 'transfer-coding' }],
+    ];
+    for (const [values, want] of rows) {
+      assert.deepEqual(outcome((fail) => values.reduce((out: string[], v) => (appendTransferCodings(v, out, fail), out), [])), want, JSON.stringify(values));
+    }
+    const checks: Array<[string[], null | { rule: SyntaxRule }]> = [
+      [['chunked'], null],
+      [['chunked', 'gzip'], { rule: 'transfer-coding' }],
+      [['chunked', 'chunked'], { rule: 'transfer-coding' }],
+      [['gzip', 'chunked'], { rule: 'transfer-coding-unsupported' }],
+    ];
+    for (const [codings, want] of checks) {
+      assert.deepEqual(outcome((fail) => (checkChunkedCodings(codings, fail), null)), want, JSON.stringify(codings));
+    }
+  });
+
   test('isValidHost and equalsLower', () => {
     assert.equal(isValidHost('example.com:80'), true);
     assert.equal(isValidHost('a b'), false);
@@ -196,6 +242,8 @@ describe('syntax: each side turns a rule into its documented error (docs/errors.
     { rule: 'version-unsupported', request: [505, 'ERR_VERSION_NOT_SUPPORTED'], response: 'ERR_RESPONSE_VERSION' },
     { rule: 'chunk', request: [400, 'ERR_INVALID_CHUNK'], response: 'ERR_RESPONSE_CHUNK' },
     { rule: 'chunk-extension-too-long', request: [400, 'ERR_CHUNK_EXTENSION_TOO_LONG'], response: 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG' },
+    { rule: 'transfer-coding', request: [400, 'ERR_INVALID_TRANSFER_ENCODING'], response: 'ERR_RESPONSE_TRANSFER_ENCODING' },
+    { rule: 'transfer-coding-unsupported', request: [501, 'ERR_UNSUPPORTED_TRANSFER_CODING'], response: 'ERR_RESPONSE_TRANSFER_ENCODING' },
   ];
   for (const { rule, request, response } of rows) {
     test(rule, () => {
