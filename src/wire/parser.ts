@@ -30,10 +30,11 @@
  * of being parsed again (remembered-section.ts). Body bytes are handed out as
  * zero-copy views of the input.
  *
- * The byte-level grammar this parser shares with the response parser (field
- * lines, lists, Content-Length, Host, version, chunk-size lines, bare CR) is in
- * syntax.ts, target forms in target.ts; what is here is the request's own:
- * the state machine, limits, framing and which fields it acts on.
+ * The grammar this parser shares with the response parser (field lines,
+ * Connection options, Content-Length, transfer codings, Host, version,
+ * chunk-size lines, bare CR) is in syntax.ts, target forms in target.ts; what
+ * is here is the request's own: the state machine, limits, framing and which
+ * fields it acts on.
  */
 import { TARGET, TOKEN } from './chars.js';
 import {
@@ -322,8 +323,8 @@ export class RequestParser {
         // complete without locating its lines one by one. Those bytes passed this parser's
         // limits before, and the limits are frozen; they hold no CR but the line ends (they
         // were validated). The request line is checked by #parseHead, and a bare CR in it is
-        // reported as such by #parseHeadAt. A head that arrives in pieces, the request line
-        // before the rest, is parsed in full.
+        // reported as such by #parseHeadAt. A head whose fields had not all arrived when its
+        // request line was read is parsed in full.
         const end = this.#remembered.repeatEnd(buf, ls);
         if (end !== -1) {
           const head = this.#parseHeadAt(buf, lines, n, true, end);

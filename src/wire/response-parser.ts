@@ -30,8 +30,8 @@
  * nothing after a framing error can be trusted (RFC 9112 §11.2), so the
  * connection must be closed.
  *
- * The grammar both sides share (field lines, lists, Content-Length, version,
- * the chunk-size line) is syntax.ts's, with this side's error codes
+ * The grammar both sides share (field lines, Connection options, Content-Length,
+ * transfer codings, version, the chunk-size line) is syntax.ts's, with this side's error codes
  * (errors.ts `responseSyntaxError`); what is here is the response's own: the
  * status line, the state machine, limits and framing. Body bytes are
  * zero-copy views of the input, as on the request side.
