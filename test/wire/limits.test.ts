@@ -35,4 +35,15 @@ test('resolveParserLimits: changing the object passed in changes nothing resolve
   const got = resolveParserLimits(given);
   given.maxHeaderBytes = 1000;
   assert.equal(got.maxHeaderBytes, 2);
+  // Resolved again, the object gives its new values, in a new frozen copy.
+  const again = resolveParserLimits(given);
+  assert.equal(again.maxHeaderBytes, 1000);
+  assert.ok(Object.isFrozen(again));
+});
+
+test('resolveParserLimits: one copy per object while its values stay the same (one per server, not per connection)', () => {
+  const serverOptions = { ...ALL, idleTimeoutMs: 9 } as Partial<ParserLimits>;
+  const first = resolveParserLimits(serverOptions);
+  assert.equal(resolveParserLimits(serverOptions), first);
+  assert.notEqual(resolveParserLimits({ ...ALL }), first, 'another object with equal values gets its own copy');
 });
