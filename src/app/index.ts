@@ -66,3 +66,15 @@ export {
   type StoredSession,
 } from './session.js';
 export { memorySessionStore, DEFAULT_MAX_SESSIONS, type MemorySessionStore, type MemorySessionStoreOptions } from './session-memory-store.js';
+export {
+  csrf,
+  csrfToken,
+  verifyCsrf,
+  isValidCsrfToken,
+  isCrossSiteRequest,
+  CSRF_SESSION_KEY,
+  CSRF_SECRET_BYTES,
+  CSRF_ERROR_CODE,
+  DEFAULT_CSRF_HEADER,
+  type CsrfOptions,
+} from './csrf.js';
