@@ -204,6 +204,39 @@ describe('session()', () => {
     assert.equal(inner.size, 0);
   });
 
+  test('concurrent first uses load the record once', async () => {
+    const c = clock();
+    const { store, calls } = countingStore(c.now);
+    const app = makeApp({ now: c.now, store });
+    app.get('/both', async (ctx) => {
+      const [a, b] = await Promise.all([ctx.session.get<string>('name'), ctx.session.get<string>('name')]);
+      ctx.text(`${a}/${b}`);
+    });
+    const cookie = cookieOf(await app.request('/set?v=ada'))!;
+    calls.length = 0;
+    assert.equal(await (await app.request('/both', { headers: { cookie } })).text(), 'ada/ada');
+    assert.deepEqual(calls, ['get']);
+  });
+
+  test('destroy() then set() in one request starts a new session under a new id', async () => {
+    const c = clock();
+    const inner = memorySessionStore({ now: c.now });
+    const app = makeApp({ now: c.now, store: inner });
+    app.get('/switch', async (ctx) => {
+      await ctx.session.destroy();
+      await ctx.session.set('name', 'grace');
+      ctx.text('ok');
+    });
+    const cookie = cookieOf(await app.request('/set?v=ada'))!;
+    const res = await app.request('/switch', { headers: { cookie } });
+    const set = res.headers.getSetCookie();
+    assert.equal(set.length, 1, 'one cookie: the new id (no clearing line to race with it)');
+    assert.notEqual(cookieOf(res), cookie);
+    assert.equal(inner.size, 1);
+    assert.equal(await (await app.request('/get', { headers: { cookie: cookieOf(res)! } })).text(), 'grace');
+    assert.equal(await (await app.request('/get', { headers: { cookie } })).text(), '-');
+  });
+
   test('ctx.session without the middleware throws a clear error', async () => {
     const app = new App({ keys: KEYS, onError: () => undefined });
     let message = '';
