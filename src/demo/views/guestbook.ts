@@ -14,7 +14,7 @@ import { page } from './layout.js';
 export interface FormState {
   values: { name: string; message: string };
   errors: Partial<Record<'name' | 'message' | 'form', string>>;
-  /** The CSRF token for this visitor's nonce. */
+  /** The CSRF token bound to the visitor's session. */
   csrfToken: string;
 }
 
