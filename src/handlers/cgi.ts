@@ -48,9 +48,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 import { ProtocolError } from '../wire/errors.js';
 import { normalizePath } from '../wire/path.js';
-import { reasonPhrase } from '../wire/status.js';
 import {
   DEFAULT_CGI_ENV_ALLOW_LIST,
   DEFAULT_CGI_SERVER_SOFTWARE,
@@ -259,12 +259,15 @@ function viewOf(req: Request): RequestView {
   return { method: req.method, target: req.target, path: req.path, query: req.query, hasRequestBody: req.hasBody };
 }
 
-/** Sends a short plain-text error, unless the head is already out or the client is gone. */
+/**
+ * Sends the plain-text error body (docs/errors.md "Error bodies"), unless the head is
+ * already out or the client is gone.
+ */
 function sendStatus(res: ResponseWriter, status: number): undefined {
   if (res.headersSent || res.closed || res.finished) return undefined;
   res.status = status;
-  res.headers.set('Content-Type', 'text/plain; charset=utf-8');
-  res.end(`${status} ${reasonPhrase(status)}\n`);
+  res.headers.set('Content-Type', PLAIN_ERROR_CONTENT_TYPE);
+  res.end(plainErrorBody(status));
   return undefined;
 }
 

@@ -15,7 +15,7 @@ import type * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import type { Request, ResponseWriter } from '../server/handler.js';
-import { reasonPhrase } from '../wire/status.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 import { acceptableEncodings, type ContentCoding } from './accept-encoding.js';
 import { compressBuffer, createCompressor, type ReleaseSlot } from './compression.js';
 import { evaluatePreconditions, formatHttpDate, ifRangeAllows, type Validators } from './conditional.js';
@@ -147,9 +147,10 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     res.status = status;
     setCommonHeaders(res);
     if (headers !== undefined) for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
-    // A fixed text: never echo the request path or an error message (STYLE rule 5).
-    const body = `${status} ${reasonPhrase(status)}\n`;
-    res.headers.set('Content-Type', 'text/plain; charset=utf-8');
+    // The one plain-text error body (docs/errors.md "Error bodies"): never the request path
+    // or an error message (STYLE rule 5).
+    const body = plainErrorBody(status);
+    res.headers.set('Content-Type', PLAIN_ERROR_CONTENT_TYPE);
     res.headers.set('X-Content-Type-Options', 'nosniff');
     if (req.method === 'HEAD') {
       res.headers.set('Content-Length', Buffer.byteLength(body));
