@@ -10,6 +10,7 @@
 
 import * as fs from 'node:fs';
 import type { Handler } from '../server/handler.js';
+import { normalizeMountPrefix } from '../wire/mount-prefix.js';
 import { normalizePath, splitSegments } from '../wire/path.js';
 import { type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { CompressionLimiter, compressorSettings, type CompressorSettings } from './compression.js';
@@ -210,7 +211,7 @@ export interface StaticConfig {
   /** The root's real path, and that path with one trailing "/" (`rootPrefixOf()`: paths under the root are built on it). */
   readonly realRoot: string;
   readonly rootPrefix: string;
-  /** The normalized mount point without a trailing "/", or "". */
+  /** The mount point in canonical form (`normalizeMountPrefix()`): no trailing "/", "" for none. */
   readonly prefix: string;
   readonly indexNames: readonly string[];
   readonly isListing: boolean;
@@ -249,12 +250,8 @@ export function resolveStaticOptions(options: StaticOptions): StaticConfig {
   if (!fs.statSync(realRoot).isDirectory()) throw new Error(`static root is not a directory: ${options.root}`);
   const rootPrefix = rootPrefixOf(realRoot);
 
-  let prefix = options.prefix ?? '';
-  if (prefix !== '') {
-    const p = normalizePath(prefix);
-    if (p === null) throw new Error(`invalid static prefix: ${prefix}`);
-    prefix = p.endsWith('/') ? p.slice(0, -1) : p;
-  }
+  const prefix = normalizeMountPrefix(options.prefix);
+  if (prefix === null) throw new Error(`invalid static prefix: ${options.prefix}`);
   const indexNames = options.index === false ? [] : (options.index ?? ['index.html']);
   const isListing = options.listing ?? false;
   const dotfiles: DotfilesPolicy = options.dotfiles ?? 'deny';

@@ -33,6 +33,7 @@
 
 import * as fs from 'node:fs';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
+import { pathBelowPrefix } from '../wire/mount-prefix.js';
 import { encodePath, normalizePath, splitSegments } from '../wire/path.js';
 import { type ListingEntry, renderListing } from './listing.js';
 import { extensionOf } from './mime.js';
@@ -183,11 +184,8 @@ export function staticHandler(options: StaticOptions): Handler {
     if (normalized === null) return sender.sendStatus(req, res, 400);
 
     // Mount point: "/files" and "/files/..." are ours, anything else is not.
-    let rel: string;
-    if (prefix === '') rel = normalized;
-    else if (normalized === prefix) rel = '';
-    else if (normalized.startsWith(prefix + '/')) rel = normalized.slice(prefix.length);
-    else return notFound(req, res);
+    const rel = pathBelowPrefix(normalized, prefix);
+    if (rel === undefined) return notFound(req, res);
 
     const segments = splitSegments(rel);
     if (dotfiles !== 'allow' && segments.some((s) => s.startsWith('.'))) {
