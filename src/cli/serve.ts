@@ -20,6 +20,7 @@ import { cgiHandler } from '../handlers/cgi.js';
 import { type DotfilesPolicy, staticHandler } from '../handlers/static.js';
 import { STATIC_CORS_OPTIONS } from '../handlers/static-options.js';
 import { withCors } from '../semantics/cors.js';
+import { canonicalPrefix } from '../wire/mount-prefix.js';
 import { normalizePath } from '../wire/path.js';
 import { batchedLineWriter, withAccessLog } from '../handlers/access-log.js';
 import {
@@ -138,7 +139,7 @@ export function serveConfig(args: ParsedCommandLine): ServeConfig {
     cacheSeconds: typeof cache === 'string' ? Number(cache) : undefined,
     dotfiles,
     cgiDir,
-    cgiPrefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
+    cgiPrefix: canonicalPrefix(prefix),
     quiet: flagValue(args, 'quiet'),
   };
 }

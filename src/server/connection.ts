@@ -26,6 +26,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 import { ProtocolError } from '../wire/errors.js';
 import { NEED_DATA, PAUSED, RequestParser, type RequestEvent } from '../wire/parser.js';
 import { reasonPhrase } from '../wire/status.js';
@@ -399,12 +400,12 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
     const status = isProtocol ? err.status : 500;
     res.reset();
     res.status = status;
-    res.headers.set('Content-Type', 'text/plain; charset=utf-8');
+    res.headers.set('Content-Type', PLAIN_ERROR_CONTENT_TYPE);
     // A protocol error (a body over its limit, a timeout) leaves the rest of the input in
     // doubt: the connection closes after this answer. A failed body read says so itself
     // (canKeepAlive()); one the handler threw is told through the field it may set.
     if (isProtocol) res.headers.set('Connection', 'close');
-    res.end(`${reasonPhrase(status) || 'Error'}\n`);
+    res.end(plainErrorBody(status));
   }
 
   /** A protocol error before any handler ran: answer it (never echoing input) and close. */
@@ -417,9 +418,10 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
 
   #writeErrorAndClose(status: number): void {
     if (this.isClosed) return;
-    const body = `${reasonPhrase(status)}\n`;
+    // The one plain-text error body (docs/errors.md "Error bodies"); ASCII, so its length is its byte count.
+    const body = plainErrorBody(status);
     this.writeLatin1(
-      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: ${PLAIN_ERROR_CONTENT_TYPE}\r\n` +
         `Content-Length: ${body.length}\r\nConnection: close\r\n${dateLine(this.now())}\r\n${body}`,
     );
     this.#startClosing();
