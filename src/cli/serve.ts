@@ -20,7 +20,7 @@ import { cgiHandler } from '../handlers/cgi.js';
 import { type DotfilesPolicy, staticHandler } from '../handlers/static.js';
 import { STATIC_CORS_OPTIONS } from '../handlers/static-options.js';
 import { withCors } from '../semantics/cors.js';
-import { canonicalPrefix } from '../wire/mount-prefix.js';
+import { canonicalPrefix, pathBelowPrefix } from '../wire/mount-prefix.js';
 import { normalizePath } from '../wire/path.js';
 import { batchedLineWriter, withAccessLog } from '../handlers/access-log.js';
 import {
@@ -195,7 +195,7 @@ export function buildServeHandler(config: ServeConfig, cgiLog?: (line: string) =
   return (req, res) => {
     const p = normalizePath(req.path);
     // The same normalized path both handlers see: "/cgi-bin/../x" is static, not CGI.
-    if (p !== null && (p === cgiPrefix || p.startsWith(cgiPrefix + '/'))) return cgi(req, res);
+    if (p !== null && pathBelowPrefix(p, cgiPrefix) !== undefined) return cgi(req, res);
     return statics(req, res);
   };
 }
