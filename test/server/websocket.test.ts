@@ -726,3 +726,41 @@ test('a ping flood from a client that never reads does not grow the server\'s bu
     }
   });
 });
+
+test('frame handler: every received frame header (FIN, RSV1, opcode, MASK, length), fragments and controls included; handshake handler gets the 101 as written', async () => {
+  const frames: Array<[boolean, number, boolean, number]> = [];
+  let responseHead = '';
+  const handlers: WebSocketHandlers = {
+    handshake: (_ws, head) => void (responseHead = head),
+    frame: (_ws, h) => void frames.push([h.fin, h.opcode, h.masked, h.payloadLength]),
+    message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }),
+  };
+  await withWsServer(handlers, {}, async ({ url }) => {
+    const c = await connect(url);
+    try {
+      const got = nextMessage(c);
+      const pong = once(c, 'pong');
+      c.send('frag', { fin: false });
+      c.ping('between');
+      c.send('ment', { fin: false });
+      c.send('', { fin: false }); // an empty non-final continuation: not reported (documented)
+      c.send('', { fin: true }); // an empty final one: reported at message end
+      await Promise.all([pong, got]);
+      const got2 = nextMessage(c);
+      c.send(Buffer.alloc(300));
+      await got2;
+      assert.deepEqual(frames, [
+        [false, 1, true, 4],
+        [true, 9, true, 7],
+        [false, 0, true, 4],
+        [true, 0, true, 0],
+        [true, 2, true, 300],
+      ]);
+      assert.match(responseHead, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      assert.match(responseHead, /\r\nSec-WebSocket-Accept: [A-Za-z0-9+/]{27}=\r\n/);
+      assert.ok(responseHead.endsWith('\r\n\r\n'));
+    } finally {
+      await closeClient(c);
+    }
+  });
+});
