@@ -169,6 +169,8 @@ interface Queued {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A reset or EPIPE: 'close' follows and reports 1006. One function for every socket. */
+function ignoreSocketError(): void {}
 /** Close reasons we send (at most 123 bytes, §5.5.1). */
 const REASON_SHUTDOWN = 'server shutting down';
 const REASON_IDLE = 'idle timeout';
@@ -277,9 +279,7 @@ export class WebSocket<T = unknown> implements TopicMember {
     socket.on('end', () => this.#onEnd());
     socket.on('drain', () => this.#checkDrain());
     socket.on('close', () => this.#onClose());
-    socket.on('error', () => {
-      // A reset or EPIPE: 'close' follows and reports 1006.
-    });
+    socket.on('error', ignoreSocketError);
     this.#armIdle();
     this.#call('open', () => this.#handlers.open?.(this));
     if (head.length > 0 && this.#state !== 'closed') this.#onData(head);

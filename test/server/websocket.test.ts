@@ -764,3 +764,38 @@ test('frame handler: every received frame header (FIN, RSV1, opcode, MASK, lengt
     }
   });
 });
+
+test('the hand-off lets go of the HTTP connection: only the WebSocket listens on the socket; the server still counts and closes it', async () => {
+  // A socket of our own, served by keel (serveSocket), so the test can see its listeners.
+  const server = new Server((req, res) => void upgradeWebSocket(req, res, ECHO));
+  const accepted: net.Socket[] = [];
+  const front = net.createServer({ allowHalfOpen: true }, (s) => {
+    accepted.push(s);
+    server.serveSocket(s);
+  });
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  const port = (front.address() as net.AddressInfo).port;
+  const c = await connect(`ws://127.0.0.1:${port}/`);
+  try {
+    const echoed = nextMessage(c);
+    c.send('still here');
+    assert.equal((await echoed)[0].toString(), 'still here');
+    const [socket] = accepted;
+    // Before: the Connection's 'data'/'error'/'close' listeners and the output batcher's 'drain' kept
+    // the Connection (parser, batcher) alive as long as the WebSocket.
+    const counts = ['data', 'end', 'error', 'drain'].map((e) => [e, socket!.listenerCount(e)]);
+    // 'end': the WebSocket's and node:net's own (onReadableStreamEnd), which the hand-off no longer removes.
+    assert.deepEqual(counts, [['data', 1], ['end', 2], ['error', 1], ['drain', 1]]);
+    assert.equal(server.connectionStates().upgraded, 1);
+    const clientClosed = once(c, 'close');
+    const serverClose = server.close(5000);
+    assert.equal(((await clientClosed) as [number])[0], 1001);
+    await serverClose;
+    assert.equal(server.connectionStates().upgraded, 0);
+  } finally {
+    await closeClient(c);
+    await server.close();
+    front.close();
+  }
+});
