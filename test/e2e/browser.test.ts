@@ -29,21 +29,32 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, async () => {
+type Context = Awaited<ReturnType<typeof import('playwright-core').chromium.launchPersistentContext>>;
+
+/** `keel demo` on a fresh database and Chromium on a fresh profile (no cache, no cookies from earlier runs), both closed after `fn`. */
+async function withDemoInChromium(name: string, fn: (context: Context, base: string, demo: Started) => Promise<void>): Promise<void> {
   const { chromium } = await import('playwright-core');
-  const dir = tempDir('browser');
+  const dir = tempDir(name);
   let demo: Started | undefined;
-  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+  let context: Context | undefined;
   try {
     demo = await startProgram('src/cli/main.ts', ['demo', '--port', '0', '--db', join(dir, 'keel.db')]);
-    const base = `http://127.0.0.1:${demo.port}`;
-    // A fresh profile directory per run: no cache, no cookies from earlier runs.
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 900, height: 900 },
     });
+    await fn(context, `http://127.0.0.1:${demo.port}`, demo);
+  } finally {
+    await context?.close();
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, () =>
+  withDemoInChromium('browser', async (context, base, demo) => {
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(ACTION_TIMEOUT_MS);
 
@@ -94,27 +105,10 @@ test('chromium: the page and its picture, the guestbook, a reload, the live cloc
     const sent = (await page.locator('#request-head').textContent()) ?? '';
     assert.match(sent, /^GET \/inspect HTTP\/1\.1\\r\\n/);
     assert.match(sent, /User-Agent: [^\n]*Chrom/);
-  } finally {
-    await context?.close();
-    await demo?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('chromium: WebSocket: an entry posted in one page appears in another without reload; the inspector shows the handshake and the frames', { skip }, async () => {
-  const { chromium } = await import('playwright-core');
-  const dir = tempDir('browser-ws');
-  let demo: Started | undefined;
-  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
-  try {
-    demo = await startProgram('src/cli/main.ts', ['demo', '--port', '0', '--db', join(dir, 'keel.db')]);
-    const base = `http://127.0.0.1:${demo.port}`;
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 900, height: 900 },
-    });
+test('chromium: WebSocket: an entry posted in one page appears in another without reload; the inspector shows the handshake and the frames', { skip }, () =>
+  withDemoInChromium('browser-ws', async (context, base, demo) => {
     // The CSP must let the pages' scripts open their sockets (connect-src 'self'): any violation fails the test.
     const problems: string[] = [];
     const watch = (p: import('playwright-core').Page): void => {
@@ -159,12 +153,7 @@ test('chromium: WebSocket: an entry posted in one page appears in another withou
     assert.deepEqual(await cells(2), ['browser \u2192 keel', '1', '0', '2 (binary)', '1', '2', 'hex 6869']);
     await reader.screenshot({ path: join(ARTIFACTS, 'inspect-ws.png'), fullPage: true });
     assert.deepEqual(problems, []);
-  } finally {
-    await context?.close();
-    await demo?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 /** The pages checked at each width: path, expected status, and whether it is one of the site's pages (nav). */
 const PAGES: ReadonlyArray<{ path: string; status: number; hasNav: boolean }> = [
