@@ -799,3 +799,29 @@ test('the hand-off lets go of the HTTP connection: only the WebSocket listens on
     front.close();
   }
 });
+
+test('an upgrade answered while the server is closing gets the 1001 close too', async () => {
+  let release!: () => void;
+  const decided = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const inHandler = new Promise<void>((resolve) => (reached = resolve));
+  const server = new Server(async (req, res) => {
+    reached();
+    await decided; // an async check (auth...) still running when close() starts
+    upgradeWebSocket(req, res, ECHO);
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const c = new WsClient(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+  try {
+    const closedAt = once(c, 'close');
+    await inHandler;
+    const serverClose = server.close(5000);
+    release();
+    const [code, reason] = (await closedAt) as [number, Buffer];
+    assert.deepEqual([code, reason.toString()], [1001, 'server shutting down']);
+    await serverClose;
+  } finally {
+    await closeClient(c);
+    await server.close();
+  }
+});
