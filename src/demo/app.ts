@@ -22,6 +22,7 @@ import { notFoundPage } from './controllers/not-found.js';
 import { timeRoutes } from './controllers/time.js';
 import type { DemoDeps } from './controllers/deps.js';
 import { DEMO_SESSION_MIGRATION, demoSession } from './csrf.js';
+import { DEFAULT_MAX_LIVE_SOCKETS } from './live.js';
 import { DEMO_MIGRATIONS } from './migrations.js';
 import { DEFAULT_PAGE_SIZE, Guestbook } from './models/guestbook.js';
 import { getOrCreateSecret } from './models/settings.js';
@@ -29,6 +30,7 @@ import { demoPaths, type DemoPaths } from './paths.js';
 import { securityHeaders } from './security.js';
 
 export { DEMO_CSP, FILES_CSP } from './security.js';
+export { DEFAULT_MAX_LIVE_SOCKETS } from './live.js';
 
 /** Default time between live-clock events: once a second, like a clock. */
 export const DEFAULT_CLOCK_INTERVAL_MS = 1_000;
@@ -58,6 +60,8 @@ export interface DemoOptions {
   clockIntervalMs?: number;
   /** Most live-clock streams at once (503 past it). Default `DEFAULT_MAX_CLOCK_STREAMS`. */
   maxClockStreams?: number;
+  /** Most WebSockets open at once, guestbook feeds and inspector echoes (503 past it). Default `DEFAULT_MAX_LIVE_SOCKETS`. */
+  maxLiveSockets?: number;
   /** Guestbook entries per page. Default `DEFAULT_PAGE_SIZE`. */
   pageSize?: number;
   /** Asset directories. Default: found from the package root (paths.ts). */
@@ -127,6 +131,9 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     clockIntervalMs: options.clockIntervalMs ?? DEFAULT_CLOCK_INTERVAL_MS,
     maxClockStreams: options.maxClockStreams ?? DEFAULT_MAX_CLOCK_STREAMS,
     streams: new Set(),
+    liveSockets: new Set(),
+    guestbookFeeds: new Set(),
+    maxLiveSockets: options.maxLiveSockets ?? DEFAULT_MAX_LIVE_SOCKETS,
   };
 
   // The App's keys sign the session cookie, which carries the visitor's name and CSRF secret (csrf.ts).

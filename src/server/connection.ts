@@ -50,6 +50,8 @@ export interface ConnectionHost {
   /** True once the server is shutting down: finish the current exchange, then close. */
   readonly isShuttingDown: boolean;
   connectionClosed(conn: Connection): void;
+  /** `conn` handed its socket to `owner` (detach()): the server tracks the pair from now on and forgets `conn`. */
+  connectionUpgraded(conn: Connection, owner: UpgradedProtocol, socket: Socket): void;
 }
 
 /**
@@ -92,9 +94,9 @@ const toEnded = SOCKET_INPUT.to('ended');
 const toUpgraded = CONNECTION.to('upgraded');
 
 /**
- * What a socket handed over by `detach()` needs from its new owner: the server's graceful
- * shutdown reaches it through the Connection, which stays in the server's set, 'upgraded',
- * until the socket closes (issue #15: a WebSocket answers shutdown with a Close 1001 and its
+ * What a socket handed over by `detach()` needs from its new owner: the server keeps the
+ * owner and its socket, not the Connection, until the socket closes, and its graceful
+ * shutdown calls `shutdown()` (issue #15: a WebSocket answers with a Close 1001 and its
  * close handshake).
  */
 export interface UpgradedProtocol {
@@ -109,6 +111,7 @@ export interface DetachedSocket {
   /** The server's onError, for errors the new protocol cannot report elsewhere. */
   readonly reportError: (err: unknown, context: string) => void;
 }
+
 
 /** One client connection. */
 export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
@@ -146,8 +149,6 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
    */
   readonly #unreadChunks: Buffer[] = [];
   #unreadChunkBytes = 0;
-  /** The protocol the socket was handed to by detach() (a WebSocket), or null. */
-  #upgraded: UpgradedProtocol | null = null;
 
   /** `remote` overrides the socket's peer (the client a PROXY protocol header names). */
   constructor(socket: Socket, host: ConnectionHost, isSecure: boolean, remote?: { address: string; port: number }) {
@@ -243,8 +244,10 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
    * #15): the connection moves to 'upgraded', flushes what earlier pipelined responses left
    * batched, stops reading HTTP (its 'data' and 'end' listeners are removed, its deadlines
    * cleared, the finished exchange released) and returns the socket with the bytes read after
-   * the request's head. It stays in the server's set until the socket closes, so
-   * `server.close()` reaches `owner.shutdown()` and its deadline destroys the socket. Only for
+   * the request's head. Then it lets go of the socket altogether (its 'close' and 'error'
+   * listeners too) and the server tracks `owner` and the socket instead, so `server.close()`
+   * reaches `owner.shutdown()` and its deadline destroys the socket, and a WebSocket open for
+   * hours holds no parser, output batch or request of this Connection. Only for
    * the request in progress, without a body, whose response has not started; the caller
    * writes the 101 itself, on the returned socket.
    */
@@ -253,13 +256,15 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
       throw new Error('detach() needs a request in progress, without a body');
     }
     this.state = toUpgraded(this.state);
-    this.#upgraded = owner;
     this.#output.flush();
     this.#output.sendDeadline = 0;
     this.#clearDeadline();
     const socket = this.socket;
-    socket.removeAllListeners('data');
-    socket.removeAllListeners('end');
+    // Removed one by one with off() (the listeners are shared static methods): removeAllListeners(type)
+    // deletes the key and turns the socket's _events into a dictionary (about 0.5 KiB more for
+    // every WebSocket), and once they are gone nothing holds this Connection.
+    socket.off('data', Connection.#onSocketData);
+    socket.off('end', Connection.#onSocketEnd);
     const unread = this.#parser.bufferedBytes;
     const chunks = this.#unreadChunks;
     const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#unreadChunkBytes);
@@ -270,6 +275,14 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
     this.#req = null;
     this.#res = null;
     this.#head = null;
+    // The owner listens from now on ('error' is its to handle: none can fire before it does, events are async).
+    socket.off('close', Connection.#onSocketClose);
+    delete (socket as Partial<ServedSocket>)[kConnection];
+    socket.off('error', ignoreSocketError);
+    // The output batcher's 'drain' listener is the only one left (no response is in flight at a
+    // hand-off); it would keep the batcher alive for the socket's life.
+    for (const listener of socket.listeners('drain')) socket.off('drain', listener as () => void);
+    this.#host.connectionUpgraded(this, owner, socket);
     // A socket paused for backpressure is resumed by its new owner, which reads what it buffered.
     return { socket, head, reportError: this.#opts.onError };
   }
@@ -646,10 +659,6 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
    * quiet that long is closed by #closeWhenQuiet().
    */
   shutdown(): void {
-    if (this.#upgraded !== null) {
-      this.#upgraded.shutdown();
-      return;
-    }
     if (this.state === 'new' || this.state === 'idle') this.#closeAfterGrace(this.#quietSince());
   }
 

@@ -6,13 +6,29 @@
  * session, validate, store, remember the name, redirect: Post/Redirect/Get, so a
  * reload never posts twice). Bad input re-renders the form with its errors and
  * the visitor's text kept (422; 403 for a bad CSRF token); it is never a 500.
+ * Also `GET /guestbook/live`, a WebSocket feed (issue #15): every entry added
+ * is sent as JSON to every open guestbook page of this process, which shows it
+ * without a reload (public/guestbook-live.js). The feed only sends; what a
+ * client sends is ignored.
  * Must not trust any field: the model validates, the view escapes.
  */
 import type { App, Context, FormFields } from '../../app/index.js';
 import { CSRF_FIELD, csrfToken, isCrossSiteRequest, isValidCsrfToken } from '../csrf.js';
-import { MAX_PAGE, validateEntry } from '../models/guestbook.js';
+import { checkLiveUpgrade } from '../live.js';
+import { MAX_PAGE, validateEntry, type Entry } from '../models/guestbook.js';
 import { guestbookView, type FormState } from '../views/guestbook.js';
 import type { DemoDeps } from './deps.js';
+
+/** Path of the guestbook's WebSocket feed. */
+export const GUESTBOOK_FEED_PATH = '/guestbook/live';
+/** Largest message the feed reads from a client: it expects none, so a small one is plenty. */
+export const GUESTBOOK_FEED_MAX_MESSAGE_BYTES = 1024;
+
+/** What the feed sends for a new entry. */
+export interface EntryEvent {
+  type: 'entry';
+  entry: Entry;
+}
 
 /** Largest guestbook form body: the two fields at their limits fit with room to spare. */
 export const GUESTBOOK_MAX_FORM_BYTES = 16 * 1024;
@@ -33,8 +49,21 @@ function pageNumber(raw: string | null): number {
   return Math.min(Math.max(1, Number(raw)), MAX_PAGE);
 }
 
-/** Registers `GET /guestbook` and `POST /guestbook`. */
+/** Registers `GET /guestbook`, `POST /guestbook` and the feed `GET /guestbook/live` (WebSocket). */
 export function guestbookRoutes(app: App, deps: DemoDeps): void {
+  app.ws(GUESTBOOK_FEED_PATH, {
+    upgrade: (ctx) => checkLiveUpgrade(ctx, deps),
+    options: { maxMessageBytes: GUESTBOOK_FEED_MAX_MESSAGE_BYTES },
+    open(ws) {
+      deps.liveSockets.add(ws);
+      deps.guestbookFeeds.add(ws);
+    },
+    close(ws) {
+      deps.liveSockets.delete(ws);
+      deps.guestbookFeeds.delete(ws);
+    },
+  });
+
   const render = async (ctx: Context, form: FormState, status: number, page = 1, notice?: string) => {
     ctx.header('Cache-Control', 'no-store');
     const entries = await deps.guestbook.page(page);
@@ -77,6 +106,10 @@ export function guestbookRoutes(app: App, deps: DemoDeps): void {
     // Remembered for the next form; saved with the session after this handler returns.
     await ctx.session.set(GUESTBOOK_NAME_KEY, result.value.name);
     deps.log(`guestbook: entry ${entry.id} added`);
+    // Every open guestbook page of this process shows it now. Other workers' pages see it on
+    // their next reload: the sockets are per process (docs/demo.md).
+    const event = JSON.stringify({ type: 'entry', entry } satisfies EntryEvent);
+    for (const feed of deps.guestbookFeeds) feed.send(event);
     // 303 See Other: the browser follows with a GET (RFC 9110 §15.4.4).
     ctx.redirect('/guestbook?added=1', 303);
   });
