@@ -23,6 +23,7 @@ import type { Request, ResponseWriter } from '../server/handler.js';
 import { readForm, readJson, readRaw, type FormFields, type FormOptions, type JsonOptions, type RawOptions } from './body.js';
 import { parseCookies, serializeCookie, signCookieValue, unsignCookieValue, type CookieOptions } from './cookies.js';
 import { readMultipart, type MultipartOptions, type MultipartResult } from './multipart.js';
+import { serverTimingMetric } from './server-timing.js';
 import { SafeHtml } from './views.js';
 
 /** App-wide settings a Context needs (built once by the App). */
@@ -82,6 +83,11 @@ export class Context<P extends object = Record<string, string>, S extends object
   params: P;
   /** The path being routed: `req.path`, minus the prefix inside a mounted app. */
   path: string;
+  /**
+   * This request's id, set by the `requestId()` middleware (generated, or the client's
+   * `X-Request-Id` when well-formed); undefined without it. The JSON access log records it.
+   */
+  requestId: string | undefined;
   #config: ContextConfig;
   #state: S | undefined;
   #query: URLSearchParams | undefined;
@@ -95,6 +101,7 @@ export class Context<P extends object = Record<string, string>, S extends object
     this.res = res;
     this.path = req.path;
     this.params = params;
+    this.requestId = undefined;
     this.#config = config;
     this.#state = undefined;
     this.#query = undefined;
@@ -201,6 +208,24 @@ export class Context<P extends object = Record<string, string>, S extends object
   header(name: string, value: string | number | readonly string[]): this {
     if (this.res.headersSent) throw new HeadersSentError(`header ${name}`);
     this.res.headers.set(name, value);
+    return this;
+  }
+
+  /**
+   * Adds a metric to the response's `Server-Timing` field (W3C Server Timing): a name
+   * (a token), optionally a duration in milliseconds and a description, which browsers'
+   * developer tools show next to the request. Chainable; throws `HeadersSentError` once
+   * the head is out and a TypeError on a name that is not a token.
+   *
+   * @example
+   * const t0 = performance.now();
+   * const rows = await db.all('SELECT ...');
+   * ctx.timing('db', performance.now() - t0, 'users query');
+   */
+  timing(name: string, durMs?: number, desc?: string): this {
+    if (this.res.headersSent) throw new HeadersSentError('Server-Timing');
+    // Several metrics: one field line each, a list a recipient joins (RFC 9110 §5.3).
+    this.res.headers.append('server-timing', serverTimingMetric(name, durMs, desc));
     return this;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The public API of the app layer (issue #4): App, Context, routing, middleware,
  * errors, body parsers, cookies, views, the fetch adapters, and the batteries of
- * issue #16 (compress, cors, secureHeaders, bodyLimit, fromHandler).
+ * issue #16 (compress, cors, secureHeaders, bodyLimit, fromHandler, accessLog, requestId,
+ * Server-Timing, SSE).
  *
  * Owns the list of what is exported (everything here is maintained forever);
  * must not export internals (in-memory writer classes stay reachable only for
@@ -52,3 +53,6 @@ export { cors, withCors, DEFAULT_CORS_MAX_AGE_SECONDS, DEFAULT_CORS_METHODS, typ
 export { secureHeaders, DEFAULT_SECURE_HEADERS, type SecureHeadersOptions } from './secure-headers.js';
 export { bodyLimit } from './body-limit.js';
 export { fromHandler, HANDLER_BUFFER_BYTES } from './from-handler.js';
+export { accessLog, type AccessLogOptions, type AccessLogFormat } from './access-log.js';
+export { requestId, isWellFormedRequestId, DEFAULT_MAX_REQUEST_ID_LENGTH, DEFAULT_REQUEST_ID_HEADER, type RequestIdOptions } from './request-id.js';
+export { serverTimingMetric } from './server-timing.js';
