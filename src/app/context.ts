@@ -24,6 +24,7 @@ import { readForm, readJson, readRaw, type FormFields, type FormOptions, type Js
 import { parseCookies, serializeCookie, signCookieValue, unsignCookieValue, type CookieOptions } from './cookies.js';
 import { readMultipart, type MultipartOptions, type MultipartResult } from './multipart.js';
 import { serverTimingMetric } from './server-timing.js';
+import { SseStream, type SseOptions } from './sse.js';
 import { SafeHtml } from './views.js';
 
 /** App-wide settings a Context needs (built once by the App). */
@@ -67,6 +68,8 @@ export class HeadersSentError extends Error {
 const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json';
+// The event-stream format is always UTF-8 (WHATWG HTML §9.2.5); the parameter says so to proxies.
+const SSE_TYPE = 'text/event-stream; charset=utf-8';
 
 /**
  * The per-request context.
@@ -278,6 +281,40 @@ export class Context<P extends object = Record<string, string>, S extends object
    */
   stream(source: AsyncIterable<string | Uint8Array>, contentType = 'application/octet-stream', status?: number): void {
     this.#send(contentType, source, status);
+  }
+
+  /**
+   * Answers with a Server-Sent Events stream (`text/event-stream`, WHATWG HTML §9.2) and
+   * returns it. `producer`, when given, starts once the head goes out (after the chain)
+   * and may `await stream.send()` for backpressure; the stream ends when it returns, when
+   * `stream.close()` is called, or when the client leaves (`stream.signal` aborts). A
+   * HEAD request gets the head and an ended stream. Heartbeat comments keep idle
+   * connections open through proxies (`heartbeatIntervalMs`, default 15 s).
+   *
+   * @example
+   * app.get('/events', (ctx) => {
+   *   ctx.sse(async (stream) => {
+   *     let n = Number(stream.lastEventId ?? 0);
+   *     while (!stream.closed) {
+   *       await stream.send({ event: 'tick', id: String(++n), data: JSON.stringify({ n }) });
+   *       await setTimeout(1000, undefined, { signal: stream.signal }).catch(() => undefined);
+   *     }
+   *   });
+   * });
+   */
+  sse(producer?: (stream: SseStream) => unknown, options?: SseOptions): SseStream {
+    const res = this.res;
+    const isHead = this.req.method === 'HEAD';
+    const stream = new SseStream(res, this.req.header('last-event-id'), options, isHead ? undefined : producer);
+    // Every event must reach the client now: no caching, and no buffering by nginx.
+    if (!res.headers.has('cache-control')) res.headers.set('Cache-Control', 'no-store');
+    res.headers.set('X-Accel-Buffering', 'no');
+    if (!res.headers.has('content-type')) res.headers.set('Content-Type', SSE_TYPE);
+    if (isHead) {
+      this.#send(SSE_TYPE, null, undefined);
+      stream.close();
+    } else this.#send(SSE_TYPE, stream, undefined);
+    return stream;
   }
 
   /**

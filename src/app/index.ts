@@ -56,3 +56,4 @@ export { fromHandler, HANDLER_BUFFER_BYTES } from './from-handler.js';
 export { accessLog, type AccessLogOptions, type AccessLogFormat } from './access-log.js';
 export { requestId, isWellFormedRequestId, DEFAULT_MAX_REQUEST_ID_LENGTH, DEFAULT_REQUEST_ID_HEADER, type RequestIdOptions } from './request-id.js';
 export { serverTimingMetric } from './server-timing.js';
+export { SseStream, formatSseEvent, DEFAULT_SSE_HEARTBEAT_INTERVAL_MS, type SseEvent, type SseOptions } from './sse.js';
