@@ -363,7 +363,7 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
   #handlerFailed(res: OutgoingResponse, err: unknown): void {
     const isProtocol = err instanceof ProtocolError;
     if (!isProtocol && !(err instanceof RequestAbortedError)) this.#opts.onError(err, 'handler failed');
-    if (requestErrorChannel.hasSubscribers && this.#req !== null) publishRequestError(this.#req, res, this.socket, err);
+    if (requestErrorChannel.hasSubscribers) publishRequestError(res, err);
     if (this.isClosed || res.finished) return;
     if (res.headersSent) {
       // The status is on the wire already; only cutting the response short tells the client.

@@ -16,7 +16,7 @@
  * inside the server: a throwing subscriber is reported by diagnostics_channel itself
  * (process 'uncaughtException' on the next tick), never to the client.
  * Must not: change a request or a response, or hold one after it finished (the request
- * of a response is remembered in a WeakMap, only while someone listens to the head event).
+ * of a response is remembered in a WeakMap, only while someone listens to the head or error event).
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
@@ -63,7 +63,7 @@ const exchanges = new WeakMap<ResponseWriter, RequestDiagnostic>();
 export function publishRequestStart(request: Request, response: ResponseWriter, socket: Socket): void {
   const message: RequestDiagnostic = { request, response, socket };
   if (requestStartChannel.hasSubscribers) requestStartChannel.publish(message);
-  if (responseHeadersChannel.hasSubscribers) exchanges.set(response, message);
+  if (responseHeadersChannel.hasSubscribers || requestErrorChannel.hasSubscribers) exchanges.set(response, message);
   if (responseFinishChannel.hasSubscribers) {
     response.onClose(() => responseFinishChannel.publish({ request, response, socket, isComplete: response.finished } satisfies FinishDiagnostic));
   }
@@ -71,7 +71,12 @@ export function publishRequestStart(request: Request, response: ResponseWriter, 
 
 /** True when any per-request channel has a subscriber (the one check on the hot path). */
 export function hasRequestSubscribers(): boolean {
-  return requestStartChannel.hasSubscribers || responseHeadersChannel.hasSubscribers || responseFinishChannel.hasSubscribers;
+  return (
+    requestStartChannel.hasSubscribers ||
+    responseHeadersChannel.hasSubscribers ||
+    responseFinishChannel.hasSubscribers ||
+    requestErrorChannel.hasSubscribers
+  );
 }
 
 /** The response head went out (called by the response when `responseHeadersChannel` has subscribers). */
@@ -80,7 +85,13 @@ export function publishResponseHeaders(response: ResponseWriter): void {
   if (message !== undefined) responseHeadersChannel.publish(message);
 }
 
-/** The handler failed (called by the connection when `requestErrorChannel` has subscribers). */
-export function publishRequestError(request: Request, response: ResponseWriter, socket: Socket, error: unknown): void {
-  requestErrorChannel.publish({ request, response, socket, error } satisfies ErrorDiagnostic);
+/**
+ * The handler of `response` failed (called by the connection when `requestErrorChannel` has
+ * subscribers). The request is the one recorded at start, not the connection's current one
+ * (a handler may reject after a pipelined successor began); a request that started before
+ * anyone subscribed has none recorded and publishes nothing.
+ */
+export function publishRequestError(response: ResponseWriter, error: unknown): void {
+  const message = exchanges.get(response);
+  if (message !== undefined) requestErrorChannel.publish({ ...message, error } satisfies ErrorDiagnostic);
 }
