@@ -95,6 +95,9 @@ export {
   reasonPhrase,
 } from './wire/index.js';
 
+// node:diagnostics_channel names and payloads (docs/server.md), for tracing tools.
+export { DIAGNOSTICS_CHANNELS, type RequestDiagnostic, type FinishDiagnostic, type ErrorDiagnostic } from './server/diagnostics.js';
+
 // WebSocket (RFC 6455, RFC 7692) on the server's own socket: docs/websocket.md.
 export { upgradeWebSocket, type UpgradeOptions } from './server/websocket-upgrade.js';
 export {
@@ -166,6 +169,20 @@ export {
   DEFAULT_SECURE_HEADERS,
   type SecureHeadersOptions,
   bodyLimit,
+  accessLog,
+  requestId,
+  isWellFormedRequestId,
+  serverTimingMetric,
+  SseStream,
+  formatSseEvent,
+  DEFAULT_MAX_REQUEST_ID_LENGTH,
+  DEFAULT_REQUEST_ID_HEADER,
+  DEFAULT_SSE_HEARTBEAT_INTERVAL_MS,
+  type AccessLogOptions,
+  type AccessLogFormat,
+  type RequestIdOptions,
+  type SseEvent,
+  type SseOptions,
   session,
   sessionStoreKey,
   DEFAULT_SESSION_IDLE_TIMEOUT_MS,

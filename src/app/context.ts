@@ -23,6 +23,8 @@ import type { Request, ResponseWriter } from '../server/handler.js';
 import { readForm, readJson, readRaw, type FormFields, type FormOptions, type JsonOptions, type RawOptions } from './body.js';
 import { parseCookies, serializeCookie, signCookieValue, unsignCookieValue, type CookieOptions } from './cookies.js';
 import { readMultipart, type MultipartOptions, type MultipartResult } from './multipart.js';
+import { serverTimingMetric } from './server-timing.js';
+import { SseStream, type SseOptions } from './sse.js';
 import { SafeHtml } from './views.js';
 
 /** App-wide settings a Context needs (built once by the App). */
@@ -66,6 +68,8 @@ export class HeadersSentError extends Error {
 const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json';
+// The event-stream format is always UTF-8 (WHATWG HTML §9.2.5); the parameter says so to proxies.
+const SSE_TYPE = 'text/event-stream; charset=utf-8';
 
 /**
  * The per-request context.
@@ -82,6 +86,11 @@ export class Context<P extends object = Record<string, string>, S extends object
   params: P;
   /** The path being routed: `req.path`, minus the prefix inside a mounted app. */
   path: string;
+  /**
+   * This request's id, set by the `requestId()` middleware (generated, or the client's
+   * `X-Request-Id` when well-formed); undefined without it. The JSON access log records it.
+   */
+  requestId: string | undefined;
   #config: ContextConfig;
   #state: S | undefined;
   #query: URLSearchParams | undefined;
@@ -95,6 +104,7 @@ export class Context<P extends object = Record<string, string>, S extends object
     this.res = res;
     this.path = req.path;
     this.params = params;
+    this.requestId = undefined;
     this.#config = config;
     this.#state = undefined;
     this.#query = undefined;
@@ -204,6 +214,24 @@ export class Context<P extends object = Record<string, string>, S extends object
     return this;
   }
 
+  /**
+   * Adds a metric to the response's `Server-Timing` field (W3C Server Timing): a name
+   * (a token), optionally a duration in milliseconds and a description, which browsers'
+   * developer tools show next to the request. Chainable; throws `HeadersSentError` once
+   * the head is out and a TypeError on a name that is not a token.
+   *
+   * @example
+   * const t0 = performance.now();
+   * const rows = await db.all('SELECT ...');
+   * ctx.timing('db', performance.now() - t0, 'users query');
+   */
+  timing(name: string, durMs?: number, desc?: string): this {
+    if (this.res.headersSent) throw new HeadersSentError('Server-Timing');
+    // Several metrics: one field line each, a list a recipient joins (RFC 9110 §5.3).
+    this.res.headers.append('server-timing', serverTimingMetric(name, durMs, desc));
+    return this;
+  }
+
   /** Sets status, type and body for the App to send after the chain; a second response throws. */
   #send(type: string, body: ContextBody, status: number | undefined): void {
     const res = this.res;
@@ -253,6 +281,40 @@ export class Context<P extends object = Record<string, string>, S extends object
    */
   stream(source: AsyncIterable<string | Uint8Array>, contentType = 'application/octet-stream', status?: number): void {
     this.#send(contentType, source, status);
+  }
+
+  /**
+   * Answers with a Server-Sent Events stream (`text/event-stream`, WHATWG HTML §9.2) and
+   * returns it. `producer`, when given, starts once the head goes out (after the chain)
+   * and may `await stream.send()` for backpressure; the stream ends when it returns, when
+   * `stream.close()` is called, or when the client leaves (`stream.signal` aborts). A
+   * HEAD request gets the head and an ended stream. Heartbeat comments keep idle
+   * connections open through proxies (`heartbeatIntervalMs`, default 15 s).
+   *
+   * @example
+   * app.get('/events', (ctx) => {
+   *   ctx.sse(async (stream) => {
+   *     let n = Number(stream.lastEventId ?? 0);
+   *     while (!stream.closed) {
+   *       await stream.send({ event: 'tick', id: String(++n), data: JSON.stringify({ n }) });
+   *       await setTimeout(1000, undefined, { signal: stream.signal }).catch(() => undefined);
+   *     }
+   *   });
+   * });
+   */
+  sse(producer?: (stream: SseStream) => unknown, options?: SseOptions): SseStream {
+    const res = this.res;
+    const isHead = this.req.method === 'HEAD';
+    const stream = new SseStream(res, this.req.header('last-event-id'), options, isHead ? undefined : producer);
+    // Every event must reach the client now: no caching, and no buffering by nginx.
+    if (!res.headers.has('cache-control')) res.headers.set('Cache-Control', 'no-store');
+    res.headers.set('X-Accel-Buffering', 'no');
+    if (!res.headers.has('content-type')) res.headers.set('Content-Type', SSE_TYPE);
+    if (isHead) {
+      this.#send(SSE_TYPE, null, undefined);
+      stream.close();
+    } else this.#send(SSE_TYPE, stream, undefined);
+    return stream;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The public API of the app layer (issue #4): App, Context, routing, middleware,
  * errors, body parsers, cookies, views, the fetch adapters, and the batteries of
- * issue #16 (compress, cors, secureHeaders, bodyLimit, fromHandler).
+ * issue #16 (compress, cors, secureHeaders, bodyLimit, fromHandler, accessLog, requestId,
+ * Server-Timing, SSE).
  *
  * Owns the list of what is exported (everything here is maintained forever);
  * must not export internals (in-memory writer classes stay reachable only for
@@ -78,3 +79,7 @@ export {
   DEFAULT_CSRF_HEADER,
   type CsrfOptions,
 } from './csrf.js';
+export { accessLog, type AccessLogOptions, type AccessLogFormat } from './access-log.js';
+export { requestId, isWellFormedRequestId, DEFAULT_MAX_REQUEST_ID_LENGTH, DEFAULT_REQUEST_ID_HEADER, type RequestIdOptions } from './request-id.js';
+export { serverTimingMetric } from './server-timing.js';
+export { SseStream, formatSseEvent, DEFAULT_SSE_HEARTBEAT_INTERVAL_MS, type SseEvent, type SseOptions } from './sse.js';

@@ -32,6 +32,7 @@ import { NEED_DATA, PAUSED, RequestParser, type RequestEvent } from '../wire/par
 import { reasonPhrase } from '../wire/status.js';
 import { BodyReader, NO_BODY, type BodyHost, type BodyWait } from './body-reader.js';
 import { dateLine } from './date.js';
+import { hasRequestSubscribers, publishRequestError, publishRequestStart, requestErrorChannel } from './diagnostics.js';
 import { RequestAbortedError, RequestTimeoutError } from './errors.js';
 import type { Handler } from './handler.js';
 import type { ResponseHeadCache } from './head-cache.js';
@@ -373,6 +374,7 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
     this.#req = req;
     this.#res = res;
     if (body === null) this.#parser.nextEvent(); // the request's `end` event; the parser is now paused
+    if (hasRequestSubscribers()) publishRequestStart(req, res, this.socket);
     let result;
     try {
       result = this.#host.handler(req, res);
@@ -404,6 +406,7 @@ export class Connection implements ResponseSink, ConnectionInfo, BodyHost {
   #handlerFailed(res: OutgoingResponse, err: unknown): void {
     const isProtocol = err instanceof ProtocolError;
     if (!isProtocol && !(err instanceof RequestAbortedError)) this.#opts.onError(err, 'handler failed');
+    if (requestErrorChannel.hasSubscribers) publishRequestError(res, err);
     if (this.isClosed || res.finished) return;
     if (res.headersSent) {
       // The status is on the wire already; only cutting the response short tells the client.

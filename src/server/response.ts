@@ -24,6 +24,7 @@ import {
 } from '../wire/header-map.js';
 import { isBodylessStatus } from '../wire/status.js';
 import { statusLine } from '../wire/serializer.js';
+import { publishResponseHeaders, responseHeadersChannel } from './diagnostics.js';
 import type { DetachedSocket, UpgradedProtocol } from './connection.js';
 import { dateLine } from './date.js';
 import type { Request, ResponseWriter } from './handler.js';
@@ -344,6 +345,8 @@ export class OutgoingResponse implements ResponseWriter {
     this.#framing = framing;
     this.#keepAlive = keepAlive;
     this.#phase = toHeadSent(this.#phase);
+    // Tracing tools (issue #16, diagnostics.ts): one property read when nobody listens.
+    if (responseHeadersChannel.hasSubscribers) publishResponseHeaders(this);
 
     const sink = this.#sink;
     if (sink.isClosed) return;

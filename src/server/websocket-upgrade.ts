@@ -21,7 +21,7 @@ import {
   upgradeResponseHeaders,
   type PerMessageDeflateConfig,
 } from '../wire/websocket-handshake.js';
-import { reasonPhrase } from '../wire/status.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 import type { DetachedSocket, UpgradedProtocol } from './connection.js';
 import type { Request, ResponseWriter } from './handler.js';
 import { WebSocket, type WebSocketHandlers, type WebSocketOptions } from './websocket.js';
@@ -130,6 +130,6 @@ export function upgradeWebSocket<T = undefined>(
 function refuse(res: ResponseWriter, status: number, headers: readonly string[]): void {
   res.status = status;
   for (let i = 0; i < headers.length; i += 2) res.headers.set(headers[i], headers[i + 1]);
-  res.headers.set('Content-Type', 'text/plain; charset=utf-8');
-  res.end(`${reasonPhrase(status)}\n`);
+  res.headers.set('Content-Type', PLAIN_ERROR_CONTENT_TYPE);
+  res.end(plainErrorBody(status));
 }

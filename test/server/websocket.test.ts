@@ -229,8 +229,9 @@ test('handshake refusals go through the normal response (RFC 6455 §4.2.1, §4.4
       socket.write(`GET /ws HTTP/1.1\r\nHost: x\r\n${input}${input.includes('Content-Length') ? '' : '\r\n'}`);
       let got = '';
       socket.setEncoding('latin1').on('data', (t: string) => (got += t));
-      // A refused upgrade stays HTTP: the connection persists, so read until the body is in.
-      while (!/\r\n\r\n[A-Za-z ]+\n$/.test(got)) await once(socket, 'data');
+      // A refused upgrade stays HTTP: the connection persists, so read until the body is in
+      // (the one plain error body of docs/errors.md: "<status> <reason>\n").
+      while (!/\r\n\r\n\d{3} [A-Za-z ]+\n$/.test(got)) await once(socket, 'data');
       assert.match(got, want, name);
       socket.destroy();
     }

@@ -2,9 +2,10 @@
  * Time controller: `/time` as HTML or JSON by Accept, and `/time/stream`,
  * a live clock over Server-Sent Events (WHATWG HTML §9.2).
  *
- * Owns negotiation for /time and the SSE stream's lifecycle: one interval
+ * Owns negotiation for /time and the clock stream's lifecycle: one interval
  * timer per stream, stopped when the client leaves, when the demo shuts
- * down, or never started past `maxClockStreams` (503).
+ * down, or never started past `maxClockStreams` (503). The event-stream
+ * framing, heartbeats and backpressure are ctx.sse()'s (src/app/sse.ts).
  */
 import { HttpError, type App } from '../../app/index.js';
 import { preferredType } from '../negotiate.js';
@@ -30,34 +31,33 @@ export function timeRoutes(app: App, deps: DemoDeps): void {
     else ctx.html(timeView(data));
   });
 
-  app.get('/time/stream', async (ctx) => {
-    const res = ctx.res;
+  app.get('/time/stream', (ctx) => {
     if (deps.streams.size >= deps.maxClockStreams) {
       throw new HttpError(503, 'Too many live clocks open; try again later', { code: 'ERR_TOO_MANY_STREAMS', headers: { 'retry-after': '5' } });
     }
-    res.status = 200;
-    res.headers.set('Content-Type', 'text/event-stream; charset=utf-8');
-    res.headers.set('Cache-Control', 'no-store');
-    if (ctx.req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    // The first write sends the head (chunked: the length is unknown) and the retry hint.
-    res.write(`retry: ${CLOCK_RETRY_MS}\n\n`);
-    const tick = (): void => {
-      if (!res.closed) res.write(`event: tick\ndata: ${JSON.stringify(timeData(deps.now()))}\n\n`);
-    };
-    tick();
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(tick, deps.clockIntervalMs);
-      const stop = (): void => {
-        clearInterval(timer);
-        deps.streams.delete(stop);
-        resolve();
-      };
-      deps.streams.add(stop);
-      res.onClose(stop);
-    });
-    if (!res.closed && !res.finished) res.end();
+    // ctx.sse() (src/app/sse.ts) frames the events, sends heartbeats, and ends the stream
+    // when the client leaves; a HEAD gets the head only. The retry hint goes first.
+    ctx.sse(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          // A tick the socket cannot take yet is skipped: a clock has no use for stale times.
+          let isSending = false;
+          const tick = (): void => {
+            if (isSending) return;
+            isSending = true;
+            void stream.send({ event: 'tick', data: JSON.stringify(timeData(deps.now())) }).then(() => (isSending = false));
+          };
+          tick();
+          const timer = setInterval(tick, deps.clockIntervalMs);
+          const stop = (): void => {
+            clearInterval(timer);
+            deps.streams.delete(stop);
+            resolve();
+          };
+          deps.streams.add(stop);
+          stream.onClose(stop);
+        }),
+      { retryMs: CLOCK_RETRY_MS },
+    );
   });
 }
