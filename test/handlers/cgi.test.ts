@@ -2,8 +2,8 @@
 //
 // One Server routes /cgi-bin/* to the main gateway, /tight/* to one with small
 // limits (timeouts, output cap) and /jail/* to one whose root sits next to an
-// "outside" directory full of traps. Responses are read raw from node:net and
-// parsed here, so framing mistakes (a missing last chunk, a short body) show.
+// "outside" directory full of traps. Responses are read raw (test/helpers/socket.ts) and
+// parsed by test/helpers/http.ts, so framing mistakes (a missing last chunk, a short body) show.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
