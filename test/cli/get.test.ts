@@ -6,13 +6,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { WireFormatter } from '../../src/cli/get.js';
 import { selfSignedCert, withKeel, withScripted } from '../client/helpers.js';
 import { KEEL, runKeel, type KeelResult } from './keel.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 /** Bound on every spawned case: a command that hangs fails here. */
 const CASE_TIMEOUT_MS = 20_000;
@@ -49,16 +49,13 @@ describe('keel get', { timeout: CASE_TIMEOUT_MS }, () => {
   });
 
   test('--data-binary @file sends the file as is (POST by default)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-get-'));
-    try {
+    await withTempDir('get', async (dir) => {
       fs.writeFileSync(path.join(dir, 'body.txt'), 'line1\r\nline2');
       await withKeel(echo, async (origin) => {
         const r = await run(['--data-binary', `@${path.join(dir, 'body.txt')}`, '-H', 'Content-Type: text/plain', origin]);
         assert.equal(r.stdout, 'POST / ct=text/plain x=- body=line1\r\nline2');
       });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('-i prints the response head before the body', async () => {
@@ -106,18 +103,15 @@ describe('keel get', { timeout: CASE_TIMEOUT_MS }, () => {
   });
 
   test('-o FILE writes the body to the file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-get-'));
-    try {
-      await withKeel(echo, async (origin) => {
+    await withTempDir('get', (dir) =>
+      withKeel(echo, async (origin) => {
         const out = path.join(dir, 'out.txt');
         const r = await run(['-o', out, origin]);
         assert.equal(r.code, 0);
         assert.equal(r.stdout, '');
         assert.equal(fs.readFileSync(out, 'utf8'), 'GET / ct=- x=- body=');
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+      }),
+    );
   });
 
   test('--http1.0 sends an HTTP/1.0 request', async () => {

@@ -5,14 +5,14 @@
 // the built CLI, `node dist/cli/main.js`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKeel, startKeel } from './keel.js';
 // keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
 import { fetch } from '../../src/client/index.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** Bound on every spawned case: a command that listens instead of exiting fails here, not hangs. */
 const CASE_TIMEOUT_MS = 20_000;
@@ -31,7 +31,7 @@ before(async () => {
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   closedPort = (probe.address() as AddressInfo).port;
   await new Promise((resolve) => probe.close(resolve));
-  dir = mkdtempSync(join(tmpdir(), 'keel-cli-'));
+  dir = tempDir('cli');
   writeFileSync(join(dir, 'file.txt'), 'x');
   blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { clfDate, escapeLogField, parseServeArgs, serveCommand, startServe, type ServeConfig } from '../../src/cli/serve.js';
 import { UsageError, parseCommandLine } from '../../src/cli/args.js';
 import { asUnprivileged, skipWithoutPermissions } from '../helpers/unprivileged.js';
+import { withTempDir } from '../helpers/tmp.js';
 import { hostUrl } from '../../src/cli/command.js';
 import { HELLO, makeTree, request, type Tree } from '../fixtures/static/harness.js';
 
@@ -76,8 +77,7 @@ for (const row of errors) {
 
 test('serve checks at start that DIR and --cgi-dir can be read (#13 item 5)', { skip: skipWithoutPermissions }, async () => {
   // An unreadable root used to start and then fail every request.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-serve-perm-'));
-  try {
+  await withTempDir('serve-perm', async (dir) => {
     const locked = path.join(dir, 'locked');
     fs.mkdirSync(locked, { mode: 0o000 });
     fs.mkdirSync(path.join(dir, 'open'));
@@ -105,9 +105,7 @@ test('serve checks at start that DIR and --cgi-dir can be read (#13 item 5)', { 
       const args = parseCommandLine(input, serveCommand);
       await asUnprivileged([dir], () => assert.equal(typeof serveCommand.prepare(args), 'function', name));
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('clfDate and hostUrl', () => {

@@ -11,11 +11,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Server } from '../../src/server/server.js';
 import type { Handler } from '../../src/server/handler.js';
 import type { ServerOptions } from '../../src/server/options.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** Runs `fn` against keel's Server; always closes it. */
 export async function withKeel(handler: Handler, fn: (origin: string, server: Server) => Promise<void>, options: ServerOptions = {}): Promise<void> {
@@ -87,7 +87,7 @@ export async function withScripted(
 
 /** A self-signed certificate for CN=localhost (and 127.0.0.1), or null when openssl is missing. */
 export function selfSignedCert(): { key: Buffer; cert: Buffer } | null {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-client-tls-'));
+  const dir = tempDir('client-tls');
   try {
     execFileSync(
       'openssl',

@@ -4,10 +4,26 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { Client } from '../../src/client/index.js';
 import { deferred, rejection, withScripted } from './helpers.js';
 
 const OK = 'HTTP/1.1 200 OK\r\n';
+
+/**
+ * The scripted server's endless output: writes `bytes` again and again as fast as the client
+ * reads them (backpressure-driven), until the client goes away; resolves when the socket closes.
+ */
+function flood(socket: Socket, bytes: Buffer): Promise<void> {
+  const pump = (): void => {
+    while (!socket.destroyed && socket.write(bytes));
+  };
+  socket.on('drain', pump);
+  // Not once(): it would reject on the reset the client's hang-up causes, and 'close' follows any error.
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  pump();
+  return closed;
+}
 
 /** Responses that must fail the request itself (the head never reaches the caller). */
 const headRows: Array<{ name: string; input: string; want: string }> = [
@@ -48,43 +64,27 @@ describe('hostile server: malformed heads fail the request and close the connect
   }
 });
 
+/** Responses whose head is fine but whose body must fail the body stream, never end as a short "complete" body. */
+const bodyRows: Array<{ name: string; input: string; want: string }> = [
+  { name: 'early close in a Content-Length body: the body stream errors ERR_RESPONSE_INCOMPLETE', input: `${OK}Content-Length: 100\r\n\r\nonly this`, want: 'ERR_RESPONSE_INCOMPLETE' },
+  { name: 'early close in a chunked body: ERR_RESPONSE_INCOMPLETE, never a short "complete" body', input: `${OK}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`, want: 'ERR_RESPONSE_INCOMPLETE' },
+  { name: 'a smuggled second response inside a chunked body is body bytes, then a bad chunk ends it', input: `${OK}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nHTTP/1.1 200 OK\r\n\r\n`, want: 'ERR_RESPONSE_CHUNK' },
+];
+
 describe('hostile server: bodies', () => {
-  test('early close in a Content-Length body: the body stream errors ERR_RESPONSE_INCOMPLETE', async () => {
-    await withScripted((conn) => conn.socket.end(`${OK}Content-Length: 100\r\n\r\nonly this`), async (origin) => {
-      const client = new Client(origin);
-      try {
-        const res = await client.request();
-        const err = await rejection(res.body.text());
-        assert.equal(err.code, 'ERR_RESPONSE_INCOMPLETE');
-      } finally {
-        client.destroy();
-      }
+  for (const { name, input, want } of bodyRows) {
+    test(name, async () => {
+      await withScripted((conn) => conn.socket.end(input), async (origin) => {
+        const client = new Client(origin);
+        try {
+          const res = await client.request();
+          assert.equal((await rejection(res.body.text())).code, want);
+        } finally {
+          client.destroy();
+        }
+      });
     });
-  });
-
-  test('early close in a chunked body: ERR_RESPONSE_INCOMPLETE, never a short "complete" body', async () => {
-    await withScripted((conn) => conn.socket.end(`${OK}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`), async (origin) => {
-      const client = new Client(origin);
-      try {
-        const res = await client.request();
-        assert.equal((await rejection(res.body.text())).code, 'ERR_RESPONSE_INCOMPLETE');
-      } finally {
-        client.destroy();
-      }
-    });
-  });
-
-  test('a smuggled second response inside a chunked body is body bytes, then a bad chunk ends it', async () => {
-    await withScripted((conn) => conn.socket.end(`${OK}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nHTTP/1.1 200 OK\r\n\r\n`), async (origin) => {
-      const client = new Client(origin);
-      try {
-        const res = await client.request();
-        assert.equal((await rejection(res.body.text())).code, 'ERR_RESPONSE_CHUNK');
-      } finally {
-        client.destroy();
-      }
-    });
-  });
+  }
 
   test('a response to a request never sent: the extra response is refused and its connection dropped', async () => {
     await withScripted((conn) => {
@@ -119,14 +119,7 @@ describe('hostile server: bodies', () => {
     const serverSawClose = deferred();
     await withScripted((conn) => {
       conn.socket.write(`${OK}Content-Length: 10737418240\r\n\r\n`);
-      const zeros = Buffer.alloc(64 * 1024);
-      // Writes while the client reads (backpressure-driven), until the client goes away.
-      const pump = (): void => {
-        while (!conn.socket.destroyed && conn.socket.write(zeros));
-      };
-      conn.socket.on('drain', pump);
-      conn.socket.on('close', () => serverSawClose.resolve());
-      pump();
+      void flood(conn.socket, Buffer.alloc(64 * 1024)).then(() => serverSawClose.resolve());
     }, async (origin) => {
       const client = new Client(origin);
       const ac = new AbortController();
@@ -153,13 +146,7 @@ describe('hostile server: bodies', () => {
     const serverSawClose = deferred();
     await withScripted((conn) => {
       conn.socket.write(`${OK}X-Endless: `);
-      const a = Buffer.alloc(4096, 0x61);
-      const pump = (): void => {
-        while (!conn.socket.destroyed && conn.socket.write(a));
-      };
-      conn.socket.on('drain', pump);
-      conn.socket.on('close', () => serverSawClose.resolve());
-      pump();
+      void flood(conn.socket, Buffer.alloc(4096, 0x61)).then(() => serverSawClose.resolve());
     }, async (origin) => {
       const client = new Client(origin);
       try {

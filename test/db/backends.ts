@@ -38,6 +38,33 @@ function withSearchPath(url: string, schema: string): string {
   return `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
+/**
+ * A Fresh whose `db` and every `openAnother()` connect with `options`; its cleanup closes
+ * them all, then runs `removeData` (the backend's own part: a temp dir, a schema).
+ */
+async function connections(
+  options: Parameters<typeof openDatabase>[0],
+  where: Pick<Fresh, 'url' | 'file'>,
+  removeData: () => void | Promise<void>,
+): Promise<Fresh> {
+  const opened: Database[] = [];
+  const open = async (): Promise<Database> => {
+    const db = await openDatabase(options);
+    opened.push(db);
+    return db;
+  };
+  const db = await open();
+  return {
+    db,
+    openAnother: open,
+    ...where,
+    async cleanup() {
+      for (const d of opened) await d.close();
+      await removeData();
+    },
+  };
+}
+
 /** SQLite on a temp file, and PostgreSQL when KEEL_TEST_PG_URL is set. */
 export const backends: Backend[] = [
   {
@@ -46,23 +73,7 @@ export const backends: Backend[] = [
     async fresh() {
       const dir = tempDir('db');
       const file = join(dir, 'sub', 'test.db');
-      const opened: Database[] = [];
-      const open = async () => {
-        const db = await openDatabase({ file });
-        opened.push(db);
-        return db;
-      };
-      const db = await open();
-      return {
-        db,
-        openAnother: open,
-        url: undefined,
-        file,
-        async cleanup() {
-          for (const d of opened) await d.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      return connections({ file }, { url: undefined, file }, () => rmSync(dir, { recursive: true, force: true }));
     },
   },
   {
@@ -73,24 +84,10 @@ export const backends: Backend[] = [
       const admin = await openDatabase({ url: pgUrl });
       await admin.exec(`CREATE SCHEMA ${schema}`);
       const url = withSearchPath(pgUrl!, schema);
-      const opened: Database[] = [];
-      const open = async () => {
-        const db = await openDatabase({ url });
-        opened.push(db);
-        return db;
-      };
-      const db = await open();
-      return {
-        db,
-        openAnother: open,
-        url,
-        file: undefined,
-        async cleanup() {
-          for (const d of opened) await d.close();
-          await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
-          await admin.close();
-        },
-      };
+      return connections({ url }, { url, file: undefined }, async () => {
+        await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.close();
+      });
     },
   },
 ];

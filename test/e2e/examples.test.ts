@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startProgram, type Started } from './helpers.js';
+import { programForSuite, startProgram, type Started } from './helpers.js';
 import { exchange } from '../helpers/socket.js';
 import { parseResponse } from '../helpers/http.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -18,13 +18,7 @@ import { WebSocket as WsClient } from 'ws';
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 
 describe('examples/01-tcp-echo', () => {
-  let server: Started;
-  before(async () => {
-    server = await startProgram('examples/01-tcp-echo/server.ts', ['--port', '0']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = programForSuite('examples/01-tcp-echo/server.ts', ['--port', '0']);
 
   const rows = [
     { name: 'text', input: ['hello\r\n', 'world'], want: Buffer.from('hello\r\nworld') },
@@ -55,13 +49,7 @@ describe('examples/01-tcp-echo', () => {
 });
 
 describe('examples/02-raw-server', () => {
-  let server: Started;
-  before(async () => {
-    server = await startProgram('examples/02-raw-server/server.ts', ['--port', '0']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = programForSuite('examples/02-raw-server/server.ts', ['--port', '0']);
 
   test('GET / serves the tutorial page that embeds test.jpg', async () => {
     const res = parseResponse((await exchange(server.port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n'])).bytes);
@@ -120,13 +108,7 @@ describe('examples/02-raw-server', () => {
 });
 
 describe('examples/03-keel-hello', () => {
-  let server: Started;
-  before(async () => {
-    server = await startProgram('examples/03-keel-hello/server.ts', ['--port', '0']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = programForSuite('examples/03-keel-hello/server.ts', ['--port', '0']);
 
   test('serves the same page and picture as the raw server, over keep-alive', async () => {
     // Two requests on one connection: keel keeps it open, unlike step 2.
@@ -164,13 +146,7 @@ describe('examples/03-keel-hello', () => {
 });
 
 describe('examples/04-time-server', () => {
-  let server: Started;
-  before(async () => {
-    server = await startProgram('examples/04-time-server/server.ts', ['--port', '0', '--interval-ms', '10']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = programForSuite('examples/04-time-server/server.ts', ['--port', '0', '--interval-ms', '10']);
 
   const rows: Array<{ name: string; input: Record<string, string>; want: string }> = [
     { name: 'HTML by default', input: {}, want: 'text/html; charset=utf-8' },
@@ -261,13 +237,7 @@ describe('examples/05-guestbook', () => {
 });
 
 describe('examples/06-http-client', () => {
-  let server: Started;
-  before(async () => {
-    server = await startProgram('examples/03-keel-hello/server.ts', ['--port', '0']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = programForSuite('examples/03-keel-hello/server.ts', ['--port', '0']);
 
   /** Runs an example client to its exit; resolves with its exit code and output (stdout as latin1 bytes). */
   async function runClient(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { after, before } from 'node:test';
 
 /** A running child program that announced its port. */
 export interface Started {
@@ -86,4 +87,36 @@ export async function startProgram(file: string, args: string[] = [], env: NodeJ
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts `file` before the tests of the enclosing `describe` and stops it after them (the
+ * one before/after pair for a suite that shares a program). The object reads the running
+ * program; using it outside a test (before `before` ran) throws.
+ */
+export function programForSuite(file: string, args: string[] = []): Started {
+  let started: Started | undefined;
+  before(async () => {
+    started = await startProgram(file, args);
+  });
+  after(async () => {
+    await started?.stop();
+  });
+  const running = (): Started => {
+    if (started === undefined) throw new Error(`${file} is not running: use it inside a test`);
+    return started;
+  };
+  return {
+    get child() {
+      return running().child;
+    },
+    get port() {
+      return running().port;
+    },
+    get lines() {
+      return running().lines;
+    },
+    waitForLine: (re) => running().waitForLine(re),
+    stop: () => running().stop(),
+  };
 }

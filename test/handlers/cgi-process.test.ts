@@ -7,13 +7,13 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cgiHandler } from '../../src/handlers/cgi.js';
 import { killProcessGroup, liveProcessGroupCount, watchProcessGroup } from '../../src/handlers/cgi-process.js';
 import { Server } from '../../src/server/server.js';
 import { assertGone, GONE_DEADLINE_MS, killIfRunning } from './cgi-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/cgi-bin/', import.meta.url)));
 const SRC = resolve(fileURLToPath(new URL('../../src/', import.meta.url)));
@@ -24,7 +24,7 @@ const TEST_TIMEOUT_MS = 30_000;
 
 let tmp: string;
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'keel-cgi-process-'));
+  tmp = tempDir('cgi-process');
 });
 after(() => {
   rmSync(tmp, { recursive: true, force: true });

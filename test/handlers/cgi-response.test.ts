@@ -10,6 +10,11 @@ import {
   type CgiField,
 } from '../../src/handlers/cgi-response.js';
 
+/** One subtest per row: `parse(row.input)` must throw a CgiResponseError (a 502 for the gateway). */
+function itRejects<I>(rows: ReadonlyArray<{ name: string; input: I }>, parse: (input: I) => unknown): void {
+  for (const row of rows) it(`rejects: ${row.name}`, () => assert.throws(() => parse(row.input), CgiResponseError));
+}
+
 describe('findHeaderBlockEnd', () => {
   const rows: { name: string; input: string; want: { headerEnd: number; bodyStart: number } | null }[] = [
     { name: 'LF LF', input: 'Content-Type: a\n\nbody', want: { headerEnd: 15, bodyStart: 17 } },
@@ -63,9 +68,7 @@ describe('parseCgiFieldLines', () => {
     { name: 'NUL in value', input: 'A: 1\x002' },
     { name: 'non-token name', input: 'A(b): 1' },
   ];
-  for (const row of bad) {
-    it(`rejects: ${row.name}`, () => assert.throws(() => parseCgiFieldLines(row.input), CgiResponseError));
-  }
+  itRejects(bad, parseCgiFieldLines);
 });
 
 describe('planCgiResponse', () => {
@@ -160,9 +163,7 @@ describe('planCgiResponse', () => {
     { name: 'two Locations', input: [['Location', '/a'], ['Location', '/b']] },
     { name: 'two Content-Types', input: [['Content-Type', 'a'], ['Content-Type', 'b']] },
   ];
-  for (const row of bad) {
-    it(`rejects: ${row.name}`, () => assert.throws(() => planCgiResponse(row.input), CgiResponseError));
-  }
+  itRejects(bad, planCgiResponse);
 });
 
 describe('planNphResponse', () => {
@@ -186,7 +187,5 @@ describe('planNphResponse', () => {
     { name: 'Transfer-Encoding', input: 'HTTP/1.1 200 OK\nTransfer-Encoding: chunked' },
     { name: 'bad field', input: 'HTTP/1.1 200 OK\nnot a field' },
   ];
-  for (const row of bad) {
-    it(`rejects: ${row.name}`, () => assert.throws(() => planNphResponse(row.input), CgiResponseError));
-  }
+  itRejects(bad, planNphResponse);
 });

@@ -2,14 +2,13 @@
 //
 // One Server routes /cgi-bin/* to the main gateway, /tight/* to one with small
 // limits (timeouts, output cap) and /jail/* to one whose root sits next to an
-// "outside" directory full of traps. Responses are read raw from node:net and
-// parsed here, so framing mistakes (a missing last chunk, a short body) show.
+// "outside" directory full of traps. Responses are read raw (test/helpers/socket.ts) and
+// parsed by test/helpers/http.ts, so framing mistakes (a missing last chunk, a short body) show.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from '../../src/server/server.js';
@@ -17,6 +16,9 @@ import { cgiHandler } from '../../src/handlers/cgi.js';
 import { DEFAULT_CGI_ENV_ALLOW_LIST } from '../../src/handlers/cgi-env.js';
 import type { Handler } from '../../src/server/handler.js';
 import { assertGone, killIfRunning } from './cgi-helpers.js';
+import { exchange } from '../helpers/socket.js';
+import { parseResponses, type ParsedResponse } from '../helpers/http.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/cgi-bin/', import.meta.url)));
 /** Tight limits for the /tight gateway: small enough to hit in a test, large enough for a shell to start. */
@@ -39,106 +41,30 @@ function fixModes(dir: string): void {
 
 // ---- a raw HTTP client ---------------------------------------------------
 
-interface Parsed {
-  status: number;
-  headers: Array<[string, string]>;
-  body: Buffer;
-  /** False when the connection closed before the framing said the body was over. */
-  isComplete: boolean;
+/** The first value of field `name` (any case), as the script's gateway wrote it. */
+function header(r: ParsedResponse, name: string): string | undefined {
+  return r.headerLines.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+}
+/** Every value of field `name`, one per field line. */
+function headerAll(r: ParsedResponse, name: string): string[] {
+  return r.headerLines.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
 }
 
-function header(r: Parsed, name: string): string | undefined {
-  return r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
-}
-function headerAll(r: Parsed, name: string): string[] {
-  return r.headers.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
-}
-
-/** Parses one response from `buf` at `at`; returns it and where the next one starts. */
-function parseOne(buf: Buffer, at: number, isHead = false): { res: Parsed; next: number } | null {
-  const headEnd = buf.indexOf('\r\n\r\n', at, 'latin1');
-  if (headEnd === -1) return null;
-  const lines = buf.subarray(at, headEnd).toString('latin1').split('\r\n');
-  const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(lines[0] ?? '')?.[1]);
-  const headers = lines.slice(1).map((l): [string, string] => {
-    const c = l.indexOf(':');
-    return [l.slice(0, c), l.slice(c + 1).trim()];
-  });
-  const res: Parsed = { status, headers, body: Buffer.alloc(0), isComplete: false };
-  let p = headEnd + 4;
-  if (isHead || status === 204 || status === 304) return { res: { ...res, isComplete: true }, next: p };
-  const te = header(res, 'transfer-encoding');
-  const cl = header(res, 'content-length');
-  if (te !== undefined) {
-    const parts: Buffer[] = [];
-    for (;;) {
-      const lineEnd = buf.indexOf('\r\n', p, 'latin1');
-      if (lineEnd === -1) return { res: { ...res, body: Buffer.concat(parts) }, next: buf.length };
-      const size = parseInt(buf.subarray(p, lineEnd).toString('latin1'), 16);
-      if (size === 0) {
-        const end = buf.indexOf('\r\n\r\n', lineEnd, 'latin1');
-        const done = end !== -1;
-        return { res: { ...res, body: Buffer.concat(parts), isComplete: done }, next: done ? end + 4 : buf.length };
-      }
-      if (lineEnd + 2 + size + 2 > buf.length) {
-        parts.push(buf.subarray(lineEnd + 2, Math.min(buf.length, lineEnd + 2 + size)));
-        return { res: { ...res, body: Buffer.concat(parts) }, next: buf.length };
-      }
-      parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
-      p = lineEnd + 2 + size + 2;
-    }
-  }
-  if (cl !== undefined) {
-    const n = Number(cl);
-    const body = buf.subarray(p, Math.min(buf.length, p + n));
-    return { res: { ...res, body, isComplete: body.length === n }, next: p + body.length };
-  }
-  return { res: { ...res, body: buf.subarray(p), isComplete: true }, next: buf.length };
-}
-
-interface Exchange {
-  raw: Buffer;
-  responses: Parsed[];
-  /** The client's port, which the script sees as REMOTE_PORT. */
-  clientPort: number;
-}
+/** A CGI script may take a while to start under load: a longer bound than the helper's default. */
+const EXCHANGE_TIMEOUT_MS = 20_000;
 
 /** Sends raw request bytes, reads until the server closes, parses every response. */
-function exchange(port: number, request: string | Buffer, opts: { isHead?: boolean } = {}): Promise<Exchange> {
-  return new Promise((resolveExchange, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let clientPort = 0;
-    socket.on('connect', () => {
-      clientPort = socket.localPort ?? 0;
-      socket.write(request);
-    });
-    socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('error', () => {}); // a reset after the response is fine: the bytes are what we judge
-    socket.on('close', () => {
-      const raw = Buffer.concat(chunks);
-      const responses: Parsed[] = [];
-      let at = 0;
-      while (at < raw.length) {
-        const one = parseOne(raw, at, opts.isHead);
-        if (one === null) break;
-        responses.push(one.res);
-        at = one.next;
-      }
-      resolveExchange({ raw, responses, clientPort });
-    });
-    socket.setTimeout(20_000, () => {
-      socket.destroy();
-      reject(new Error('test client timed out'));
-    });
-  });
+async function exchangeAll(port: number, request: string | Buffer, opts: { isHead?: boolean } = {}): Promise<{ raw: Buffer; responses: ParsedResponse[] }> {
+  const { bytes } = await exchange(port, request, { timeoutMs: EXCHANGE_TIMEOUT_MS });
+  return { raw: bytes, responses: parseResponses(bytes, opts) };
 }
 
 /** The one response of a request sent with Connection: close. */
-async function request(port: number, bytes: string | Buffer, opts: { isHead?: boolean } = {}): Promise<Parsed & { clientPort: number; raw: Buffer }> {
-  const ex = await exchange(port, bytes, opts);
-  assert.equal(ex.responses.length, 1, `expected one response, got: ${JSON.stringify(ex.raw.toString('latin1').slice(0, 300))}`);
-  return { ...(ex.responses[0] as Parsed), clientPort: ex.clientPort, raw: ex.raw };
+async function request(port: number, bytes: string | Buffer, opts: { isHead?: boolean } = {}): Promise<ParsedResponse & { clientPort: number }> {
+  const ex = await exchange(port, bytes, { timeoutMs: EXCHANGE_TIMEOUT_MS });
+  const responses = parseResponses(ex.bytes, opts);
+  assert.equal(responses.length, 1, `expected one response, got: ${JSON.stringify(ex.text.slice(0, 300))}`);
+  return { ...(responses[0] as ParsedResponse), clientPort: ex.clientPort };
 }
 
 /** The pid a background-*.sh or escaped.sh fixture reports as its body ("child <pid>"). */
@@ -183,7 +109,7 @@ let markDir: string;
 before(async () => {
   fixModes(FIXTURES);
   // The jail: a root whose neighbours must never run.
-  jail = mkdtempSync(join(tmpdir(), 'keel-cgi-'));
+  jail = tempDir('cgi');
   marker = join(jail, 'RAN');
   mkdirSync(join(jail, 'root'));
   mkdirSync(join(jail, 'outside'));
@@ -298,7 +224,7 @@ describe('CGI requests and responses', () => {
 
   it('serves two requests on one keep-alive connection', async () => {
     const req = `GET /cgi-bin/hello.sh?n=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /cgi-bin/length.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
-    const ex = await exchange(port, req);
+    const ex = await exchangeAll(port, req);
     assert.equal(ex.responses.length, 2);
     assert.match(ex.responses[0]!.body.toString(), /query=n=1/);
     assert.equal(ex.responses[1]!.body.toString(), 'sized\n');
@@ -623,7 +549,7 @@ describe('path safety', () => {
 
 describe('HEAD', () => {
   it('sends the head of a script response without a body', async () => {
-    const ex = await exchange(port, `HEAD /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { isHead: true });
+    const ex = await exchangeAll(port, `HEAD /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { isHead: true });
     const text = ex.raw.toString('latin1');
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.ok(text.endsWith('\r\n\r\n') && text.indexOf('\r\n\r\n') === text.length - 4, JSON.stringify(text));

@@ -97,3 +97,18 @@ export function parseResponse(raw: Buffer, options: { isHead?: boolean } = {}): 
   }
   return { statusLine, status, headers, headerLines, head, body, isComplete, rest, raw };
 }
+
+/**
+ * Parses every response in `raw` (several on one keep-alive connection), in order, by
+ * following `parseResponse().rest`; stops at bytes that hold no complete head.
+ */
+export function parseResponses(raw: Buffer, options: { isHead?: boolean } = {}): ParsedResponse[] {
+  const out: ParsedResponse[] = [];
+  let rest = raw;
+  while (rest.length > 0 && rest.indexOf('\r\n\r\n') >= 0) {
+    const one = parseResponse(rest, options);
+    out.push(one);
+    rest = one.rest;
+  }
+  return out;
+}

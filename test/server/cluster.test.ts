@@ -9,13 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { backoffDelayMs } from '../../src/server/cluster.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** Longest a cluster may take to start: every worker compiles the sources with tsx. */
 const START_TIMEOUT_MS = 15_000;
@@ -99,7 +99,7 @@ interface Cluster {
 
 /** Starts the program; `signal` (the test's) kills it if the test times out before its `finally`. */
 async function startClusterProgram(env: Record<string, string>, signal: AbortSignal): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-cluster-'));
+  const dir = tempDir('cluster');
   const file = join(dir, 'program.mts');
   writeFileSync(file, clusterProgram());
   const child = spawn(process.execPath, ['--import', 'tsx', file], {

@@ -360,3 +360,72 @@ test('a request without a body reads as empty even once its connection is closin
     assert.equal(await read.promise, '');
   });
 });
+
+/**
+ * Runs `fn` with console.error captured and process-level error events watched: what a
+ * failing onError may print, and any uncaught exception or unhandled rejection it causes.
+ */
+async function watchingProcess(fn: () => Promise<void>): Promise<{ logged: unknown[][]; escaped: unknown[] }> {
+  const logged: unknown[][] = [];
+  const escaped: unknown[] = [];
+  const realConsoleError = console.error;
+  const onEscape = (err: unknown): void => void escaped.push(err);
+  process.on('uncaughtException', onEscape);
+  process.on('unhandledRejection', onEscape);
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    await fn();
+    await until(() => logged.length > 0, 'the reporter failure to be logged');
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    console.error = realConsoleError;
+    process.off('uncaughtException', onEscape);
+    process.off('unhandledRejection', onEscape);
+  }
+  return { logged, escaped };
+}
+
+test('an onError that throws: the client still gets its 500, the connection and the process go on', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = async (req, res) => {
+    if (req.path === '/sync') throw new Error('handler boom');
+    if (req.path === '/async') {
+      await Promise.resolve();
+      throw new Error('async boom');
+    }
+    res.end('ok');
+  };
+  const onError = (): void => {
+    throw new Error('reporter broke');
+  };
+  const { logged, escaped } = await watchingProcess(() =>
+    withServer(handler, { clock: () => FIXED_NOW_MS, onError }, async ({ connect }) => {
+      const c = await connect();
+      for (const path of ['/sync', '/async', '/fine']) {
+        await c.send(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        const res = await c.readResponse();
+        assert.equal(res.status, path === '/fine' ? 200 : 500, path);
+      }
+    }),
+  );
+  assert.deepEqual(escaped, []);
+  assert.equal(logged.length, 2, 'each reporter failure is written to the console');
+  assert.match(String(logged[0]![0]), /onError threw while reporting "handler failed"/);
+});
+
+test('an async onError that rejects is caught too: the process goes on', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const handler: Handler = () => {
+    throw new Error('handler boom');
+  };
+  const onError = async (): Promise<void> => {
+    throw new Error('async reporter broke');
+  };
+  const { logged, escaped } = await watchingProcess(() =>
+    withServer(handler, { clock: () => FIXED_NOW_MS, onError }, async ({ connect }) => {
+      const c = await connect();
+      await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await c.readResponse()).status, 500);
+    }),
+  );
+  assert.deepEqual(escaped, []);
+  assert.match(String(logged[0]![0]), /onError threw while reporting "handler failed"/);
+});

@@ -271,14 +271,31 @@ export async function withServer(
   }
 }
 
-/** Sends `request` on a fresh connection and returns every byte until the server closes. */
-export async function exchange(port: number, request: string | Buffer): Promise<string> {
-  const c = await RawClient.connect(port);
-  try {
-    await c.send(request);
-    return (await c.readToEnd()).toString('latin1');
-  } finally {
-    await c.close();
+/**
+ * A clock the test moves by hand (`now += ms`), for the `clock` option. The server's
+ * timeout sweep reads it once per tick and checks every deadline in that same turn, so
+ * `reads(n)` (resolving once the clock has been read `n` more times) is the event "the
+ * sweep has seen this time": no sleeping for a guessed number of ticks.
+ */
+export class ManualClock {
+  now: number;
+  #reads = 0;
+  #waiters: Array<{ at: number; resolve: () => void }> = [];
+
+  constructor(start = FIXED_NOW_MS) {
+    this.now = start;
+  }
+
+  /** The `clock` option: returns `now` and counts the read. */
+  readonly clock = (): number => {
+    this.#reads++;
+    this.#waiters = this.#waiters.filter((w) => (w.at <= this.#reads ? (w.resolve(), false) : true));
+    return this.now;
+  };
+
+  /** Resolves after `n` more reads of the clock (the sweep reads it once per tick). */
+  reads(n: number): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push({ at: this.#reads + n, resolve }));
   }
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, ManualClock, RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -55,10 +55,11 @@ test('pipelining: async handlers released in reverse order still answer in reque
   });
 });
 
-test('pipelining: handlers with different delays, responses byte-exact and in order', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const delays: Record<string, number> = { '/slow': 60, '/mid': 20, '/fast': 0 };
+test('pipelining: handlers taking different numbers of event-loop turns, responses byte-exact and in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Each handler finishes after its own number of event-loop turns, so the later ones would be done first.
+  const turns: Record<string, number> = { '/slow': 6, '/mid': 3, '/fast': 1 };
   const handler: Handler = async (req, res) => {
-    await new Promise((r) => setTimeout(r, delays[req.path]));
+    for (let i = 0; i < turns[req.path]!; i++) await new Promise((r) => setImmediate(r));
     res.write(req.path);
     res.end();
   };
@@ -147,30 +148,38 @@ test('idle timeout: an idle keep-alive connection is closed without a response',
 });
 
 test('idle timeout with an injected clock: kept below the deadline, closed past it', { timeout: TEST_TIMEOUT_MS }, async () => {
-  let now = FIXED_NOW_MS;
-  const opts = { clock: () => now, idleTimeoutMs: 1000, timerResolutionMs: 5 };
+  const time = new ManualClock();
+  const opts = { clock: time.clock, idleTimeoutMs: 1000, timerResolutionMs: 5 };
   await withServer((_req, res) => res.end('ok'), opts, async ({ connect }) => {
     const c = await connect();
     await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.readResponse();
-    now += 999;
-    await new Promise((r) => setTimeout(r, 30)); // a few sweeps see the clock below the deadline
+    time.now += 999;
+    await time.reads(3); // a few sweeps see the clock below the deadline
     await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     assert.equal((await c.readResponse()).body.toString(), 'ok', 'still open just before the deadline');
-    now += 1001;
+    time.now += 1001;
     assert.equal((await c.readToEnd()).length, 0);
   });
 });
 
 test('idle timeout does not cut a request whose handler takes longer than it', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const opts = { idleTimeoutMs: 50, timerResolutionMs: 10 };
+  const time = new ManualClock();
+  const opts = { clock: time.clock, idleTimeoutMs: 50, timerResolutionMs: 5 };
+  const started = deferred();
+  const gate = deferred();
   const handler: Handler = async (_req, res) => {
-    await new Promise((r) => setTimeout(r, 200));
+    started.resolve();
+    await gate.promise;
     res.end('late but fine');
   };
   await withServer(handler, opts, async ({ connect }) => {
     const c = await connect();
     await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await started.promise;
+    time.now += 200; // four idle timeouts pass while the handler works...
+    await time.reads(3); // ...and a few sweeps see it
+    gate.resolve();
     assert.equal((await c.readResponse()).body.toString(), 'late but fine');
   });
 });

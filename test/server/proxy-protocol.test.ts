@@ -15,6 +15,7 @@ import {
   type ProxyHeader,
 } from '../../src/server/proxy-protocol.js';
 import { Server } from '../../src/server/server.js';
+import { exchange } from '../helpers/socket.js';
 
 /** A v2 header: command (0 LOCAL, 1 PROXY), family/transport byte, address block, TLV bytes. */
 function v2(cmd: number, famProto: number, block: number[], tlvs: number[] = []): Buffer {
@@ -119,31 +120,6 @@ async function withProxyServer(fn: (port: number) => Promise<void>, options: { p
   }
 }
 
-/** Connects, writes `chunks` one by one, reads until the server closes or `until` matches. */
-async function exchange(port: number, chunks: Buffer[], until?: RegExp): Promise<string> {
-  const socket = net.connect(port, '127.0.0.1');
-  try {
-    await once(socket, 'connect');
-    let got = '';
-    const done = new Promise<void>((resolve) => {
-      socket.on('data', (c: Buffer) => {
-        got += c.toString('latin1');
-        if (until?.test(got)) resolve();
-      });
-      socket.on('close', () => resolve());
-      socket.on('error', () => resolve());
-    });
-    for (const c of chunks) {
-      socket.write(c);
-      await new Promise((r) => setImmediate(r));
-    }
-    await done;
-    return got;
-  } finally {
-    socket.destroy();
-  }
-}
-
 const BODY = /\r\n\r\n(.*)$/s;
 
 test('proxyProtocol: the request sees the client address of a v1 or v2 header', async () => {
@@ -155,7 +131,7 @@ test('proxyProtocol: the request sees the client address of a v1 or v2 header', 
       { name: 'v2 TCP6 with TLV, split inside the header', input: [VALID[5]!.input.subarray(0, 20), Buffer.concat([VALID[5]!.input.subarray(20), REQUEST])], want: '2001:db8::1 4444' },
     ];
     for (const { name, input, want } of rows) {
-      const got = await exchange(port, input, /\r\n\r\n.+ \d+$/s);
+      const got = (await exchange(port, input, { until: /\r\n\r\n.+ \d+$/s })).text;
       assert.match(got, /^HTTP\/1\.1 200 OK\r\n/, name);
       assert.equal(BODY.exec(got)?.[1], want, name);
     }
@@ -165,7 +141,7 @@ test('proxyProtocol: the request sees the client address of a v1 or v2 header', 
 test('proxyProtocol: LOCAL and UNKNOWN keep the real peer', async () => {
   await withProxyServer(async (port) => {
     for (const header of [VALID[2]!.input, VALID[6]!.input]) {
-      const got = await exchange(port, [Buffer.concat([header, REQUEST])], /\r\n\r\n.+ \d+$/s);
+      const got = (await exchange(port, [Buffer.concat([header, REQUEST])], { until: /\r\n\r\n.+ \d+$/s })).text;
       assert.match(BODY.exec(got)?.[1] ?? '', /^127\.0\.0\.1 \d+$/);
     }
   });
@@ -173,7 +149,7 @@ test('proxyProtocol: LOCAL and UNKNOWN keep the real peer', async () => {
 
 test('proxyProtocol: every request of a keep-alive connection carries the header address', async () => {
   await withProxyServer(async (port) => {
-    const got = await exchange(port, [VALID[0]!.input, REQUEST, REQUEST], /(198\.51\.100\.7 56324[^]*){2}/);
+    const got = (await exchange(port, [VALID[0]!.input, REQUEST, REQUEST], { until: /(198\.51\.100\.7 56324[^]*){2}/ })).text;
     assert.equal(got.match(/198\.51\.100\.7 56324/g)?.length, 2);
   });
 });
@@ -186,7 +162,7 @@ test('proxyProtocol: a missing or malformed header closes the connection without
       { name: 'bad v2', input: [v2(1, 0x12, INET_BLOCK), REQUEST] },
       { name: 'v1 too long', input: [Buffer.from(`PROXY TCP4 ${'1'.repeat(200)}`)] },
     ];
-    for (const { name, input } of rows) assert.equal(await exchange(port, input), '', name);
+    for (const { name, input } of rows) assert.equal((await exchange(port, input)).text, '', name);
   });
 });
 
@@ -223,7 +199,7 @@ test('proxyProtocol: close() destroys connections still sending their header', {
     await once(socket, 'connect');
     socket.write('PROXY TCP4 1.2.3.4');
     // A later connection answered means the server has accepted the first one (accept order).
-    const got = await exchange(server.port, [Buffer.concat([VALID[0]!.input, Buffer.from('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')])]);
+    const got = (await exchange(server.port, [Buffer.concat([VALID[0]!.input, Buffer.from('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')])])).text;
     assert.match(got, /\r\n\r\nok$/);
     const closed = once(socket, 'close');
     await server.close(60_000);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Handler } from '../../src/server/handler.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, type RawClient, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -11,13 +11,17 @@ const D = FIXED_DATE;
 interface ExactRow {
   name: string;
   handler: Handler;
-  request: string;
+  /** The request bytes. Default `GET_ROOT`. */
+  request?: string;
   /** Exact bytes of the response. */
   want: string;
-  /** Whether the server must close the connection after it. */
-  closes: boolean;
+  /** Whether the server must close the connection after it. Default false: it stays usable. */
+  closes?: boolean;
   isHead?: boolean;
 }
+
+/** The request of most rows. */
+const GET_ROOT = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
 
 const rows: ExactRow[] = [
   {
@@ -26,37 +30,27 @@ const rows: ExactRow[] = [
       res.headers.set('Content-Type', 'text/plain');
       res.end('hello');
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n${D}Content-Length: 5\r\n\r\nhello`,
-    closes: false,
   },
   {
     name: 'end(string) counts UTF-8 bytes, not characters',
     handler: (_req, res) => res.end('h\u00e9'),
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 3\r\n\r\nh\u00c3\u00a9`,
-    closes: false,
   },
   {
     name: 'end(Buffer) with binary bytes',
     handler: (_req, res) => res.end(Buffer.from([0, 0xff, 0x0d, 0x0a])),
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 4\r\n\r\n\x00\xff\r\n`,
-    closes: false,
   },
   {
     name: 'end() with no body: Content-Length 0',
     handler: (_req, res) => res.end(),
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'a handler that returns without a response gets an empty 200',
     handler: () => {},
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'write+end on HTTP/1.1 is chunked (RFC 9112 §7.1)',
@@ -65,9 +59,7 @@ const rows: ExactRow[] = [
       res.write(Buffer.from(' world'));
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'write+end(chunk) on HTTP/1.1 sends the last piece as a chunk',
@@ -75,9 +67,7 @@ const rows: ExactRow[] = [
       res.write('ab');
       res.end('cde');
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'write+end on HTTP/1.0 is delimited by close (RFC 9112 §6.3)',
@@ -108,7 +98,6 @@ const rows: ExactRow[] = [
     },
     request: 'DELETE /x HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 204 No Content\r\n${D}\r\n`,
-    closes: false,
   },
   {
     name: '304 has no body and keeps a declared Content-Length (RFC 9110 §8.6)',
@@ -120,7 +109,6 @@ const rows: ExactRow[] = [
     },
     request: 'GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: "a"\r\n\r\n',
     want: `HTTP/1.1 304 Not Modified\r\nETag: "a"\r\nContent-Length: 42\r\n${D}\r\n`,
-    closes: false,
   },
   {
     name: '304 without a declared length gets no Content-Length',
@@ -128,9 +116,7 @@ const rows: ExactRow[] = [
       res.status = 304;
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 304 Not Modified\r\n${D}\r\n`,
-    closes: false,
   },
   {
     name: 'a user Content-Length is honoured over several writes (no chunking)',
@@ -140,9 +126,7 @@ const rows: ExactRow[] = [
       res.write('lo');
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\nContent-Length: 5\r\n${D}\r\nhello`,
-    closes: false,
   },
   {
     name: 'a user Transfer-Encoding is dropped: the server owns framing',
@@ -150,9 +134,7 @@ const rows: ExactRow[] = [
       res.headers.set('Transfer-Encoding', 'gzip, chunked');
       res.end('x');
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 1\r\n\r\nx`,
-    closes: false,
   },
   {
     name: 'a Date set by the handler is kept, not doubled',
@@ -160,9 +142,7 @@ const rows: ExactRow[] = [
       res.headers.set('Date', 'Mon, 02 Feb 2026 10:00:00 GMT');
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: 'HTTP/1.1 200 OK\r\nDate: Mon, 02 Feb 2026 10:00:00 GMT\r\nContent-Length: 0\r\n\r\n',
-    closes: false,
   },
   {
     name: 'trailers after the last chunk (RFC 9112 §7.1.2)',
@@ -172,9 +152,7 @@ const rows: ExactRow[] = [
       res.write('data');
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\nTrailer: X-Checksum\r\n${D}Transfer-Encoding: chunked\r\n\r\n4\r\ndata\r\n0\r\nX-Checksum: abc\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'end(body) with a trailer set is chunked, since a length cannot carry trailers',
@@ -183,9 +161,7 @@ const rows: ExactRow[] = [
       res.setTrailer('X-B', '2');
       res.end('hey');
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Transfer-Encoding: chunked\r\n\r\n3\r\nhey\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'writeHead with a status and headers sends the head at once',
@@ -195,7 +171,6 @@ const rows: ExactRow[] = [
     },
     request: 'POST /items HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n',
     want: `HTTP/1.1 201 Created\r\nLocation: /items/1\r\nX-Multi: a\r\nX-Multi: b\r\n${D}Transfer-Encoding: chunked\r\n\r\n4\r\nmade\r\n0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'an unregistered status gets an empty reason phrase',
@@ -203,9 +178,7 @@ const rows: ExactRow[] = [
       res.status = 299;
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 299 \r\n${D}Content-Length: 0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'Connection: close from the client: answered with close, then closed (RFC 9112 §9.6)',
@@ -220,7 +193,6 @@ const rows: ExactRow[] = [
       res.headers.set('Connection', 'Close');
       res.end('bye');
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 3\r\nConnection: close\r\n\r\nbye`,
     closes: true,
   },
@@ -230,9 +202,7 @@ const rows: ExactRow[] = [
       res.headers.set('Connection', 'keep-alive');
       res.end();
     },
-    request: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Content-Length: 0\r\n\r\n`,
-    closes: false,
   },
   {
     name: 'HTTP/1.0 without keep-alive: Connection: close, then closed',
@@ -249,7 +219,6 @@ const rows: ExactRow[] = [
     },
     request: 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n${D}Content-Length: 5\r\n\r\n`,
-    closes: false,
     isHead: true,
   },
   {
@@ -260,7 +229,6 @@ const rows: ExactRow[] = [
     },
     request: 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\n${D}Transfer-Encoding: chunked\r\n\r\n`,
-    closes: false,
     isHead: true,
   },
   {
@@ -272,7 +240,6 @@ const rows: ExactRow[] = [
     },
     request: 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\nContent-Length: 5\r\n${D}\r\n`,
-    closes: false,
     isHead: true,
   },
   {
@@ -283,7 +250,6 @@ const rows: ExactRow[] = [
     },
     request: 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\n',
     want: `HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n${D}\r\n`,
-    closes: false,
     isHead: true,
   },
 ];
@@ -296,10 +262,10 @@ for (const row of rows) {
     const handler: Handler = (req, res) => (req.path === '/next' ? res.end('next') : row.handler(req, res));
     await withServer(handler, { clock }, async ({ connect }) => {
       const c = await connect();
-      await c.send(row.request);
+      await c.send(row.request ?? GET_ROOT);
       const res = await c.readResponse(row.isHead);
       assert.equal(res.raw.toString('latin1'), row.want);
-      if (row.closes) {
+      if (row.closes === true) {
         assert.equal((await c.readToEnd()).length, 0, 'nothing after the response');
       } else {
         // The connection is still usable and in step: the next response follows exactly.
@@ -391,6 +357,32 @@ test('a body longer than its Content-Length throws in the handler and the connec
   });
 });
 
+/**
+ * Serves GET / with `handler`, which must fail before anything reaches the wire: asserts the
+ * exact plain 500, one error reported, and that the same connection (and, with
+ * `alsoNewConnection`, a new one) is still served by the same server.
+ */
+async function assertCleanFailure(name: string, handler: Handler, options: { alsoNewConnection?: boolean } = {}): Promise<void> {
+  const wrapped: Handler = (req, res) => (req.path === '/ok' ? res.end('fine') : handler(req, res));
+  await withServer(wrapped, { clock }, async ({ connect, errors }) => {
+    const c = await connect();
+    await c.send(GET_ROOT);
+    const res = await c.readResponse();
+    assert.equal(
+      res.raw.toString('latin1'),
+      `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 26\r\n\r\n500 Internal Server Error\n`,
+      name,
+    );
+    assert.equal(errors.length, 1, name);
+    const expectServed = async (client: RawClient): Promise<void> => {
+      await client.send('GET /ok HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await client.readResponse()).body.toString(), 'fine', name);
+    };
+    await expectServed(c);
+    if (options.alsoNewConnection === true) await expectServed(await connect());
+  });
+}
+
 test('errors found while building the head are a clean 500: nothing was on the wire yet', { timeout: TEST_TIMEOUT_MS }, async () => {
   const cases: Array<[string, Handler]> = [
     ['end(body) longer than the declared Content-Length', (_req, res) => {
@@ -412,22 +404,7 @@ test('errors found while building the head are a clean 500: nothing was on the w
       res.end('x');
     }],
   ];
-  for (const [name, handler] of cases) {
-    const wrapped: Handler = (req, res) => (req.path === '/ok' ? res.end('fine') : handler(req, res));
-    await withServer(wrapped, { clock }, async ({ connect, errors }) => {
-      const c = await connect();
-      await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-      const res = await c.readResponse();
-      assert.equal(
-        res.raw.toString('latin1'),
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 26\r\n\r\n500 Internal Server Error\n`,
-        name,
-      );
-      assert.equal(errors.length, 1, name);
-      await c.send('GET /ok HTTP/1.1\r\nHost: a\r\n\r\n');
-      assert.equal((await c.readResponse()).body.toString(), 'fine', name);
-    });
-  }
+  for (const [name, handler] of cases) await assertCleanFailure(name, handler);
 });
 
 test('a body shorter than its Content-Length: the connection is closed after it', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -464,26 +441,7 @@ test('header injection: CR/LF in a value gives 500, nothing injected, and the se
     ['header name', (_req, res) => void res.headers.set('X-Evil\r\nSet-Cookie', 'pwned=1')],
     ['NUL in a value', (_req, res) => void res.headers.set('X-Evil', 'a\0b')],
   ];
-  for (const [name, handler] of attempts) {
-    const wrapped: Handler = (req, res) => (req.path === '/ok' ? res.end('fine') : handler(req, res));
-    await withServer(wrapped, { clock }, async ({ connect, errors }) => {
-      const c = await connect();
-      await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-      const res = await c.readResponse();
-      assert.equal(
-        res.raw.toString('latin1'),
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 26\r\n\r\n500 Internal Server Error\n`,
-        name,
-      );
-      assert.equal(errors.length, 1, name);
-      // Same connection, then a new one: both still served.
-      await c.send('GET /ok HTTP/1.1\r\nHost: a\r\n\r\n');
-      assert.equal((await c.readResponse()).body.toString(), 'fine');
-      const d = await connect();
-      await d.send('GET /ok HTTP/1.1\r\nHost: a\r\n\r\n');
-      assert.equal((await d.readResponse()).body.toString(), 'fine');
-    });
-  }
+  for (const [name, handler] of attempts) await assertCleanFailure(name, handler, { alsoNewConnection: true });
 });
 
 test('header injection in a trailer after the head is sent: the connection is reset, no trailer line leaks', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -702,4 +660,23 @@ test('103 Early Hints: names differing in case are separate lines; framing field
     assert.equal((await c.readResponse()).raw.toString('latin1'), 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nlink: </b.css>\r\n\r\n');
     assert.equal((await c.readResponse()).raw.toString('latin1'), `HTTP/1.1 200 OK\r\n${D}Content-Length: 1\r\n\r\nx`);
   });
+});
+
+test('serveSocket() without listen(): timeouts still apply (408 for a stalled head)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { Server } = await import('../../src/server/server.js');
+  const { RawClient } = await import('./helpers.js');
+  const net = await import('node:net');
+  const server = new Server((_req, res) => res.end('ok'), { clock: Date.now, headersTimeoutMs: 50, timerResolutionMs: 10, onError: () => {} });
+  const outer = net.createServer({ allowHalfOpen: true }, (s) => server.serveSocket(s));
+  await new Promise<void>((resolve) => outer.listen(0, '127.0.0.1', () => resolve()));
+  const c = await RawClient.connect((outer.address() as import('node:net').AddressInfo).port);
+  try {
+    await c.send('GET / HTTP/1.1\r\nHost:');
+    const r = await c.readResponse();
+    assert.equal(r.status, 408);
+  } finally {
+    await c.close();
+    await server.close(100);
+    await new Promise<void>((resolve) => outer.close(() => resolve()));
+  }
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Handler } from '../../src/server/handler.js';
 import type { Server } from '../../src/server/server.js';
-import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until, TEST_TIMEOUT_MS } from './helpers.js';
+import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, startServer, until, withServer, TEST_TIMEOUT_MS } from './helpers.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -322,4 +322,29 @@ test('close(): shutdownIdleGraceMs: a connection idle longer than the grace alre
   } finally {
     await done();
   }
+});
+
+test('close() called twice: both calls resolve once the request in flight is answered', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const gate = deferred();
+  const started = deferred();
+  const handler: Handler = async (_req, res) => {
+    started.resolve();
+    await gate.promise;
+    res.end('done');
+  };
+  await withServer(handler, { clock }, async ({ connect, server }) => {
+    const c = await connect();
+    await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await started.promise;
+    const shutdownMs = 10_000;
+    let firstDone = false;
+    let secondDone = false;
+    const p1 = server.close(shutdownMs).then(() => (firstDone = true));
+    const p2 = server.close(shutdownMs).then(() => (secondDone = true));
+    gate.resolve();
+    const r = await c.readResponse();
+    assert.equal(r.body.toString(), 'done');
+    await until(() => firstDone && secondDone, 'both close() calls to resolve', 2000);
+    await Promise.all([p1, p2]);
+  });
 });

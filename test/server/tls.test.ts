@@ -4,13 +4,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Handler } from '../../src/server/handler.js';
 import { Server } from '../../src/server/server.js';
 import { FIXED_DATE, FIXED_NOW_MS, TEST_TIMEOUT_MS } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
@@ -21,7 +21,7 @@ let cert: Buffer | undefined;
 let skipReason: string | false = false;
 
 before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-tls-'));
+  dir = tempDir('tls');
   try {
     execFileSync(
       'openssl',
