@@ -307,12 +307,7 @@ export class RequestParser {
           this.#crScanRel = 0;
           continue;
         }
-        const head = this.#parseHeadAt(buf, lines, n, false, nl);
-        this.#pos = nl + 1;
-        this.#scanRel = 0;
-        this.#crScanRel = 0;
-        this.#lineCount = 0;
-        return head;
+        return this.#headDone(this.#parseHeadAt(buf, lines, n, false, nl), nl);
       }
       lines[n++] = ls - this.#pos;
       lines[n++] = lineEnd - this.#pos;
@@ -326,16 +321,18 @@ export class RequestParser {
         // reported as such by #parseHeadAt. A head whose fields had not all arrived when its
         // request line was read is parsed in full.
         const end = this.#remembered.repeatEnd(buf, ls);
-        if (end !== -1) {
-          const head = this.#parseHeadAt(buf, lines, n, true, end);
-          this.#pos = end + 1;
-          this.#scanRel = 0;
-          this.#crScanRel = 0;
-          this.#lineCount = 0;
-          return head;
-        }
+        if (end !== -1) return this.#headDone(this.#parseHeadAt(buf, lines, n, true, end), end);
       }
     }
+  }
+
+  /** Moves past a parsed head whose final LF is at `end`: the next head is scanned from scratch. */
+  #headDone(head: RequestEvent, end: number): RequestEvent {
+    this.#pos = end + 1;
+    this.#scanRel = 0;
+    this.#crScanRel = 0;
+    this.#lineCount = 0;
+    return head;
   }
 
   /**
