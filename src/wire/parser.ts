@@ -46,7 +46,7 @@ import {
   UriTooLongError,
   requestSyntaxError,
 } from './errors.js';
-import { resolveParserLimits, type ParserLimits } from './limits.js';
+import { DEFAULT_PARSER_LIMITS, resolveLimits, type ParserLimits } from './limits.js';
 import { RememberedSection, type SectionFacts } from './remembered-section.js';
 import {
   appendTransferCodings,
@@ -160,11 +160,11 @@ export class RequestParser {
 
   /**
    * @param limits Overrides of DEFAULT_PARSER_LIMITS, resolved once into a frozen object
-   * (resolveParserLimits: a frozen object that sets all five is shared, not copied). Changing
+   * (resolveLimits: a frozen object that sets all five is shared, not copied). Changing
    * `limits` afterwards changes nothing for this parser.
    */
   constructor(limits?: Partial<ParserLimits>) {
-    this.#limits = resolveParserLimits(limits);
+    this.#limits = resolveLimits(DEFAULT_PARSER_LIMITS, limits);
   }
 
   /** The parser's state: 'head' while waiting for a request, 'paused' after one ended, 'error' once dead. */
