@@ -557,13 +557,22 @@ export class RequestParser {
   // ---- bodies -----------------------------------------------------------
 
   #lengthBody(): DataEvent | EndEvent | typeof NEED_DATA {
+    if (this.#buf.length === this.#pos) return NEED_DATA;
+    return this.#take('end');
+  }
+
+  /**
+   * The next body bytes, up to #remaining, from what has arrived (the caller checks that at least
+   * one byte has); once #remaining is read, the state becomes `next`. Both Content-Length bodies
+   * and chunk data are taken this way.
+   */
+  #take(next: State): DataEvent {
     const avail = this.#buf.length - this.#pos;
-    if (avail === 0) return NEED_DATA;
     const n = avail < this.#remaining ? avail : this.#remaining;
     const data = this.#buf.subarray(this.#pos, this.#pos + n);
     this.#pos += n;
     this.#remaining -= n;
-    if (this.#remaining === 0) this.#state = 'end';
+    if (this.#remaining === 0) this.#state = next;
     return { type: 'data', data };
   }
 
@@ -604,16 +613,9 @@ export class RequestParser {
           this.#state = 'chunk-data';
           break;
         }
-        case 'chunk-data': {
-          const avail = buf.length - this.#pos;
-          if (avail === 0) return NEED_DATA;
-          const n = avail < this.#remaining ? avail : this.#remaining;
-          const data = buf.subarray(this.#pos, this.#pos + n);
-          this.#pos += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) this.#state = 'chunk-crlf';
-          return { type: 'data', data };
-        }
+        case 'chunk-data':
+          if (buf.length === this.#pos) return NEED_DATA;
+          return this.#take('chunk-crlf');
         case 'chunk-crlf': {
           if (buf.length - this.#pos < 2) {
             if (buf.length > this.#pos && buf[this.#pos] !== CR) throw new BadRequestError('chunk data not followed by CRLF', 'ERR_INVALID_CHUNK');

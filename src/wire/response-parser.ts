@@ -510,17 +510,26 @@ export class ResponseParser {
   // ---- bodies -----------------------------------------------------------
 
   #lengthBody(): DataEvent | typeof NEED_DATA {
-    const avail = this.#buf.length - this.#pos;
-    if (avail === 0) {
+    if (this.#buf.length === this.#pos) {
       // RFC 9112 §8: a body shorter than its Content-Length is incomplete, never a whole response.
       if (this.#eof) throw this.#incomplete('body');
       return NEED_DATA;
     }
+    return this.#take('end');
+  }
+
+  /**
+   * The next body bytes, up to #remaining, from what has arrived (the caller checks that at least
+   * one byte has); once #remaining is read, the state becomes `next`. Both Content-Length bodies
+   * and chunk data are taken this way.
+   */
+  #take(next: State): DataEvent {
+    const avail = this.#buf.length - this.#pos;
     const n = avail < this.#remaining ? avail : this.#remaining;
     const data = this.#buf.subarray(this.#pos, this.#pos + n);
     this.#pos += n;
     this.#remaining -= n;
-    if (this.#remaining === 0) this.#state = 'end';
+    if (this.#remaining === 0) this.#state = next;
     return { type: 'data', data };
   }
 
@@ -569,19 +578,12 @@ export class ResponseParser {
           this.#state = 'chunk-data';
           break;
         }
-        case 'chunk-data': {
-          const avail = buf.length - this.#pos;
-          if (avail === 0) {
+        case 'chunk-data':
+          if (buf.length === this.#pos) {
             if (this.#eof) throw this.#incomplete('chunked body');
             return NEED_DATA;
           }
-          const n = avail < this.#remaining ? avail : this.#remaining;
-          const data = buf.subarray(this.#pos, this.#pos + n);
-          this.#pos += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) this.#state = 'chunk-crlf';
-          return { type: 'data', data };
-        }
+          return this.#take('chunk-crlf');
         case 'chunk-crlf': {
           const avail = buf.length - this.#pos;
           // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF.
