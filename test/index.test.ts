@@ -332,14 +332,31 @@ const INTERNAL = [
   'MemoryResponse',
 ];
 
-/** The type names src/index.ts exports, read from its text (types do not exist at run time). */
-function typeExports(text: string): string[] {
-  const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*/g, '');
+/** The files src/index.ts re-exports whole (`export * from`), each an explicit list of its layer's public part. */
+const LISTS = ['../src/wire/public.ts', '../src/client/index.ts', '../src/app/public.ts'];
+
+/** A file's text without comments. */
+function code(url: URL): string {
+  return readFileSync(url, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*/g, '');
+}
+
+/** The targets of a file's `export * from` lines, as URLs of their .ts sources. */
+function starTargets(url: URL): URL[] {
+  return [...code(url).matchAll(/^export \* from '([^']+)\.js';/gm)].map((m) => new URL(`${m[1]}.ts`, url));
+}
+
+/**
+ * The type names a file exports, read from its text (types do not exist at run time), following its
+ * `export * from` lines into the files they name.
+ */
+function typeExports(url: URL): string[] {
+  const text = code(url);
   const names = new Set<string>();
-  for (const m of code.matchAll(/export type \{([^}]*)\}/g)) {
+  for (const m of text.matchAll(/export type \{([^}]*)\}/g)) {
     for (const n of m[1]!.split(',')) if (n.trim() !== '') names.add(n.trim());
   }
-  for (const m of code.matchAll(/\btype (\w+)\s*[,}\n]/g)) names.add(m[1]!);
+  for (const m of text.matchAll(/\btype (\w+)\s*[,}\n]/g)) names.add(m[1]!);
+  for (const target of starTargets(url)) for (const n of typeExports(target)) names.add(n);
   return [...names].sort();
 }
 
@@ -348,16 +365,28 @@ test("public API: src/index.ts exports exactly the pinned values", () => {
 });
 
 test('public API: src/index.ts exports exactly the pinned types', () => {
-  assert.deepEqual(typeExports(readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8')), TYPES);
+  assert.deepEqual(typeExports(new URL('../src/index.ts', import.meta.url)), TYPES);
 });
 
 test('public API: no internal name is exported', () => {
   assert.deepEqual(INTERNAL.filter((n) => n in api), []);
 });
 
-test('public API: the entry points list their exports (no export *)', () => {
-  for (const file of ['../src/index.ts', '../src/app/index.ts', '../src/wire/index.ts', '../src/db/index.ts']) {
-    assert.doesNotMatch(readFileSync(new URL(file, import.meta.url), 'utf8'), /^export \* from/m, file);
+test('public API: src/index.ts re-exports whole only the explicit per-layer lists, which list their names (no export *)', () => {
+  const entry = new URL('../src/index.ts', import.meta.url);
+  assert.deepEqual(
+    starTargets(entry).map((u) => u.href),
+    LISTS.map((f) => new URL(f, import.meta.url).href),
+  );
+  for (const file of [...LISTS, '../src/db/index.ts']) {
+    assert.doesNotMatch(code(new URL(file, import.meta.url)), /^export \*/m, file);
+  }
+});
+
+test('public API: the layer surfaces add to their public list only by explicit names', () => {
+  for (const [file, list] of [['../src/app/index.ts', '../src/app/public.ts'], ['../src/wire/index.ts', '../src/wire/public.ts']] as const) {
+    const url = new URL(file, import.meta.url);
+    assert.deepEqual(starTargets(url).map((u) => u.href), [new URL(list, import.meta.url).href], file);
   }
 });
 

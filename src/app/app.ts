@@ -72,6 +72,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 type Handlers<P extends string, S extends object> = Array<RouteHandler<PathParams<P>, S>>;
+/** A route method of App (`app.get(path, ...handlers)`): `on` with its method. */
+type RouteMethod<Self, S extends object> = <P extends string>(path: P, ...handlers: Handlers<P, S>) => Self;
 
 /**
  * A web application: routes, middleware and error mapping, usable as a keel
@@ -127,38 +129,23 @@ export class App<S extends object = Record<string, unknown>> {
     return this;
   }
 
+  // The route methods: `on` with one method each, added to the prototype below (ROUTE_METHODS).
   /** GET route (also answers HEAD). */
-  get<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('GET', path, ...handlers);
-  }
+  declare get: RouteMethod<this, S>;
   /** POST route. */
-  post<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('POST', path, ...handlers);
-  }
+  declare post: RouteMethod<this, S>;
   /** PUT route. */
-  put<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('PUT', path, ...handlers);
-  }
+  declare put: RouteMethod<this, S>;
   /** PATCH route. */
-  patch<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('PATCH', path, ...handlers);
-  }
+  declare patch: RouteMethod<this, S>;
   /** DELETE route. */
-  delete<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('DELETE', path, ...handlers);
-  }
+  declare delete: RouteMethod<this, S>;
   /** HEAD route (overrides the automatic HEAD of a GET route). */
-  head<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('HEAD', path, ...handlers);
-  }
+  declare head: RouteMethod<this, S>;
   /** OPTIONS route (overrides the automatic OPTIONS answer). */
-  options<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on('OPTIONS', path, ...handlers);
-  }
+  declare options: RouteMethod<this, S>;
   /** A route for every method (an exact-method route on the same path wins). */
-  all<P extends string>(path: P, ...handlers: Handlers<P, S>): this {
-    return this.on(ANY_METHOD, path, ...handlers);
-  }
+  declare all: RouteMethod<this, S>;
 
   /**
    * Adds middleware that runs for every request, in registration order, before
@@ -341,3 +328,25 @@ export class App<S extends object = Record<string, unknown>> {
 }
 
 const EMPTY: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
+
+/** Each route method of App and the method it routes (`all`: any method). */
+const ROUTE_METHODS = {
+  get: 'GET',
+  post: 'POST',
+  put: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  head: 'HEAD',
+  options: 'OPTIONS',
+  all: ANY_METHOD,
+} as const;
+for (const [name, method] of Object.entries(ROUTE_METHODS)) {
+  // A method on the prototype, as a class method would be (writable, configurable, not enumerable).
+  Object.defineProperty(App.prototype, name, {
+    value(this: App, path: string, ...handlers: Handlers<string, Record<string, unknown>>): App {
+      return this.on(method, path, ...handlers);
+    },
+    writable: true,
+    configurable: true,
+  });
+}

@@ -1,13 +1,14 @@
 /**
- * The client's public surface (src/client): what src/index.ts re-exports from here
- * (the response parser and its errors reach src/index.ts through wire/index.ts).
+ * The client's public surface (src/client): src/index.ts re-exports this file with
+ * `export *` (the response parser and its errors reach it through wire/public.ts).
  *
- * Owns the explicit list of exports; connection internals (ClientConnection,
- * Dispatch) stay out. Must not import server/.
+ * Owns the explicit list of exports (no `export *`; test/index.test.ts pins the
+ * result), so everything here is public API; connection internals
+ * (ClientConnection, Dispatch) stay out. Must not import server/.
  */
 export { Client } from './client.js';
 export { Agent } from './agent.js';
-export { fetch, createFetch, getDefaultAgent, MAX_REDIRECTS } from './fetch.js';
+export { fetch, createFetch, getDefaultAgent } from './fetch.js';
 export { ClientResponse, ResponseBody } from './response.js';
 export {
   ClientError,
@@ -23,7 +24,6 @@ export {
   type AgentOptions,
   type RequestOptions,
   type RequestBody,
-  type HeadersInit,
   DEFAULT_CLIENT_MAX_CONNECTIONS,
   DEFAULT_CLIENT_PIPELINING,
   DEFAULT_CLIENT_IDLE_TIMEOUT_MS,

@@ -1,8 +1,8 @@
 /**
  * Parser limits: every bound the wire layer enforces, with its default and the reason for it.
  *
- * Owns the `ParserLimits` type, `DEFAULT_PARSER_LIMITS` and their resolution
- * into the frozen object a parser uses. The server exposes each one as an
+ * Owns the `ParserLimits` type, `DEFAULT_PARSER_LIMITS`, and the resolution of
+ * either parser's limits into the frozen object it uses (resolveLimits). The server exposes each one as an
  * option of the same name (docs/limits.md lists them all).
  */
 
@@ -59,41 +59,29 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
 });
 
 /**
- * The limits a request parser enforces: `overrides` over the defaults, frozen, so they cannot
- * change under a parser (it relies on that: a field section it remembers passed them once and
- * is not checked again, parser.ts). A frozen object that sets all five is used as it is. Any
- * other object is copied into a frozen one of the five, made once per object and reused while
- * the object still holds the same five values: a server passes one options object to every
- * connection, and an idle connection should not carry a copy of its own.
+ * The limits a parser enforces (either set: ParserLimits with DEFAULT_PARSER_LIMITS, or the
+ * response parser's): `overrides` over `defaults`, frozen, so they cannot change under a parser
+ * (the request parser relies on that: a field section it remembers passed them once and is not
+ * checked again, parser.ts). A frozen object that sets every limit is used as it is. Any other
+ * object is copied into a frozen one of the limits `defaults` names (an override left undefined
+ * takes the default), made once per object and reused while the object still holds the same
+ * values: a server passes one options object to every connection, and an idle connection should
+ * not carry a copy of its own.
  */
-export function resolveParserLimits(overrides?: Partial<ParserLimits>): Readonly<ParserLimits> {
-  if (overrides === undefined) return DEFAULT_PARSER_LIMITS;
-  if (Object.isFrozen(overrides) && isComplete(overrides)) return overrides;
-  const d = DEFAULT_PARSER_LIMITS;
-  const maxRequestLineBytes = overrides.maxRequestLineBytes ?? d.maxRequestLineBytes;
-  const maxHeaderBytes = overrides.maxHeaderBytes ?? d.maxHeaderBytes;
-  const maxHeaderCount = overrides.maxHeaderCount ?? d.maxHeaderCount;
-  const maxChunkExtensionBytes = overrides.maxChunkExtensionBytes ?? d.maxChunkExtensionBytes;
-  const maxBodyBytes = overrides.maxBodyBytes ?? d.maxBodyBytes;
-  const made = RESOLVED.get(overrides);
-  if (
-    made !== undefined && made.maxRequestLineBytes === maxRequestLineBytes && made.maxHeaderBytes === maxHeaderBytes &&
-    made.maxHeaderCount === maxHeaderCount && made.maxChunkExtensionBytes === maxChunkExtensionBytes &&
-    made.maxBodyBytes === maxBodyBytes
-  ) {
-    return made;
-  }
-  const resolved = Object.freeze({ maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxChunkExtensionBytes, maxBodyBytes });
-  RESOLVED.set(overrides, resolved);
+export function resolveLimits<T extends object>(defaults: Readonly<T>, overrides?: Partial<T>): Readonly<T> {
+  if (overrides === undefined) return defaults;
+  const keys = Object.keys(defaults) as Array<keyof T>;
+  if (Object.isFrozen(overrides) && keys.every((k) => overrides[k] !== undefined)) return overrides as Readonly<T>;
+  let made = RESOLVED.get(defaults);
+  if (made === undefined) RESOLVED.set(defaults, (made = new WeakMap()));
+  const last = made.get(overrides) as Readonly<T> | undefined;
+  if (last !== undefined && keys.every((k) => last[k] === (overrides[k] ?? defaults[k]))) return last;
+  const resolved = {} as T;
+  for (const k of keys) resolved[k] = (overrides[k] ?? defaults[k]) as T[keyof T];
+  Object.freeze(resolved);
+  made.set(overrides, resolved);
   return resolved;
 }
 
-/** The frozen copy last made of each overrides object (weak: it goes with the object). */
-const RESOLVED = new WeakMap<object, Readonly<ParserLimits>>();
-
-function isComplete(l: Partial<ParserLimits>): l is ParserLimits {
-  return (
-    l.maxRequestLineBytes !== undefined && l.maxHeaderBytes !== undefined && l.maxHeaderCount !== undefined &&
-    l.maxChunkExtensionBytes !== undefined && l.maxBodyBytes !== undefined
-  );
-}
+/** By defaults object, the frozen copy last made of each overrides object (weak: it goes with the object). */
+const RESOLVED = new WeakMap<object, WeakMap<object, object>>();

@@ -46,7 +46,7 @@ import {
   UriTooLongError,
   requestSyntaxError,
 } from './errors.js';
-import { resolveParserLimits, type ParserLimits } from './limits.js';
+import { DEFAULT_PARSER_LIMITS, resolveLimits, type ParserLimits } from './limits.js';
 import { RememberedSection, type SectionFacts } from './remembered-section.js';
 import {
   appendTransferCodings,
@@ -160,11 +160,11 @@ export class RequestParser {
 
   /**
    * @param limits Overrides of DEFAULT_PARSER_LIMITS, resolved once into a frozen object
-   * (resolveParserLimits: a frozen object that sets all five is shared, not copied). Changing
+   * (resolveLimits: a frozen object that sets all five is shared, not copied). Changing
    * `limits` afterwards changes nothing for this parser.
    */
   constructor(limits?: Partial<ParserLimits>) {
-    this.#limits = resolveParserLimits(limits);
+    this.#limits = resolveLimits(DEFAULT_PARSER_LIMITS, limits);
   }
 
   /** The parser's state: 'head' while waiting for a request, 'paused' after one ended, 'error' once dead. */
@@ -307,12 +307,7 @@ export class RequestParser {
           this.#crScanRel = 0;
           continue;
         }
-        const head = this.#parseHeadAt(buf, lines, n, false, nl);
-        this.#pos = nl + 1;
-        this.#scanRel = 0;
-        this.#crScanRel = 0;
-        this.#lineCount = 0;
-        return head;
+        return this.#headDone(this.#parseHeadAt(buf, lines, n, false, nl), nl);
       }
       lines[n++] = ls - this.#pos;
       lines[n++] = lineEnd - this.#pos;
@@ -326,16 +321,18 @@ export class RequestParser {
         // reported as such by #parseHeadAt. A head whose fields had not all arrived when its
         // request line was read is parsed in full.
         const end = this.#remembered.repeatEnd(buf, ls);
-        if (end !== -1) {
-          const head = this.#parseHeadAt(buf, lines, n, true, end);
-          this.#pos = end + 1;
-          this.#scanRel = 0;
-          this.#crScanRel = 0;
-          this.#lineCount = 0;
-          return head;
-        }
+        if (end !== -1) return this.#headDone(this.#parseHeadAt(buf, lines, n, true, end), end);
       }
     }
+  }
+
+  /** Moves past a parsed head whose final LF is at `end`: the next head is scanned from scratch. */
+  #headDone(head: RequestEvent, end: number): RequestEvent {
+    this.#pos = end + 1;
+    this.#scanRel = 0;
+    this.#crScanRel = 0;
+    this.#lineCount = 0;
+    return head;
   }
 
   /**
@@ -560,13 +557,22 @@ export class RequestParser {
   // ---- bodies -----------------------------------------------------------
 
   #lengthBody(): DataEvent | EndEvent | typeof NEED_DATA {
+    if (this.#buf.length === this.#pos) return NEED_DATA;
+    return this.#take('end');
+  }
+
+  /**
+   * The next body bytes, up to #remaining, from what has arrived (the caller checks that at least
+   * one byte has); once #remaining is read, the state becomes `next`. Both Content-Length bodies
+   * and chunk data are taken this way.
+   */
+  #take(next: State): DataEvent {
     const avail = this.#buf.length - this.#pos;
-    if (avail === 0) return NEED_DATA;
     const n = avail < this.#remaining ? avail : this.#remaining;
     const data = this.#buf.subarray(this.#pos, this.#pos + n);
     this.#pos += n;
     this.#remaining -= n;
-    if (this.#remaining === 0) this.#state = 'end';
+    if (this.#remaining === 0) this.#state = next;
     return { type: 'data', data };
   }
 
@@ -607,16 +613,9 @@ export class RequestParser {
           this.#state = 'chunk-data';
           break;
         }
-        case 'chunk-data': {
-          const avail = buf.length - this.#pos;
-          if (avail === 0) return NEED_DATA;
-          const n = avail < this.#remaining ? avail : this.#remaining;
-          const data = buf.subarray(this.#pos, this.#pos + n);
-          this.#pos += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) this.#state = 'chunk-crlf';
-          return { type: 'data', data };
-        }
+        case 'chunk-data':
+          if (buf.length === this.#pos) return NEED_DATA;
+          return this.#take('chunk-crlf');
         case 'chunk-crlf': {
           if (buf.length - this.#pos < 2) {
             if (buf.length > this.#pos && buf[this.#pos] !== CR) throw new BadRequestError('chunk data not followed by CRLF', 'ERR_INVALID_CHUNK');

@@ -45,6 +45,7 @@ import {
 } from './errors.js';
 import type { DataEvent, EndEvent } from './parser.js';
 import { NEED_DATA, PAUSED } from './parser.js';
+import { DEFAULT_MAX_CHUNK_EXTENSION_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, resolveLimits } from './limits.js';
 import {
   appendTransferCodings,
   checkChunkedCodings,
@@ -95,12 +96,12 @@ export interface ResponseParserLimits {
 
 /** Status-line limit default (see `ResponseParserLimits.maxStatusLineBytes`). */
 export const DEFAULT_MAX_STATUS_LINE_BYTES = 8 * 1024;
-/** Header-section limit default for responses (see `ResponseParserLimits.maxHeaderBytes`). */
-export const DEFAULT_MAX_RESPONSE_HEADER_BYTES = 32 * 1024;
-/** Field-line count default for responses (see `ResponseParserLimits.maxHeaderCount`). */
-export const DEFAULT_MAX_RESPONSE_HEADER_COUNT = 1000;
-/** Chunk-extension limit default for responses. */
-export const DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES = 1024;
+/** Header-section limit default for responses: the request side's (see `ResponseParserLimits.maxHeaderBytes`). */
+export const DEFAULT_MAX_RESPONSE_HEADER_BYTES = DEFAULT_MAX_HEADER_BYTES;
+/** Field-line count default for responses: the request side's (see `ResponseParserLimits.maxHeaderCount`). */
+export const DEFAULT_MAX_RESPONSE_HEADER_COUNT = DEFAULT_MAX_HEADER_COUNT;
+/** Chunk-extension limit default for responses: the request side's. */
+export const DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES = DEFAULT_MAX_CHUNK_EXTENSION_BYTES;
 /** Response body limit default: none (streamed). */
 export const DEFAULT_MAX_RESPONSE_BODY_BYTES = Infinity;
 /** 1xx flood bound default (see `ResponseParserLimits.maxInformationalResponses`). */
@@ -194,11 +195,11 @@ export class ResponseParser {
   #trailerBytes = 0;
 
   /**
-   * @param limits Overrides of DEFAULT_RESPONSE_PARSER_LIMITS, copied into a frozen object:
-   * changing `limits` afterwards changes nothing for this parser.
+   * @param limits Overrides of DEFAULT_RESPONSE_PARSER_LIMITS, resolved as the request parser's
+   * are (resolveLimits, limits.ts): changing `limits` afterwards changes nothing for this parser.
    */
   constructor(limits?: Partial<ResponseParserLimits>) {
-    this.#limits = limits === undefined ? DEFAULT_RESPONSE_PARSER_LIMITS : Object.freeze({ ...DEFAULT_RESPONSE_PARSER_LIMITS, ...limits });
+    this.#limits = resolveLimits(DEFAULT_RESPONSE_PARSER_LIMITS, limits);
   }
 
   /** 'idle' when no response is expected, 'head' while reading one, body states, 'switched' after a 101, 'error' once dead. */
@@ -509,17 +510,26 @@ export class ResponseParser {
   // ---- bodies -----------------------------------------------------------
 
   #lengthBody(): DataEvent | typeof NEED_DATA {
-    const avail = this.#buf.length - this.#pos;
-    if (avail === 0) {
+    if (this.#buf.length === this.#pos) {
       // RFC 9112 §8: a body shorter than its Content-Length is incomplete, never a whole response.
       if (this.#eof) throw this.#incomplete('body');
       return NEED_DATA;
     }
+    return this.#take('end');
+  }
+
+  /**
+   * The next body bytes, up to #remaining, from what has arrived (the caller checks that at least
+   * one byte has); once #remaining is read, the state becomes `next`. Both Content-Length bodies
+   * and chunk data are taken this way.
+   */
+  #take(next: State): DataEvent {
+    const avail = this.#buf.length - this.#pos;
     const n = avail < this.#remaining ? avail : this.#remaining;
     const data = this.#buf.subarray(this.#pos, this.#pos + n);
     this.#pos += n;
     this.#remaining -= n;
-    if (this.#remaining === 0) this.#state = 'end';
+    if (this.#remaining === 0) this.#state = next;
     return { type: 'data', data };
   }
 
@@ -568,19 +578,12 @@ export class ResponseParser {
           this.#state = 'chunk-data';
           break;
         }
-        case 'chunk-data': {
-          const avail = buf.length - this.#pos;
-          if (avail === 0) {
+        case 'chunk-data':
+          if (buf.length === this.#pos) {
             if (this.#eof) throw this.#incomplete('chunked body');
             return NEED_DATA;
           }
-          const n = avail < this.#remaining ? avail : this.#remaining;
-          const data = buf.subarray(this.#pos, this.#pos + n);
-          this.#pos += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) this.#state = 'chunk-crlf';
-          return { type: 'data', data };
-        }
+          return this.#take('chunk-crlf');
         case 'chunk-crlf': {
           const avail = buf.length - this.#pos;
           // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF.

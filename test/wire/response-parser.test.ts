@@ -260,6 +260,9 @@ const rows: Row[] = [
   { name: 'Content-Length over maxBodyBytes fails at the head', input: `${OK}Content-Length: 10737418240\r\n\r\n`, limits: { maxBodyBytes: 1024 }, want: { error: 'ERR_RESPONSE_BODY_TOO_LARGE' } },
   { name: 'chunked body over maxBodyBytes', input: `${OK}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n`, limits: { maxBodyBytes: 5 }, want: { error: 'ERR_RESPONSE_BODY_TOO_LARGE' } },
   { name: 'close-delimited body over maxBodyBytes', input: `${OK}\r\n${'a'.repeat(10)}`, limits: { maxBodyBytes: 5 }, eof: true, want: { error: 'ERR_RESPONSE_BODY_TOO_LARGE' } },
+  // A limit passed as undefined keeps its default (resolveLimits), as on the request side; the
+  // old spread over the defaults set it to undefined, which no length exceeds.
+  { name: 'maxHeaderBytes given as undefined keeps its 32 KiB default', input: `${OK}X: ${'a'.repeat(40 * 1024)}\r\n\r\n`, limits: { maxHeaderBytes: undefined }, want: { error: 'ERR_RESPONSE_HEAD_TOO_LARGE' } },
   // ---- the connection ends early, or says too much
   { name: 'closed before any byte', input: '', eof: true, want: { error: 'ERR_CLOSED_BEFORE_RESPONSE' } },
   { name: 'closed in the head', input: 'HTTP/1.1 200 OK\r\nContent-Le', eof: true, want: { error: 'ERR_RESPONSE_INCOMPLETE' } },

@@ -7,14 +7,7 @@
  * O(routes). Priority (static > param > wildcard, segment by segment) is
  * computed by ranking every matching route, not by registration order.
  */
-import {
-  ANY_METHOD,
-  buildAllow,
-  expandOptional,
-  parsePattern,
-  type RouteMatch,
-  type Router,
-} from './router.js';
+import { ANY_METHOD, buildAllow, expandOptional, parsePattern, type RouteMatch, type Router } from './router.js';
 
 interface LinearRoute<T> {
   method: string;

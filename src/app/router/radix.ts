@@ -17,14 +17,7 @@
  * one, a second search collects the methods of every terminal the path
  * reaches, for the 405 `Allow` value (RFC 9110 §15.5.6).
  */
-import {
-  ANY_METHOD,
-  buildAllow,
-  expandOptional,
-  parsePattern,
-  type RouteMatch,
-  type Router,
-} from './router.js';
+import { ANY_METHOD, buildAllow, expandOptional, parsePattern, type RouteMatch, type Router } from './router.js';
 
 interface Entry<T> {
   handler: T;
