@@ -39,6 +39,8 @@ export class RawClient {
   #buf = Buffer.alloc(0);
   /** Chunks received since the last read, joined lazily: concatenating on every 'data' would be quadratic. */
   #pending: Buffer[] = [];
+  /** Bytes in #pending, so waiting for a length does not concatenate on every chunk (O(n²) for a large body). */
+  #pendingBytes = 0;
   #ended = false;
   #closed = false;
   #error: Error | null = null;
@@ -48,6 +50,7 @@ export class RawClient {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
       this.#wake();
     });
     socket.on('end', () => {
@@ -90,6 +93,7 @@ export class RawClient {
     if (this.#pending.length > 0) {
       this.#buf = Buffer.concat([this.#buf, ...this.#pending]);
       this.#pending = [];
+      this.#pendingBytes = 0;
     }
     return this.#buf;
   }
@@ -126,7 +130,7 @@ export class RawClient {
 
   /** Takes `n` bytes off the buffer, waiting for them. */
   async take(n: number): Promise<Buffer> {
-    await this.waitFor(() => this.buffered.length >= n, `${n} bytes`);
+    await this.waitFor(() => this.#buf.length + this.#pendingBytes >= n, `${n} bytes`);
     const out = this.buffered.subarray(0, n);
     this.#buf = this.#buf.subarray(n);
     return out;
