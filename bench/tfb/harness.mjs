@@ -149,16 +149,27 @@ function probe(port, reqPath) {
 export async function startTfbServer(name, database, { cpus, nodeArgs = [] } = {}) {
   const entry = SERVERS[name];
   if (!entry) throw new Error(`unknown server ${name}; known: ${Object.keys(SERVERS).join(', ')}`);
-  const port = await freePort();
-  const env = { ...process.env, PORT: String(port), HOST };
+  const env = { ...process.env };
   delete env.DB;
   delete env.DATABASE_URL;
   if (database.url) env.DATABASE_URL = database.url;
   else env.DB = database.file;
-  const argv = [process.execPath, ...nodeArgs, path.join(TFB_DIR, entry.file)];
+  return startNodeServer(name, path.join(TFB_DIR, entry.file), { env, cpus, nodeArgs, probePath: '/plaintext' });
+}
+
+/**
+ * Starts the Node script `file` on a free port (PORT and HOST in its environment,
+ * over `env`), pinned with taskset to `cpus` (unpinned when undefined), in its own
+ * process group and tracked so that it never outlives this process; resolves with
+ * `{ child, port, stderr() }` once a GET of `probePath` gets a response head.
+ */
+export async function startNodeServer(name, file, { env = process.env, cpus, nodeArgs = [], probePath = '/' } = {}) {
+  const port = await freePort();
+  const childEnv = { ...env, PORT: String(port), HOST };
+  const argv = [process.execPath, ...nodeArgs, file];
   const child = cpus === undefined
-    ? spawn(argv[0], argv.slice(1), { cwd: ROOT, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn('taskset', ['-c', cpus, ...argv], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn(argv[0], argv.slice(1), { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('taskset', ['-c', cpus, ...argv], { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
@@ -168,7 +179,7 @@ export async function startTfbServer(name, database, { cpus, nodeArgs = [] } = {
   for (;;) {
     if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before answering: ${stderr.trim().slice(-600)}`);
     try {
-      await probe(port, '/plaintext');
+      await probe(port, probePath);
       return { child, port, stderr: () => stderr };
     } catch (e) {
       if (Date.now() > deadline) {
@@ -191,10 +202,16 @@ export async function stopServer(child) {
   killGroup(child, 'SIGKILL');
 }
 
-/** The wrk command line (without taskset) for one run. */
-export function wrkArgs({ port, reqPath, duration, connections, pipelineDepth }) {
+/**
+ * The wrk command line (without taskset) for one run. `headers` are extra request
+ * fields ("Name: value", one -H each); `script` is a wrk Lua script, for a run that
+ * is not pipelined (bench/batteries sends its preflights with one).
+ */
+export function wrkArgs({ port, reqPath, duration, connections, pipelineDepth, headers = [], script }) {
   const args = ['wrk', `-t${WRK_THREADS}`, `-c${connections}`, `-d${Math.max(1, Math.round(durationMs(duration) / 1000))}s`, '--latency'];
+  for (const h of headers) args.push('-H', h);
   if (pipelineDepth) args.push('-s', path.join(BENCH_DIR, 'pipeline.lua'));
+  else if (script) args.push('-s', script);
   args.push(`http://${HOST}:${port}${reqPath}`);
   if (pipelineDepth) args.push('--', String(pipelineDepth));
   return args;
