@@ -7,9 +7,10 @@
  *
  * Middleware order: cors first (a preflight is answered there, before any session
  * work, as a browser's preflight carries no cookie), then compress (so it sees the
- * final body), then session (loaded before the handler, saved after it).
+ * final body), then session (loaded when the handler first uses it, saved after).
  *
- * session() is feature-detected: it is enabled when 'keel' exports `session`, and
+ * session() is feature-detected: it is enabled when 'keel' exports `session` and
+ * `memorySessionStore` (the API of the sessions branch, #16 item 4), and
  * the line printed at start-up says which batteries are on, so a report can never
  * claim sessions that did not run. Environment: PORT (default 8080), HOST
  * (default 127.0.0.1), SESSION=off to leave sessions out.
@@ -30,8 +31,10 @@ import {
 } from './content.mjs';
 
 const { App, compress, cors } = keel;
+/** Whether this keel has sessions: session() and its memory store (the sessions branch's API, #16 item 4). */
+const keelHasSession = typeof keel.session === 'function' && typeof keel.memorySessionStore === 'function';
 // SESSION=off turns sessions off (run.mjs does so for both apps when keel has none).
-const hasSession = typeof keel.session === 'function' && process.env.SESSION !== 'off';
+const hasSession = keelHasSession && process.env.SESSION !== 'off';
 
 const app = new App({ keys: [SESSION_SECRET] });
 
@@ -45,26 +48,26 @@ app.use(cors({
 // gzip: zlib's default level (6); keel's compress() does not make it configurable.
 app.use(compress({ brotliQuality: BROTLI_QUALITY, brotliWindowBits: BROTLI_WINDOW_BITS }));
 if (hasSession) {
-  // Memory store (the default), signed with the App's keys; plain HTTP, so no Secure.
-  app.use(keel.session({ secure: false }));
+  // The memory store, the cookie signed with the App's keys (Secure only over https, by itself).
+  app.use(keel.session({ store: keel.memorySessionStore() }));
 }
 
-/** Counts this visit in the session (loaded before, saved after); 0 when sessions are off. */
-function countVisit(ctx) {
+/** Counts this visit in the session (loaded on first use, saved after the chain); 0 when sessions are off. */
+async function countVisit(ctx) {
   if (!hasSession) return 0;
-  const visits = (ctx.session.get('visits') ?? 0) + 1;
-  ctx.session.set('visits', visits);
+  const visits = ((await ctx.session.get('visits')) ?? 0) + 1;
+  await ctx.session.set('visits', visits);
   return visits;
 }
 
-app.get(PATHS.json, (ctx) => ctx.json({ visits: countVisit(ctx), items: ITEMS }));
-app.get(PATHS.html, (ctx) => ctx.html(page(countVisit(ctx))));
-app.get(PATHS.small, (ctx) => ctx.text(small(countVisit(ctx))));
-app.put(PATHS.prefs, (ctx) => ctx.json({ visits: countVisit(ctx) }));
+app.get(PATHS.json, async (ctx) => ctx.json({ visits: await countVisit(ctx), items: ITEMS }));
+app.get(PATHS.html, async (ctx) => ctx.html(page(await countVisit(ctx))));
+app.get(PATHS.small, async (ctx) => ctx.text(small(await countVisit(ctx))));
+app.put(PATHS.prefs, async (ctx) => ctx.json({ visits: await countVisit(ctx) }));
 
 const host = process.env.HOST ?? '127.0.0.1';
 const server = await app.listen(Number(process.env.PORT ?? 8080), host);
-process.stderr.write(`keel batteries on ${host}:${server.port}: compress cors${hasSession ? ' session' : typeof keel.session === 'function' ? ' (session off: SESSION=off)' : ' (no session: keel does not export session yet)'}\n`);
+process.stderr.write(`keel batteries on ${host}:${server.port}: compress cors${hasSession ? ' session' : keelHasSession ? ' (session off: SESSION=off)' : ' (no session: keel does not export session() and memorySessionStore() yet)'}\n`);
 
 process.on('SIGTERM', async () => {
   await server.close();

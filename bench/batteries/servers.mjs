@@ -4,8 +4,9 @@
  * startNodeServer (own process group, free port, never outliving the runner).
  *
  * Owns the server table and the session switch: sessions are on when 'keel'
- * exports `session` (and the caller did not turn them off); when they are off,
- * both servers get SESSION=off so that the two apps keep the same batteries.
+ * exports `session` and `memorySessionStore` (and the caller did not turn them
+ * off); when they are off, both servers get SESSION=off so that the two apps keep
+ * the same batteries.
  * Must not start anything but these two scripts on 127.0.0.1.
  */
 import path from 'node:path';
@@ -21,9 +22,10 @@ export const SERVERS = {
   fastify: { file: 'fastify.mjs', label: 'Fastify' },
 };
 
-/** Whether the built 'keel' package exports session() (the keel app enables it then). */
+/** Whether the built 'keel' package exports session() and memorySessionStore() (keel.mjs enables sessions then). */
 export async function keelHasSession() {
-  return typeof (await import('keel')).session === 'function';
+  const keel = await import('keel');
+  return typeof keel.session === 'function' && typeof keel.memorySessionStore === 'function';
 }
 
 /** The batteries a run has on, as printed in reports. */
