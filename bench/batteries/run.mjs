@@ -17,7 +17,7 @@
  * round, with wrk pinned to cpu 1 sending `Accept-Encoding: br, gzip`, the
  * allowed Origin and the session cookie (a preflight carries no cookie, as from
  * a browser). The figure is the median over rounds; server CPU time per request
- * is read from /proc around each measured run (harness.mjs cpuTimeMs), since
+ * is read from /proc around each measured run (harness.mjs cpuTimesMs), since
  * it is steadier than req/s when the machine is shared.
  *
  * Sessions are measured when 'keel' exports session() (servers.mjs); until then
@@ -33,7 +33,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from '../peers/args.mjs';
-import { BENCH_DIR, ROOT, cpuTimeMs, machineInfo, median, runWrk, wrkArgs } from '../tfb/harness.mjs';
+import { BENCH_DIR, ROOT, cpuTimesMs, machineInfo, median, runWrk, wrkArgs } from '../tfb/harness.mjs';
 import { ALLOWED_ORIGIN } from './content.mjs';
 import { SERVERS, batteriesText, keelHasSession, startServer, stopAll } from './servers.mjs';
 import { ACCEPT_ENCODING, ROUTES, compare, obtainCookie, validateServer } from './validate.mjs';
@@ -67,7 +67,7 @@ function options() {
 }
 
 /** wrk's request fields for a route on a server: a preflight's, or the browser's with the session cookie. */
-function wrkRequest(route, cookie) {
+export function wrkRequest(route, cookie) {
   const r = ROUTES[route];
   const headers = [`Accept-Encoding: ${ACCEPT_ENCODING}`, `Origin: ${ALLOWED_ORIGIN}`];
   if (r.isPreflight) {
@@ -80,9 +80,11 @@ function wrkRequest(route, cookie) {
 
 /** One measured wrk run on `srv` with its server CPU time per request. */
 async function measure(o, srv, route, duration) {
-  const cpu0 = cpuTimeMs(srv.child.pid);
+  const t0 = cpuTimesMs(srv.child.pid);
   const sample = await runWrk({ port: srv.port, connections: o.connections, cpus: CPU_WRK, duration, ...wrkRequest(route, srv.cookie) });
-  sample.cpuUsPerRequest = ((cpuTimeMs(srv.child.pid) - cpu0) * 1000) / sample.requests;
+  const t1 = cpuTimesMs(srv.child.pid);
+  sample.cpuUsPerRequest = ((t1.userMs + t1.systemMs - t0.userMs - t0.systemMs) * 1000) / sample.requests;
+  sample.systemUsPerRequest = ((t1.systemMs - t0.systemMs) * 1000) / sample.requests;
   return sample;
 }
 
@@ -173,14 +175,14 @@ function report(o, info, session, results, notes) {
     lines.push(`| ${ROUTES[route].title} \`${ROUTES[route].method} ${ROUTES[route].path}\` | ${fmtInt(k)}${bad(route, 'keel')} | ${fmtInt(f)}${bad(route, 'fastify')} | **${fmtNum(k / f, 2)}** | ` +
       `${fmtNum(kc)} | ${fmtNum(fc)} | **${fmtNum(fc / kc, 2)}** | ${fmtNum(med(route, 'keel', 'latencyP99Ms'), 2)} / ${fmtNum(med(route, 'fastify', 'latencyP99Ms'), 2)} |`);
   }
-  lines.push('', 'Every round (req/s, CPU us/req):', '', '| route | server | rounds |', '|---|---|---|');
+  lines.push('', 'Every round: req/s (server CPU us/req, of which system time):', '', '| route | server | rounds |', '|---|---|---|');
   for (const route of o.routes) {
     for (const name of Object.keys(SERVERS)) {
-      lines.push(`| ${route} | ${SERVERS[name].label} | ${results[route][name].map((s) => `${fmtInt(s.rps)} (${fmtNum(s.cpuUsPerRequest)})`).join(' / ')} |`);
+      lines.push(`| ${route} | ${SERVERS[name].label} | ${results[route][name].map((s) => `${fmtInt(s.rps)} (${fmtNum(s.cpuUsPerRequest)}, ${fmtNum(s.systemUsPerRequest)} sys)`).join(' / ')} |`);
     }
   }
   if (notes?.length) lines.push('', 'Validator notes (differences both servers are allowed):', '', ...notes.map((n) => `- ${n}`));
   return lines.join('\n');
 }
 
-await main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

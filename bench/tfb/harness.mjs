@@ -266,16 +266,24 @@ const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: '
  * than req/s on a shared machine (bench/cpu-cost.sh measures it the same way).
  */
 export function cpuTimeMs(pid) {
-  let ticks = 0;
+  const { userMs, systemMs } = cpuTimesMs(pid);
+  return userMs + systemMs;
+}
+
+/** User and system CPU time (ms) used so far by `pid` and its descendants, apart (all their threads). */
+export function cpuTimesMs(pid) {
+  let user = 0;
+  let system = 0;
   for (const p of processTree(pid)) {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      user += Number(f[11]);
+      system += Number(f[12]);
     } catch { /* exited meanwhile */ }
   }
-  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+  return { userMs: (user * 1000) / CLOCK_TICKS_PER_S, systemMs: (system * 1000) / CLOCK_TICKS_PER_S };
 }
 
 /** First line of a command's output, or `fallback` when it fails. */
