@@ -33,7 +33,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from '../peers/args.mjs';
-import { BENCH_DIR, ROOT, cpuTimesMs, machineInfo, median, runWrk, wrkArgs } from '../tfb/harness.mjs';
+import { BENCH_DIR, ROOT, cpuTimesMs, durationMs, machineInfo, median, runWrk, wrkArgs } from '../tfb/harness.mjs';
 import { ALLOWED_ORIGIN } from './content.mjs';
 import { SERVERS, batteriesText, keelHasSession, startServer, stopAll } from './servers.mjs';
 import { ACCEPT_ENCODING, ROUTES, compare, obtainCookie, validateServer } from './validate.mjs';
@@ -118,17 +118,24 @@ async function main() {
     for (const s of servers) {
       s.cookie = session ? await obtainCookie(s.port) : undefined;
       if (session && !s.cookie) throw new Error(`${s.label} set no session cookie`);
-      for (const route of o.routes) await measure(o, s, route, o.warmup);
+      if (durationMs(o.warmup) > 0) for (const route of o.routes) await measure(o, s, route, o.warmup);
     }
     log(`warmed up (${o.warmup} per route and server)`);
     for (let round = 0; round < o.rounds; round++) {
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const route of o.routes) {
         for (const s of order) {
-          const sample = await measure(o, s, route, o.duration);
+          const at = `[round ${round + 1}/${o.rounds}] ${route} ${s.label}`;
+          let sample;
+          try {
+            sample = await measure(o, s, route, o.duration);
+          } catch (e) {
+            log(`${at}: run failed: ${e.message.slice(0, 300)}`);
+            continue;
+          }
           results[route][s.name].push(sample);
           const bad = sample.errors + sample.non2xx;
-          log(`[round ${round + 1}/${o.rounds}] ${route} ${s.label}: ${fmtInt(sample.rps)} req/s, ${fmtNum(sample.cpuUsPerRequest)} us CPU/req` +
+          log(`${at}: ${fmtInt(sample.rps)} req/s, ${fmtNum(sample.cpuUsPerRequest)} us CPU/req` +
             `${bad ? ` (${sample.errors} socket errors, ${sample.non2xx} non-2xx)` : ''}`);
         }
       }
