@@ -119,7 +119,7 @@ export async function validateServer(port, { session }) {
   const base = { 'accept-encoding': ACCEPT_ENCODING, ...(cookie ? { cookie } : {}) };
 
   for (const [name, route] of Object.entries(ROUTES)) {
-    // A browser sends no cookie with a preflight (Fetch §4.8: credentials mode "omit").
+    // A browser sends no cookie with a preflight (Fetch §4.8, CORS-preflight fetch: never with credentials).
     const headers = route.isPreflight
       ? { origin: ALLOWED_ORIGIN, 'accept-encoding': ACCEPT_ENCODING, ...route.headers }
       : { ...base, origin: ALLOWED_ORIGIN };

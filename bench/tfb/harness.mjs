@@ -4,7 +4,8 @@
  * whole process group, and running wrk pinned to the other CPU.
  *
  * Owns the server table (name -> entry file) and the helpers validate.mjs and
- * run.mjs share. Must only bind and target 127.0.0.1, must bound every wait
+ * run.mjs share; bench/batteries/ starts its servers (startNodeServer) and runs
+ * wrk (runWrk, with request fields and a script) through them too. Must only bind and target 127.0.0.1, must bound every wait
  * (start-up, wrk) and must leave no process behind: every child runs in its
  * own process group, tracked until it exits, and killed when this process exits.
  *
