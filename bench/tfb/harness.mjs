@@ -5,9 +5,10 @@
  *
  * Owns the server table (name -> entry file) and the helpers validate.mjs and
  * run.mjs share; bench/batteries/ starts its servers (startNodeServer) and runs
- * wrk (runWrk, with request fields and a script) through them too. Must only bind and target 127.0.0.1, must bound every wait
- * (start-up, wrk) and must leave no process behind: every child runs in its
- * own process group, tracked until it exits, and killed when this process exits.
+ * wrk (runWrk, with request fields and a script) through them too. Must only
+ * bind and target 127.0.0.1, must bound every wait (start-up, wrk) and must
+ * leave no process behind: every child runs in its own process group, tracked
+ * until it exits, and killed when this process exits.
  *
  * wrk is driven as bench/run.mjs drives it (same flags, same bench/pipeline.lua
  * for pipelining, same summary fields); bench/run.mjs keeps its own copy of
