@@ -14,7 +14,13 @@
  * the script whatever happens.
  *
  * Usage: node bench/idle-memory.mjs [--connections 5000] [--servers keel,node-http,naive-net]
- *          [--rounds 1] [--out bench/results/idle-memory.md]
+ *          [--rounds 1] [--request small|browser] [--keel-baseline DIR] [--out bench/results/idle-memory.md]
+ * Rounds are interleaved (round 1 of every server, then round 2...), each starting one server
+ * later than the last, so a drift of the machine, or being measured first, hits every server alike. `--keel-baseline DIR` adds the server `keel-baseline`:
+ * `keel hello` from another build's dist/ (e.g. a copy of the previous commit's), to compare
+ * a change before/after in the same run. `--request browser` sends a 700-byte Chrome
+ * navigation request instead of wrk's 40-byte GET: what a server keeps of the last request
+ * of an idle connection shows there.
  * Env: KEEL_HELLO_ARGS adds flags to `keel hello` (e.g. a longer idle timeout).
  */
 import { spawn } from 'node:child_process';
@@ -25,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './peers/args.mjs';
 import { treeRssKiB } from './proc.mjs';
+import { browserGet } from './requests.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -53,13 +60,10 @@ const FD_HEADROOM = 512;
 const CPU_SERVER = '0';
 
 const node = process.execPath;
+const keelHello = (cli) => (port) => [node, cli, 'hello', '--port', String(port), '--host', HOST,
+  ...(process.env.KEEL_HELLO_ARGS ?? '').split(' ').filter(Boolean)];
 const SERVERS = {
-  keel: {
-    label: 'keel hello',
-    argv: (port) => [node, KEEL_CLI, 'hello', '--port', String(port), '--host', HOST,
-      ...(process.env.KEEL_HELLO_ARGS ?? '').split(' ').filter(Boolean)],
-    needsBuild: true,
-  },
+  keel: { label: 'keel hello', argv: keelHello(KEEL_CLI), cli: KEEL_CLI },
   'node-http': {
     label: 'node:http',
     argv: (port) => [node, path.join(PEERS, 'node-http.mjs'), '--port', String(port), '--host', HOST,
@@ -69,6 +73,13 @@ const SERVERS = {
   nginx: { label: 'nginx (return 200)', argv: (port) => [node, path.join(PEERS, 'nginx.mjs'), '--port', String(port), '--host', HOST, '--mode', 'hello'] },
 };
 const DEFAULT_SERVERS = ['keel', 'node-http', 'naive-net'];
+
+/** The request each connection sends (`--request`): wrk's GET, or a browser's (bench/requests.mjs). */
+const REQUESTS = {
+  small: (port) => `GET / HTTP/1.1\r\nHost: ${HOST}:${port}\r\n\r\n`,
+  browser: (port) => browserGet(`${HOST}:${port}`),
+};
+let request = REQUESTS.small;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -110,7 +121,7 @@ function openIdle(port, onServerClose) {
     let buf = Buffer.alloc(0);
     let done = false;
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('request timeout')); }, REQUEST_TIMEOUT_MS);
-    sock.on('connect', () => sock.write(`GET / HTTP/1.1\r\nHost: ${HOST}:${port}\r\n\r\n`));
+    sock.on('connect', () => sock.write(request(port)));
     sock.on('data', (d) => {
       if (done) return;
       buf = Buffer.concat([buf, d]);
@@ -215,45 +226,60 @@ async function main() {
   if (ensureFileLimit(connections * 2 + FD_HEADROOM)) return; // the re-run under a raised ulimit takes over
   const deadline = setTimeout(() => { process.stderr.write('idle-memory: deadline reached, stopping\n'); process.exit(2); }, SCRIPT_DEADLINE_MS);
   deadline.unref();
-  const names = (a.servers ?? DEFAULT_SERVERS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  if (a['keel-baseline'] !== undefined) {
+    const cli = path.resolve(a['keel-baseline'], 'cli', 'main.js');
+    SERVERS['keel-baseline'] = { label: `keel hello (${a['keel-baseline']})`, argv: keelHello(cli), cli };
+  }
+  const names = (a.servers ?? [...(a['keel-baseline'] !== undefined ? ['keel-baseline'] : []), ...DEFAULT_SERVERS].join(','))
+    .split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) if (!SERVERS[n]) throw new Error(`unknown server ${n}; known: ${Object.keys(SERVERS).join(', ')}`);
   const rounds = Number(a.rounds ?? 1);
+  const requestName = a.request ?? 'small';
+  if (!REQUESTS[requestName]) throw new Error(`unknown request ${requestName}; known: ${Object.keys(REQUESTS).join(', ')}`);
+  request = REQUESTS[requestName];
   const out = a.out ?? path.join(BENCH_DIR, 'results', 'idle-memory.md');
 
-  const rows = [];
-  for (const n of names) {
-    if (SERVERS[n].needsBuild && !fs.existsSync(KEEL_CLI)) { rows.push({ name: n, skipped: 'dist/ missing: npm run build' }); continue; }
-    const samples = [];
-    for (let r = 0; r < rounds; r++) {
+  const samplesOf = new Map(names.map((n) => [n, []]));
+  const missing = new Set(names.filter((n) => SERVERS[n].cli !== undefined && !fs.existsSync(SERVERS[n].cli)));
+  for (let r = 0; r < rounds; r++) {
+    // Each round starts one server later, so none is always measured first (a fresh machine).
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(r + k) % names.length];
+      if (missing.has(n)) continue;
       try {
         const m = await measure(n, connections);
-        samples.push(m);
-        process.stderr.write(`  ${n}: ${m.before} -> ${m.after} KiB, ${m.perConnKiB.toFixed(2)} KiB/conn` +
+        samplesOf.get(n).push(m);
+        process.stderr.write(`  [round ${r + 1}/${rounds}] ${n}: ${m.before} -> ${m.after} KiB, ${m.perConnKiB.toFixed(2)} KiB/conn` +
           `${m.closedByServer ? `, ${m.closedByServer} closed by server (invalid)` : ''}\n`);
       } catch (e) {
-        process.stderr.write(`  ${n}: ${e.message}\n`);
+        process.stderr.write(`  [round ${r + 1}/${rounds}] ${n}: ${e.message}\n`);
       }
     }
-    rows.push(samples.length ? { name: n, samples } : { name: n, skipped: 'failed' });
   }
+  const rows = names.map((n) => {
+    if (missing.has(n)) return { name: n, skipped: `${path.relative(ROOT, SERVERS[n].cli)} missing: npm run build` };
+    const samples = samplesOf.get(n);
+    return samples.length ? { name: n, samples } : { name: n, skipped: 'failed' };
+  });
 
   const base = rows.find((r) => r.name === 'node-http' && r.samples);
   const baseKiB = base ? median(base.samples.map((s) => s.perConnKiB)) : NaN;
   const lines = [
     '# Idle keep-alive connection memory', '',
     `- date: ${new Date().toISOString()}; Node ${process.version}; ${os.cpus()[0]?.model} x${os.cpus().length}`,
-    `- command: \`node bench/idle-memory.mjs --connections ${connections} --servers ${names.join(',')} --rounds ${rounds}\``,
-    `- method: ${WARMUP_CONNECTIONS} warm-up requests, then ${connections} connections each send one GET, read the response and stay open;`,
+    `- command: \`node bench/idle-memory.mjs --connections ${connections} --servers ${names.join(',')} --rounds ${rounds} --request ${requestName}\``,
+    `- method: ${WARMUP_CONNECTIONS} warm-up requests, then ${connections} connections each send one GET (${requestName}: ${Buffer.byteLength(request(0))} bytes), read the response and stay open;`,
+    `  rounds interleaved (every server once per round, the order rotated each round), median of the rounds shown;`,
     `  server VmRSS (process tree) read ${SETTLE_MS} ms after the warm-up and ${SETTLE_MS} ms after the last connection opened.`, '',
-    `| server | KiB per idle connection | vs node:http | RSS before -> after (KiB) | closed by server | open time ms |`,
-    '|---|---:|---:|---|---:|---:|',
+    `| server | KiB per idle connection | vs node:http | KiB per round | RSS before -> after (KiB), last round | closed by server | open time ms |`,
+    '|---|---:|---:|---|---|---:|---:|',
   ];
   for (const r of rows) {
-    if (r.skipped) { lines.push(`| ${SERVERS[r.name].label} | skipped: ${r.skipped} | | | | |`); continue; }
+    if (r.skipped) { lines.push(`| ${SERVERS[r.name].label} | skipped: ${r.skipped} | | | | | |`); continue; }
     const kib = median(r.samples.map((s) => s.perConnKiB));
     const s = r.samples[r.samples.length - 1];
     const closed = r.samples.reduce((x, y) => x + y.closedByServer, 0);
-    lines.push(`| ${SERVERS[r.name].label} | ${kib.toFixed(2)}${closed ? ' (invalid)' : ''} | ${Number.isFinite(baseKiB) ? `${(kib / baseKiB).toFixed(2)}x` : 'n/a'} | ${s.before} -> ${s.after} | ${closed} | ${s.openMs} |`);
+    lines.push(`| ${SERVERS[r.name].label} | ${kib.toFixed(2)}${closed ? ' (invalid)' : ''} | ${Number.isFinite(baseKiB) ? `${(kib / baseKiB).toFixed(2)}x` : 'n/a'} | ${r.samples.map((x) => x.perConnKiB.toFixed(2)).join(' / ')} | ${s.before} -> ${s.after} | ${closed} | ${s.openMs} |`);
   }
   const keelRow = rows.find((r) => r.name === 'keel' && r.samples);
   if (keelRow && Number.isFinite(baseKiB)) {

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /**
- * WebSocket echo benchmark (#15): messages/s echoed by keel (dist/, upgradeWebSocket) and by
- * `ws` on node:http, in one run, same load generator, at 64 B, 1 KiB and 16 KiB.
+ * WebSocket echo benchmark (#15): messages/s echoed by keel (dist/, upgradeWebSocket), by
+ * `ws` on node:http and by Bun's ServerWebSocket (`Bun.serve`, from the npm package `bun`
+ * through `npx --yes bun`; left out, saying so, when it cannot be had), in one run, same load
+ * generator, at 64 B, 1 KiB and 16 KiB; and each server's CPU time per message (utime + stime
+ * from /proc/PID/stat over the counted window, as bench/cpu-cost.sh does), steadier than
+ * messages/s on a shared machine.
  *
  * Owns the two echo servers (child processes, pinned to cpu 0 with taskset when present,
  * killed when the script ends), the load generator (this process, pinned to cpu 1) and the
@@ -17,7 +21,7 @@
  * permessage-deflate (each connection then sends one compressed 2 KiB message and reads the
  * compressed echo, so both zlib streams exist, as on a connection in use).
  *
- * Usage: npm run build && node bench/websocket.mjs [--conns 64] [--window 16] [--duration 800] [--rounds 3]
+ * Usage: npm run build && node bench/websocket.mjs [--conns 64] [--window 16] [--duration 800] [--rounds 3] [--no-bun]
  *        node bench/websocket.mjs --memory 5000
  *        KEEL_WS_DEFLATE='{"config":{"serverMaxWindowBits":10},"options":{"deflateMemLevel":4}}' node bench/websocket.mjs --memory 2000
  */
@@ -29,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { treeRssKiB } from './proc.mjs';
+import { cpuTimeMs } from './tfb/harness.mjs';
 
 const SIZES = [64, 1024, 16 * 1024];
 
@@ -42,7 +47,17 @@ if (serveAt >= 0) {
   const deflateConfig = tried.config ?? true;
   const deflateOptions = tried.options ?? {};
   if (typeof globalThis.gc === 'function') setInterval(globalThis.gc, 300).unref();
-  if (kind === 'keel') {
+  if (kind === 'bun') {
+    // Run by Bun itself (startServer): its built-in server and ServerWebSocket, no npm package.
+    setInterval(() => globalThis.Bun.gc(true), 300).unref();
+    const server = globalThis.Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response('upgrade required', { status: 426 })),
+      websocket: { perMessageDeflate, message: (ws, data) => void ws.send(data) },
+    });
+    console.log(`port ${server.port}`);
+  } else if (kind === 'keel') {
     const { Server } = await import('../dist/server/server.js');
     const { upgradeWebSocket } = await import('../dist/server/websocket-upgrade.js');
     const server = new Server((req, res) => {
@@ -68,6 +83,7 @@ async function main() {
       duration: { type: 'string', default: '800' },
       rounds: { type: 'string', default: '3' },
       memory: { type: 'string' },
+      'no-bun': { type: 'boolean', default: false },
     },
   });
   if (values.memory !== undefined) return memory(Number(values.memory));
@@ -77,21 +93,31 @@ async function main() {
   const rounds = Number(values.rounds);
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 
-  const ports = { keel: await startServer('keel'), ws: await startServer('ws') };
-
+  const bun = values['no-bun'] ? { reason: '--no-bun' } : findBun();
+  const kinds = bun.path === undefined ? ['keel', 'ws'] : ['keel', 'ws', 'bun'];
+  const servers = {};
+  for (const kind of kinds) servers[kind] = await startServer(kind, [], true);
 
   console.log(`# WebSocket echo, ${conns} connections, ${windowSize} messages in flight each, ${rounds} x ${durationMs} ms per cell, median`);
   console.log(`# node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), server on cpu 0${hasTaskset ? '' : ' (no taskset: not pinned)'}`);
-  console.log('| size | keel msgs/s | ws on node:http msgs/s | keel / ws |');
-  console.log('|---|---|---|---|');
+  console.log(bun.path === undefined ? `# Bun left out: ${bun.reason}` : `# Bun ${bun.version} (npm package bun), Bun.serve + ServerWebSocket`);
+  console.log('# msgs/s: echoes received by the client per second; us/msg: server CPU (user + system) per echoed message');
+  const names = { keel: 'keel', ws: 'ws on node:http', bun: 'Bun' };
+  console.log(`| size | ${kinds.map((k) => `${names[k]} msgs/s (us/msg)`).join(' | ')} | keel / ws${bun.path === undefined ? '' : ' | keel / Bun'} |`);
+  console.log(`|---|${kinds.map(() => '---|').join('')}---|${bun.path === undefined ? '' : '---|'}`);
   for (const size of SIZES) {
-    const results = { keel: [], ws: [] };
+    const results = Object.fromEntries(kinds.map((k) => [k, []]));
     for (let r = 0; r < rounds; r++) {
-      for (const kind of r % 2 === 0 ? ['keel', 'ws'] : ['ws', 'keel']) results[kind].push(await load(ports[kind], size, conns, windowSize, durationMs));
+      // Interleaved, the order rotated each round: the shared VM drifts.
+      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
+      for (const kind of order) results[kind].push(await load(servers[kind], size, conns, windowSize, durationMs));
     }
-    const keel = median(results.keel);
-    const ws = median(results.ws);
-    console.log(`| ${size} B | ${Math.round(keel).toLocaleString('en')} | ${Math.round(ws).toLocaleString('en')} | ${(keel / ws).toFixed(2)}x |`);
+    const rate = (k) => median(results[k].map((x) => x.rate));
+    const cpu = (k) => median(results[k].map((x) => x.cpuUsPerMsg));
+    const cells = kinds.map((k) => `${Math.round(rate(k)).toLocaleString('en')} (${cpu(k).toFixed(2)})`);
+    const ratios = [`${(rate('keel') / rate('ws')).toFixed(2)}x`];
+    if (bun.path !== undefined) ratios.push(`${(rate('keel') / rate('bun')).toFixed(2)}x`);
+    console.log(`| ${size} B | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
   }
   killAll();
   process.exit(0);
@@ -102,10 +128,27 @@ const killAll = () => children.forEach((c) => c.exitCode === null && c.kill('SIG
 process.on('exit', killAll);
 const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 
+/**
+ * The Bun binary of the npm package `bun` (DESIGN.md: Bun comes from `npx bun`), found once by
+ * asking it for its own path, so the server runs without npx's node process in front of it
+ * (its CPU time would be counted). { reason } when it cannot be had (offline, no binary for
+ * this platform).
+ */
+function findBun() {
+  const r = spawnSync('npx', ['--yes', 'bun', '-e', 'console.log(process.execPath + " " + Bun.version)'], { encoding: 'utf8', timeout: 120_000 });
+  const [path, version] = (r.stdout ?? '').trim().split(' ');
+  if (r.status !== 0 || !path) return { reason: `npx --yes bun failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  return { path, version };
+}
+let bunPath;
+
 /** Starts an echo server child (pinned to cpu 0); resolves with its port, or with { port, pid }. */
 async function startServer(kind, extra = [], withPid = false) {
-  const args = ['--expose-gc', new URL(import.meta.url).pathname, '--serve', kind, ...extra];
-  const child = hasTaskset ? spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const file = new URL(import.meta.url).pathname;
+  // Bun runs this same file in server mode; node gets --expose-gc for the settled memory figures.
+  const [cmd, args] = kind === 'bun' ? [(bunPath ??= findBun().path), [file, '--serve', kind, ...extra]] : [process.execPath, ['--expose-gc', file, '--serve', kind, ...extra]];
+  if (cmd === undefined) throw new Error('Bun cannot be had here (npx --yes bun failed)');
+  const child = hasTaskset ? spawn('taskset', ['-c', '0', cmd, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let out = '';
   for await (const chunk of child.stdout) {
@@ -123,7 +166,9 @@ async function memory(n) {
   console.log('|---|---|---|');
   const settle = () => new Promise((r) => setTimeout(r, 1500));
   const row = {};
-  for (const kind of ['keel', 'ws']) {
+  const bun = findBun();
+  if (bun.path === undefined) console.log(`# Bun left out: ${bun.reason}`);
+  for (const kind of bun.path === undefined ? ['keel', 'ws'] : ['keel', 'ws', 'bun']) {
     row[kind] = [];
     for (const deflate of [false, true]) {
       const { port, pid, child } = await startServer(kind, deflate ? ['deflate'] : [], true);
@@ -136,7 +181,7 @@ async function memory(n) {
       for (const s of sockets) s.destroy();
       child.kill('SIGKILL');
     }
-    console.log(`| ${kind === 'ws' ? 'ws on node:http' : 'keel'} | ${row[kind][0]} | ${row[kind][1]} |`);
+    console.log(`| ${{ keel: 'keel', ws: 'ws on node:http', bun: `Bun ${bun.version}` }[kind]} | ${row[kind][0]} | ${row[kind][1]} |`);
   }
   killAll();
   process.exit(0);
@@ -191,8 +236,8 @@ function clientFrame(size, payload = randomBytes(size), byte0 = 0x82) {
   return out;
 }
 
-/** Opens `conns` WebSockets, echoes for `durationMs`, returns messages/s. */
-async function load(port, size, conns, windowSize, durationMs) {
+/** Opens `conns` WebSockets to the server `{ port, pid }`, echoes for `durationMs`; returns messages/s and server CPU us per message. */
+async function load({ port, pid }, size, conns, windowSize, durationMs) {
   const frame = clientFrame(size);
   const batch = Buffer.concat(Array.from({ length: windowSize }, () => frame));
   const echoBytes = 2 + (size < 126 ? 0 : 2) + size;
@@ -225,11 +270,13 @@ async function load(port, size, conns, windowSize, durationMs) {
   await new Promise((r) => setTimeout(r, 200)); // warm-up
   counting = true;
   const t0 = performance.now();
+  const cpu0 = cpuTimeMs(pid);
   await new Promise((r) => setTimeout(r, durationMs));
   counting = false;
+  const cpuMs = cpuTimeMs(pid) - cpu0;
   const rate = (count * 1000) / (performance.now() - t0);
   for (const s of sockets) s.destroy();
-  return rate;
+  return { rate, cpuUsPerMsg: count === 0 ? NaN : (cpuMs * 1000) / count };
 }
 
 if (serveAt < 0) await main();

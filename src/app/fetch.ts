@@ -11,6 +11,7 @@
  */
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
 import { startServer, type ListenOptions, type RunningServer } from './listen.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 
 /** A WHATWG fetch-style handler. */
 export type FetchHandler = (request: globalThis.Request) => Response | Promise<Response>;
@@ -134,9 +135,8 @@ export function toHandler(fetchHandler: FetchHandler, options: ToHandlerOptions 
     } catch {
       // Not representable as a WHATWG Request: a method fetch forbids (501, RFC 9110
       // §15.6.2) or a target it cannot parse (400).
-      res.headers.set('content-type', 'text/plain; charset=utf-8');
-      res.status = FORBIDDEN_METHODS.has(req.method.toUpperCase()) ? 501 : 400;
-      res.end(res.status === 501 ? 'Not Implemented' : 'Bad Request');
+      const status = FORBIDDEN_METHODS.has(req.method.toUpperCase()) ? 501 : 400;
+      failPlain(res, status);
       return;
     }
     let response: Response;
@@ -144,23 +144,25 @@ export function toHandler(fetchHandler: FetchHandler, options: ToHandlerOptions 
       response = await fetchHandler(request);
     } catch (err) {
       options.onError?.(err);
-      if (!res.headersSent) {
-        res.headers.set('content-type', 'text/plain; charset=utf-8');
-        res.status = 500;
-        res.end('Internal Server Error');
-      }
+      if (!res.headersSent) failPlain(res, 500);
       return;
     }
     try {
       await writeFetchResponse(response, req, res);
     } catch (err) {
       options.onError?.(err);
-      if (!res.headersSent) {
-        res.status = 500;
-        res.end('Internal Server Error');
-      } else res.end();
+      // After the head a clean end would make a cut body look complete: abandon it instead.
+      if (!res.headersSent) failPlain(res, 500);
+      else res.destroy(err);
     }
   };
+}
+
+/** The one plain-text error response (docs/errors.md, "Error bodies"). */
+function failPlain(res: ResponseWriter, status: number): void {
+  res.headers.set('content-type', PLAIN_ERROR_CONTENT_TYPE);
+  res.status = status;
+  res.end(plainErrorBody(status));
 }
 
 /**

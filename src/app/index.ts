@@ -52,3 +52,29 @@ export { cors, withCors, DEFAULT_CORS_MAX_AGE_SECONDS, DEFAULT_CORS_METHODS, typ
 export { secureHeaders, DEFAULT_SECURE_HEADERS, type SecureHeadersOptions } from './secure-headers.js';
 export { bodyLimit } from './body-limit.js';
 export { fromHandler, HANDLER_BUFFER_BYTES } from './from-handler.js';
+export {
+  session,
+  sessionStoreKey,
+  DEFAULT_SESSION_IDLE_TIMEOUT_MS,
+  DEFAULT_SESSION_ABSOLUTE_TIMEOUT_MS,
+  DEFAULT_SESSION_TOUCH_INTERVAL_MS,
+  DEFAULT_SESSION_COOKIE,
+  SESSION_ID_BYTES,
+  type Session,
+  type SessionOptions,
+  type SessionStore,
+  type StoredSession,
+} from './session.js';
+export { memorySessionStore, DEFAULT_MAX_SESSIONS, type MemorySessionStore, type MemorySessionStoreOptions } from './session-memory-store.js';
+export {
+  csrf,
+  csrfToken,
+  verifyCsrf,
+  isValidCsrfToken,
+  isCrossSiteRequest,
+  CSRF_SESSION_KEY,
+  CSRF_SECRET_BYTES,
+  CSRF_ERROR_CODE,
+  DEFAULT_CSRF_HEADER,
+  type CsrfOptions,
+} from './csrf.js';

@@ -20,6 +20,7 @@ import { cgiHandler } from '../handlers/cgi.js';
 import { type DotfilesPolicy, staticHandler } from '../handlers/static.js';
 import { STATIC_CORS_OPTIONS } from '../handlers/static-options.js';
 import { withCors } from '../semantics/cors.js';
+import { canonicalPrefix, pathBelowPrefix } from '../wire/mount-prefix.js';
 import { normalizePath } from '../wire/path.js';
 import { batchedLineWriter, withAccessLog } from '../handlers/access-log.js';
 import {
@@ -138,7 +139,7 @@ export function serveConfig(args: ParsedCommandLine): ServeConfig {
     cacheSeconds: typeof cache === 'string' ? Number(cache) : undefined,
     dotfiles,
     cgiDir,
-    cgiPrefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
+    cgiPrefix: canonicalPrefix(prefix),
     quiet: flagValue(args, 'quiet'),
   };
 }
@@ -194,7 +195,7 @@ export function buildServeHandler(config: ServeConfig, cgiLog?: (line: string) =
   return (req, res) => {
     const p = normalizePath(req.path);
     // The same normalized path both handlers see: "/cgi-bin/../x" is static, not CGI.
-    if (p !== null && (p === cgiPrefix || p.startsWith(cgiPrefix + '/'))) return cgi(req, res);
+    if (p !== null && pathBelowPrefix(p, cgiPrefix) !== undefined) return cgi(req, res);
     return statics(req, res);
   };
 }

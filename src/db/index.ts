@@ -26,3 +26,13 @@ export {
 } from './database.js';
 export { DbDriverMissingError } from './driver.js';
 export { migrate, MIGRATIONS_TABLE, type Migration, type MigrationSql, type MigrateOptions } from './migrations.js';
+export {
+  sqlSessionStore,
+  sessionStoreMigration,
+  DEFAULT_SESSION_TABLE,
+  DEFAULT_SESSION_CLEANUP_ROWS,
+  DEFAULT_SESSION_CLEANUP_INTERVAL_MS,
+  type SqlSessionStore,
+  type SqlSessionStoreOptions,
+  type SqlSessionRecord,
+} from './session-store.js';

@@ -21,6 +21,8 @@ import { inspectRoutes } from './controllers/inspect.js';
 import { notFoundPage } from './controllers/not-found.js';
 import { timeRoutes } from './controllers/time.js';
 import type { DemoDeps } from './controllers/deps.js';
+import { DEMO_SESSION_MIGRATION, demoSession } from './csrf.js';
+import { DEFAULT_MAX_LIVE_SOCKETS } from './live.js';
 import { DEMO_MIGRATIONS } from './migrations.js';
 import { DEFAULT_PAGE_SIZE, Guestbook } from './models/guestbook.js';
 import { getOrCreateSecret } from './models/settings.js';
@@ -28,6 +30,7 @@ import { demoPaths, type DemoPaths } from './paths.js';
 import { securityHeaders } from './security.js';
 
 export { DEMO_CSP, FILES_CSP } from './security.js';
+export { DEFAULT_MAX_LIVE_SOCKETS } from './live.js';
 
 /** Default time between live-clock events: once a second, like a clock. */
 export const DEFAULT_CLOCK_INTERVAL_MS = 1_000;
@@ -57,12 +60,14 @@ export interface DemoOptions {
   clockIntervalMs?: number;
   /** Most live-clock streams at once (503 past it). Default `DEFAULT_MAX_CLOCK_STREAMS`. */
   maxClockStreams?: number;
+  /** Most WebSockets open at once, guestbook feeds and inspector echoes (503 past it). Default `DEFAULT_MAX_LIVE_SOCKETS`. */
+  maxLiveSockets?: number;
   /** Guestbook entries per page. Default `DEFAULT_PAGE_SIZE`. */
   pageSize?: number;
   /** Asset directories. Default: found from the package root (paths.ts). */
   paths?: DemoPaths;
   /**
-   * Keys of the signed CSRF cookie and form tokens (HMAC-SHA256): the first signs,
+   * Keys of the signed session cookie (HMAC-SHA256; the CSRF tokens are bound to the session): the first signs,
    * every one verifies, so a key is rotated by putting the new one first. Every
    * process serving the site must be given the same list. Default: one random
    * secret created the first time in the database's `settings` table and read
@@ -70,7 +75,7 @@ export interface DemoOptions {
    */
   keys?: readonly (string | Buffer)[];
   /**
-   * The scheme the client used, for the cookie's `Secure` attribute. Default: the
+   * The scheme the client used, for the session cookie's `Secure` attribute and `__Host-` name. Default: the
    * connection's (`req.isSecure`). Behind a TLS-terminating reverse proxy pass
    * the proxy's report, believed only from proxies you trust:
    * `(req) => clientInfo(req, { trustedProxies: ['127.0.0.1'] }).protocol`
@@ -102,7 +107,8 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
   if (options.keys !== undefined && (options.keys.length === 0 || options.keys.some((k) => k.length === 0))) {
     throw new TypeError('createDemo: keys must hold at least one key, and no empty one');
   }
-  const migrated = await migrate(db, DEMO_MIGRATIONS);
+  // The sessions table after the demo's own: its id is recorded like theirs, once.
+  const migrated = await migrate(db, [...DEMO_MIGRATIONS, DEMO_SESSION_MIGRATION]);
   const keys = options.keys ?? [await getOrCreateSecret(db, CSRF_SECRET_SETTING)];
   const clientProtocol = options.clientProtocol ?? ((req: Request) => (req.isSecure ? 'https' : 'http'));
   const log = options.log ?? ((line: string) => console.log(line));
@@ -125,9 +131,12 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     clockIntervalMs: options.clockIntervalMs ?? DEFAULT_CLOCK_INTERVAL_MS,
     maxClockStreams: options.maxClockStreams ?? DEFAULT_MAX_CLOCK_STREAMS,
     streams: new Set(),
+    liveSockets: new Set(),
+    guestbookFeeds: new Set(),
+    maxLiveSockets: options.maxLiveSockets ?? DEFAULT_MAX_LIVE_SOCKETS,
   };
 
-  // The App's keys sign the CSRF cookie (ctx.setCookie signed / ctx.signedCookie); csrf.ts signs tokens with the same.
+  // The App's keys sign the session cookie, which carries the visitor's name and CSRF secret (csrf.ts).
   const app = new App({ keys, onError: (err) => deps.reportError(err) });
   // The tutorial's first lesson: print each request line as it arrives.
   app.use((ctx, next) => {
@@ -135,6 +144,8 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     return next();
   });
   app.use(securityHeaders());
+  // Lazy: a page that never calls ctx.session costs no database round trip.
+  app.use(demoSession(db, deps.isHttps, deps.now));
   app.use(notFoundPage(deps));
   homeRoutes(app, deps);
   timeRoutes(app, deps);

@@ -1,83 +1,56 @@
 /**
- * CSRF protection for the demo's forms: a signed nonce cookie and a token bound to it.
+ * The demo's visitor session and the CSRF protection of its forms, on keel's sessions.
  *
- * Owns making and checking nonces and tokens. A visitor gets a random nonce in
- * an HttpOnly cookie, signed with the demo's keys (the App's signed cookies,
- * src/app/cookies.ts), so a cookie the server did not issue is never believed:
- * a planted `keel_csrf=<any nonce>` is replaced, not kept (issue #12 item 13).
- * Each form carries a token: the signature of the nonce under another name
- * (`CSRF_TOKEN_PURPOSE`), made by the same primitive, so the token cannot be
- * computed without the keys and neither value can stand in for the other.
- * A cross-site page can make the browser send the cookie but cannot read the
- * token. Over https the cookie is `__Host-keel_csrf` (Secure, Path=/, no
- * Domain: RFC 6265bis §4.1.3.2), which a sibling subdomain or a plain-http
- * page cannot set, so a harvested cookie and token pair cannot be planted
- * either. The keys live in the database by default (models/settings.ts), so
- * every instance of a cluster accepts every other's tokens (issue #8).
- * Must not: compute an HMAC itself (one implementation: app/cookies.ts), or
- * accept a token without a verified nonce.
+ * Owns the demo's choices for `session()` and the CSRF helpers of src/app/csrf.ts:
+ * the store (the SQL store on the demo's database, so every instance of a cluster
+ * or of several machines shares the sessions: issue #8), the lifetimes, and the
+ * form field's name. The session cookie is signed with the demo's keys (a planted
+ * or foreign-key cookie is ignored and replaced: issue #12 item 13), HttpOnly,
+ * SameSite=Lax, and over https `__Host-keel_sid` with Secure (RFC 6265bis
+ * §4.1.3.2), which a sibling subdomain or a plain-http page cannot set, so a
+ * harvested cookie and token pair cannot be planted in a victim's browser either.
+ * A form's token is the session's CSRF secret masked afresh per page; a post is
+ * refused when `Sec-Fetch-Site` says another site sent it, then unless its token
+ * unmasks to the session's secret.
+ * Must not: compute a MAC or compare secrets itself (one implementation each:
+ * app/cookies.ts, app/csrf.ts), or keep visitor state in process memory.
  */
-import { randomBytes } from 'node:crypto';
-import { signCookieValue, unsignCookieValue } from '../app/index.js';
+import { session, type Middleware, type Context } from '../app/index.js';
+import type { Database } from '../db/database.js';
+import { sessionStoreMigration, sqlSessionStore } from '../db/session-store.js';
+import type { Request } from '../server/handler.js';
 
-/** Name of the cookie holding the signed nonce on plain http. */
-export const CSRF_COOKIE = 'keel_csrf';
-/** Name of that cookie over https: the `__Host-` prefix forbids setting it from elsewhere. */
-export const CSRF_COOKIE_HTTPS = `__Host-${CSRF_COOKIE}`;
-/** Name of the hidden form field holding the token. */
+export { csrfToken, isCrossSiteRequest, isValidCsrfToken } from '../app/index.js';
+
+/** Name of the session cookie on plain http. */
+export const SESSION_COOKIE = 'keel_sid';
+/** Its name over https: the `__Host-` prefix forbids setting it from elsewhere. */
+export const SESSION_COOKIE_HTTPS = `__Host-${SESSION_COOKIE}`;
+/** Name of the hidden form field holding the CSRF token. */
 export const CSRF_FIELD = 'csrf';
-/** The name a token's signature is computed under (the cookie's is the cookie name): domain separation. */
-export const CSRF_TOKEN_PURPOSE = 'keel_csrf_token';
-/** Bytes of randomness in a nonce (128 bits). */
-export const CSRF_NONCE_BYTES = 16;
-/** Lifetime of the nonce cookie: a day, then a new visit gets a new one. */
-export const CSRF_COOKIE_MAX_AGE_SECONDS = 24 * 60 * 60;
+/** Idle timeout of a demo session: a week; it only remembers a name and a CSRF secret. */
+export const DEMO_SESSION_IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+/** Absolute timeout of a demo session: 30 days, then a fresh one. */
+export const DEMO_SESSION_ABSOLUTE_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
+/** The migration of the demo's sessions table (`keel_sessions`). */
+export const DEMO_SESSION_MIGRATION = sessionStoreMigration();
 
-/** HMAC keys: the first signs, every one verifies (rotation), as App `keys`. */
+/** The session cookie's name for a request made over https or not. */
+export function sessionCookieName(isHttps: boolean): string {
+  return isHttps ? SESSION_COOKIE_HTTPS : SESSION_COOKIE;
+}
+
+/** The demo's session middleware: sessions in the database, `Secure` as the client's scheme says. */
+export function demoSession(db: Database, isHttps: (req: Request) => boolean, now: () => number): Middleware<Context<any, any>> {
+  return session({
+    store: sqlSessionStore(db, { now }),
+    cookieName: SESSION_COOKIE,
+    idleTimeoutMs: DEMO_SESSION_IDLE_TIMEOUT_MS,
+    absoluteTimeoutMs: DEMO_SESSION_ABSOLUTE_TIMEOUT_MS,
+    isHttps,
+    now,
+  });
+}
+
+/** HMAC keys of the session cookie (the App `keys`): the first signs, every one verifies (rotation). */
 export type CsrfKeys = readonly (string | Buffer)[];
-
-const NONCE_SHAPE = /^[A-Za-z0-9_-]{22}$/;
-
-/** The nonce cookie's name for a request made over https or not. */
-export function csrfCookieName(isHttps: boolean): string {
-  return isHttps ? CSRF_COOKIE_HTTPS : CSRF_COOKIE;
-}
-
-/** A fresh random nonce (base64url). */
-export function newCsrfNonce(): string {
-  return randomBytes(CSRF_NONCE_BYTES).toString('base64url');
-}
-
-/** True when `value` has the shape of a nonce we issue. */
-export function isCsrfNonce(value: string | undefined): value is string {
-  return value !== undefined && NONCE_SHAPE.test(value);
-}
-
-/** The form token for `nonce`: its signature under `CSRF_TOKEN_PURPOSE` (base64url, no nonce in it). */
-export function csrfToken(keys: CsrfKeys, nonce: string): string {
-  const signed = signCookieValue(CSRF_TOKEN_PURPOSE, nonce, keys);
-  return signed.slice(nonce.length + 1);
-}
-
-/**
- * True when `token` was made for `nonce` with one of `keys`. `nonce` must be the
- * verified value of the signed cookie. The signature is compared in constant
- * time by `unsignCookieValue`.
- */
-export function isValidCsrfToken(keys: CsrfKeys, nonce: string | undefined, token: string | undefined): boolean {
-  if (!isCsrfNonce(nonce) || token === undefined || token === '') return false;
-  // unsign splits at the last "."; a token holding a "." would move that split, so the
-  // value it returns must still be exactly our nonce.
-  return unsignCookieValue(CSRF_TOKEN_PURPOSE, `${nonce}.${token}`, keys) === nonce;
-}
-
-/**
- * True when the browser says the request comes from another site (Fetch Metadata,
- * `Sec-Fetch-Site`): `cross-site`, or `same-site` (a sibling subdomain, which could
- * also have planted cookies). Browsers without Fetch Metadata send nothing and
- * rely on the token alone.
- */
-export function isCrossSiteRequest(secFetchSite: string | undefined): boolean {
-  const site = secFetchSite?.trim().toLowerCase();
-  return site === 'cross-site' || site === 'same-site';
-}

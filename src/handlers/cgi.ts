@@ -48,9 +48,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 import { ProtocolError } from '../wire/errors.js';
+import { normalizeMountPrefix, pathBelowPrefix } from '../wire/mount-prefix.js';
 import { normalizePath } from '../wire/path.js';
-import { reasonPhrase } from '../wire/status.js';
 import {
   DEFAULT_CGI_ENV_ALLOW_LIST,
   DEFAULT_CGI_SERVER_SOFTWARE,
@@ -211,11 +212,11 @@ function checkLimit(name: string, value: number | undefined, fallback: number, a
   return v;
 }
 
-function normalizePrefix(prefix: string | undefined): string {
-  if (prefix === undefined || prefix === '' || prefix === '/') return '';
-  const p = normalizePath(prefix);
+/** The `prefix` option in the one canonical form (`normalizeMountPrefix()`, src/wire/mount-prefix.ts). */
+function checkPrefix(prefix: string | undefined): string {
+  const p = normalizeMountPrefix(prefix);
   if (p === null) throw new TypeError('cgiHandler: prefix must be an absolute path like "/cgi-bin"');
-  return p.endsWith('/') ? p.slice(0, -1) : p;
+  return p;
 }
 
 /**
@@ -234,7 +235,7 @@ export function cgiHandler(options: CgiOptions): Handler {
   const root = resolve(options.root);
   const cfg: Config = {
     root,
-    prefix: normalizePrefix(options.prefix),
+    prefix: checkPrefix(options.prefix),
     // Both become setTimeout() delays: a longer one would fire at once, not never.
     timeoutMs: checkLimit('timeoutMs', options.timeoutMs, DEFAULT_CGI_TIMEOUT_MS, true, MAX_TIMER_DELAY_MS),
     killGraceMs: checkLimit('killGraceMs', options.killGraceMs, DEFAULT_CGI_KILL_GRACE_MS, false, MAX_TIMER_DELAY_MS),
@@ -259,12 +260,15 @@ function viewOf(req: Request): RequestView {
   return { method: req.method, target: req.target, path: req.path, query: req.query, hasRequestBody: req.hasBody };
 }
 
-/** Sends a short plain-text error, unless the head is already out or the client is gone. */
+/**
+ * Sends the plain-text error body (docs/errors.md "Error bodies"), unless the head is
+ * already out or the client is gone.
+ */
 function sendStatus(res: ResponseWriter, status: number): undefined {
   if (res.headersSent || res.closed || res.finished) return undefined;
   res.status = status;
-  res.headers.set('Content-Type', 'text/plain; charset=utf-8');
-  res.end(`${status} ${reasonPhrase(status)}\n`);
+  res.headers.set('Content-Type', PLAIN_ERROR_CONTENT_TYPE);
+  res.end(plainErrorBody(status));
   return undefined;
 }
 
@@ -286,10 +290,8 @@ class Gateway {
     const cfg = this.#cfg;
     const decoded = normalizePath(view.path);
     if (decoded === null) return sendStatus(res, 400);
-    let rest: string;
-    if (cfg.prefix === '') rest = decoded;
-    else if (decoded === cfg.prefix || decoded.startsWith(cfg.prefix + '/')) rest = decoded.slice(cfg.prefix.length);
-    else return sendStatus(res, 404);
+    const rest = pathBelowPrefix(decoded, cfg.prefix);
+    if (rest === undefined) return sendStatus(res, 404);
 
     const found = await this.#resolve(rest);
     if (!found.ok) {
@@ -870,7 +872,7 @@ class ScriptRun {
     const path = q === -1 ? location : location.slice(0, q);
     const query = q === -1 ? '' : location.slice(q + 1);
     const decoded = normalizePath(path);
-    const isUnderPrefix = decoded !== null && (cfg.prefix === '' || decoded === cfg.prefix || decoded.startsWith(cfg.prefix + '/'));
+    const isUnderPrefix = decoded !== null && pathBelowPrefix(decoded, cfg.prefix) !== undefined;
     if (!isUnderPrefix) {
       this.#log('local redirect to a path outside the CGI prefix; cannot serve it');
       return sendStatus(this.#res, 500);

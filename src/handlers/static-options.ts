@@ -10,12 +10,13 @@
 
 import * as fs from 'node:fs';
 import type { Handler } from '../server/handler.js';
+import { normalizeMountPrefix } from '../wire/mount-prefix.js';
 import { normalizePath, splitSegments } from '../wire/path.js';
 import { type ContentCoding, PREFERRED_CODINGS } from './accept-encoding.js';
 import { CompressionLimiter, compressorSettings, type CompressorSettings } from './compression.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
 import { rootPrefixOf } from './root-containment.js';
-import type { CorsOptions } from '../semantics/cors.js';
+import { type CorsOptions, type CorsPolicy, corsPolicy } from '../semantics/cors.js';
 
 /** What to do with path segments starting with ".": `.git`, `.env`, `.htpasswd`... */
 export type DotfilesPolicy = 'deny' | 'allow' | 'ignore';
@@ -103,8 +104,12 @@ export interface StaticOptions {
    */
   readonly spa?: string | boolean;
   /**
-   * CORS: `true` sends `Access-Control-Allow-Origin: *`, a string sends that origin.
-   * Preflight OPTIONS requests are answered. Default off.
+   * CORS on the handler's own answers (files, listings, redirects, errors), by the one
+   * CORS implementation (src/semantics/cors.ts) with `STATIC_CORS_OPTIONS`: `true` allows
+   * any origin (`Access-Control-Allow-Origin: *`), a string allows that one origin
+   * (echoed to it, with `Vary: Origin`). The fields go to requests that carry `Origin`;
+   * preflight OPTIONS requests to a file or directory are answered 204. What
+   * `onNotFound` answers is its own. Default off.
    */
   readonly cors?: boolean | string;
   /** Called instead of answering 404, so an App can fall through to its own routes. */
@@ -185,11 +190,11 @@ export const DEFAULT_MAX_LISTING_ENTRIES = 10_000;
 export const CORS_MAX_AGE_SECONDS = 86_400;
 /**
  * The CORS policy of a static file tree, for the one CORS implementation
- * (src/semantics/cors.ts, `withCors`): any origin, the methods a file server answers,
- * the request fields that make range and conditional requests work cross-origin, and
- * the response fields a script needs to use them. `keel serve --cors` wraps the static
- * handler with it (issue #16).
- * TODO: the handler's own `cors` option (static.ts, static-send.ts) is to use it too (#16).
+ * (src/semantics/cors.ts): any origin, the methods a file server answers, the request
+ * fields that make range and conditional requests work cross-origin, and the response
+ * fields a script needs to use them. The handler's own `cors` option applies it (with
+ * its origin) to the handler's answers; `keel serve --cors` wraps the whole static
+ * handler with it (`withCors`), so preflights to any path are answered (issues #14, #16).
  */
 export const STATIC_CORS_OPTIONS: CorsOptions = Object.freeze({
   origin: '*',
@@ -210,7 +215,7 @@ export interface StaticConfig {
   /** The root's real path, and that path with one trailing "/" (`rootPrefixOf()`: paths under the root are built on it). */
   readonly realRoot: string;
   readonly rootPrefix: string;
-  /** The normalized mount point without a trailing "/", or "". */
+  /** The mount point in canonical form (`normalizeMountPrefix()`): no trailing "/", "" for none. */
   readonly prefix: string;
   readonly indexNames: readonly string[];
   readonly isListing: boolean;
@@ -231,7 +236,8 @@ export interface StaticConfig {
   readonly maxListingEntries: number;
   /** The SPA fallback file as path segments under the root, if any. */
   readonly spaSegments: readonly string[] | undefined;
-  readonly corsOrigin: string | undefined;
+  /** The checked policy of the `cors` option (`STATIC_CORS_OPTIONS` with its origin), or undefined when off. */
+  readonly cors: CorsPolicy | undefined;
   readonly onNotFound: Handler | undefined;
   /** The Cache-Control value of files. */
   readonly cacheControl: string;
@@ -249,12 +255,8 @@ export function resolveStaticOptions(options: StaticOptions): StaticConfig {
   if (!fs.statSync(realRoot).isDirectory()) throw new Error(`static root is not a directory: ${options.root}`);
   const rootPrefix = rootPrefixOf(realRoot);
 
-  let prefix = options.prefix ?? '';
-  if (prefix !== '') {
-    const p = normalizePath(prefix);
-    if (p === null) throw new Error(`invalid static prefix: ${prefix}`);
-    prefix = p.endsWith('/') ? p.slice(0, -1) : p;
-  }
+  const prefix = normalizeMountPrefix(options.prefix);
+  if (prefix === null) throw new Error(`invalid static prefix: ${options.prefix}`);
   const indexNames = options.index === false ? [] : (options.index ?? ['index.html']);
   const isListing = options.listing ?? false;
   const dotfiles: DotfilesPolicy = options.dotfiles ?? 'deny';
@@ -273,7 +275,10 @@ export function resolveStaticOptions(options: StaticOptions): StaticConfig {
   const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
   const maxListingEntries = options.maxListingEntries ?? DEFAULT_MAX_LISTING_ENTRIES;
   const spaFile = options.spa === true ? 'index.html' : options.spa === false ? undefined : options.spa;
-  const corsOrigin = options.cors === true ? '*' : options.cors === false ? undefined : options.cors;
+  const cors =
+    options.cors === undefined || options.cors === false
+      ? undefined
+      : corsPolicy({ ...STATIC_CORS_OPTIONS, origin: options.cors === true ? '*' : options.cors });
   const onNotFound = options.onNotFound;
   const cacheControl =
     options.cacheControl ??
@@ -314,7 +319,7 @@ export function resolveStaticOptions(options: StaticOptions): StaticConfig {
     maxRanges,
     maxListingEntries,
     spaSegments: spaSegments === undefined ? undefined : Object.freeze(spaSegments),
-    corsOrigin,
+    cors,
     onNotFound,
     cacheControl,
     cacheTtlMs,

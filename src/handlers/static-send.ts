@@ -15,7 +15,9 @@ import type * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import type { Request, ResponseWriter } from '../server/handler.js';
-import { reasonPhrase } from '../wire/status.js';
+import { corsFields } from '../semantics/cors.js';
+import { addVary } from '../semantics/vary.js';
+import { PLAIN_ERROR_CONTENT_TYPE, plainErrorBody } from '../wire/error-body.js';
 import { acceptableEncodings, type ContentCoding } from './accept-encoding.js';
 import { compressBuffer, createCompressor, type ReleaseSlot } from './compression.js';
 import { evaluatePreconditions, formatHttpDate, ifRangeAllows, type Validators } from './conditional.js';
@@ -28,7 +30,6 @@ import type { Found, PathResolver } from './static-resolve.js';
 
 /** Random bytes in a multipart boundary (hex-encoded, so twice as many characters). */
 const BOUNDARY_RANDOM_BYTES = 12;
-const CORS_EXPOSE_HEADERS = 'Content-Length, Content-Range, Content-Encoding, Accept-Ranges, ETag, Last-Modified';
 const CODING_SUFFIX: Record<ContentCoding, string> = { br: '.br', gzip: '.gz' };
 const CODING_TAG: Record<ContentCoding, string> = { br: 'br', gzip: 'gz' };
 
@@ -72,21 +73,6 @@ function onTheFlyEtag(identityEtag: string, coding: ContentCoding): string {
 }
 
 /**
- * Adds a field name to Vary, keeping what a middleware may have put there already
- * (RFC 9110 §12.5.5: Vary is a list; "*" already covers everything).
- */
-function addVary(res: ResponseWriter, name: string): void {
-  const current = res.headers.get('vary');
-  if (current === undefined || current.trim() === '') {
-    res.headers.set('Vary', name);
-    return;
-  }
-  const lower = name.toLowerCase();
-  const listed = current.split(',').map((v) => v.trim().toLowerCase());
-  if (!listed.includes(lower) && !listed.includes('*')) res.headers.append('Vary', name);
-}
-
-/**
  * Which try at a request this is. 'first' trusts the (maybe cached) resolution for size
  * and dates, and refuses a file that changed since (`StaleResolutionError`, the request
  * is handled again). 'retry' has a fresh resolution, opens the file before anything else
@@ -106,14 +92,14 @@ export interface FileSender {
   serveFile(req: Request, res: ResponseWriter, file: Found, fsPath: string, attempt?: Attempt): Promise<void>;
   /** A fixed plain-text answer (`404 Not Found`), never echoing the request. */
   sendStatus(req: Request, res: ResponseWriter, status: number, headers?: Record<string, string>): void;
-  /** CORS fields every answer carries. */
-  setCommonHeaders(res: ResponseWriter): void;
+  /** The CORS fields of the `cors` option, on every answer of the handler (src/semantics/cors.ts). */
+  setCommonHeaders(req: Request, res: ResponseWriter): void;
 }
 
 /** The sending half of a static handler, with its content cache. */
 export function createFileSender(config: StaticConfig, paths: PathResolver): FileSender {
   const { useEtag, useLastModified, precompressed, onTheFly, compressMinBytes, maxCompressBytes, compressor, limiter } = config;
-  const { smallFileBytes, chunkBytes, maxRanges, corsOrigin, cacheControl, cacheMaxBytes, wholeFileMaxBytes } = config;
+  const { smallFileBytes, chunkBytes, maxRanges, cors, cacheControl, cacheMaxBytes, wholeFileMaxBytes } = config;
   // Contents are keyed by file identity, so they need no age limit: only the budget.
   const contentCache = new LruCache<Promise<Buffer>>({ ttlMs: Infinity, maxEntries: config.cacheMaxEntries, maxBytes: cacheMaxBytes });
 
@@ -136,20 +122,19 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     return p;
   }
 
-  function setCommonHeaders(res: ResponseWriter): void {
-    if (corsOrigin !== undefined) {
-      res.headers.set('Access-Control-Allow-Origin', corsOrigin);
-      res.headers.set('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
-    }
+  function setCommonHeaders(req: Request, res: ResponseWriter): void {
+    // Whether this is a preflight matters only to answerOptions (static.ts), which answers 204 anyway.
+    if (cors !== undefined) corsFields(cors, req, res.headers);
   }
 
   function sendStatus(req: Request, res: ResponseWriter, status: number, headers?: Record<string, string>): void {
     res.status = status;
-    setCommonHeaders(res);
+    setCommonHeaders(req, res);
     if (headers !== undefined) for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
-    // A fixed text: never echo the request path or an error message (STYLE rule 5).
-    const body = `${status} ${reasonPhrase(status)}\n`;
-    res.headers.set('Content-Type', 'text/plain; charset=utf-8');
+    // The one plain-text error body (docs/errors.md "Error bodies"): never the request path
+    // or an error message (STYLE rule 5).
+    const body = plainErrorBody(status);
+    res.headers.set('Content-Type', PLAIN_ERROR_CONTENT_TYPE);
     res.headers.set('X-Content-Type-Options', 'nosniff');
     if (req.method === 'HEAD') {
       res.headers.set('Content-Length', Buffer.byteLength(body));
@@ -352,11 +337,11 @@ export function createFileSender(config: StaticConfig, paths: PathResolver): Fil
     }
     try {
       // Headers every answer about this representation carries, 304 included (RFC 9110 §15.4.5).
-      setCommonHeaders(res);
+      setCommonHeaders(req, res);
       if (rep.etag !== undefined) res.headers.set('ETag', rep.etag);
       if (validators.lastModifiedMs !== undefined) res.headers.set('Last-Modified', formatHttpDate(validators.lastModifiedMs));
       res.headers.set('Cache-Control', cacheControl);
-      if (isNegotiable) addVary(res, 'Accept-Encoding');
+      if (isNegotiable) addVary(res.headers, 'Accept-Encoding');
 
       if (verdict === 304) {
         res.status = 304;

@@ -33,11 +33,12 @@
 
 import * as fs from 'node:fs';
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
+import { pathBelowPrefix } from '../wire/mount-prefix.js';
 import { encodePath, normalizePath, splitSegments } from '../wire/path.js';
 import { type ListingEntry, renderListing } from './listing.js';
 import { extensionOf } from './mime.js';
 import { FileChangedError } from './static-file.js';
-import { CORS_MAX_AGE_SECONDS, resolveStaticOptions, type StaticOptions } from './static-options.js';
+import { resolveStaticOptions, type StaticOptions } from './static-options.js';
 import { createPathResolver, isForbiddenError, type Found } from './static-resolve.js';
 import { type Attempt, createFileSender, StaleResolutionError } from './static-send.js';
 
@@ -60,7 +61,6 @@ export {
 export { FileChangedError } from './static-file.js';
 
 const ALLOW = 'GET, HEAD, OPTIONS';
-const CORS_ALLOW_HEADERS = 'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range';
 
 function readdirAsync(p: string): Promise<fs.Dirent[]> {
   return new Promise((resolve, reject) =>
@@ -88,7 +88,7 @@ class DelegatedError extends Error {
  */
 export function staticHandler(options: StaticOptions): Handler {
   const config = resolveStaticOptions(options);
-  const { prefix, indexNames, isListing, dotfiles, maxListingEntries, spaSegments, corsOrigin, onNotFound } = config;
+  const { prefix, indexNames, isListing, dotfiles, maxListingEntries, spaSegments, onNotFound } = config;
   const paths = createPathResolver(config);
   const sender = createFileSender(config, paths);
 
@@ -110,16 +110,14 @@ export function staticHandler(options: StaticOptions): Handler {
     sender.sendStatus(req, res, 301, { Location: location });
   }
 
+  /**
+   * OPTIONS on a file or directory: 204 with Allow. A CORS preflight (Fetch standard
+   * §3.2.2) gets its fields from the `cors` option's policy (STATIC_CORS_OPTIONS).
+   */
   function answerOptions(req: Request, res: ResponseWriter): void {
     res.status = 204;
     res.headers.set('Allow', ALLOW);
-    sender.setCommonHeaders(res);
-    // A CORS preflight (Fetch standard §3.2.2) carries Access-Control-Request-Method.
-    if (corsOrigin !== undefined && req.header('access-control-request-method') !== undefined) {
-      res.headers.set('Access-Control-Allow-Methods', ALLOW);
-      res.headers.set('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS);
-      res.headers.set('Access-Control-Max-Age', CORS_MAX_AGE_SECONDS);
-    }
+    sender.setCommonHeaders(req, res);
     res.end();
   }
 
@@ -156,7 +154,7 @@ export function staticHandler(options: StaticOptions): Handler {
     const html = renderListing(displayPath, rows.filter((r): r is ListingEntry => r !== undefined), hasParent, skipped);
     const body = Buffer.from(html, 'utf8');
     res.status = 200;
-    sender.setCommonHeaders(res);
+    sender.setCommonHeaders(req, res);
     res.headers.set('Content-Type', 'text/html; charset=utf-8');
     res.headers.set('X-Content-Type-Options', 'nosniff');
     // A listing changes whenever any entry does: always revalidate, never store.
@@ -183,11 +181,8 @@ export function staticHandler(options: StaticOptions): Handler {
     if (normalized === null) return sender.sendStatus(req, res, 400);
 
     // Mount point: "/files" and "/files/..." are ours, anything else is not.
-    let rel: string;
-    if (prefix === '') rel = normalized;
-    else if (normalized === prefix) rel = '';
-    else if (normalized.startsWith(prefix + '/')) rel = normalized.slice(prefix.length);
-    else return notFound(req, res);
+    const rel = pathBelowPrefix(normalized, prefix);
+    if (rel === undefined) return notFound(req, res);
 
     const segments = splitSegments(rel);
     if (dotfiles !== 'allow' && segments.some((s) => s.startsWith('.'))) {

@@ -3,7 +3,7 @@
  *
  * Owns `addVary`: the App's compress() and cors() and the CLI's wrapped static handler
  * use it (issue #16). It must not decide whether a response varies; callers do.
- * (handlers/static-send.ts still has a private copy: it is to switch to this one.)
+ * The static handler (handlers/static-send.ts) uses it too (issue #14).
  */
 import type { HeaderMapLike } from '../server/handler.js';
 

@@ -26,8 +26,11 @@ export class OutputBatcher {
   sendDeadline = 0;
   readonly #socket: Socket;
   readonly #opts: Readonly<ResolvedOptions>;
-  /** Byte chunks of the batch, in order; the pending latin1 string comes after them. Kept across batches. */
-  readonly #chunks: Uint8Array[] = [];
+  /**
+   * Byte chunks of the batch, in order; the pending latin1 string comes after them. Made by
+   * the first byte chunk batched (a hello-world batch is all latin1) and kept from then on.
+   */
+  #chunks: Uint8Array[] | null = null;
   /** Latin1 output still being appended to (V8 concatenates cheaply); empty outside a batch. */
   #latin1 = '';
   #bytes = 0;
@@ -36,9 +39,6 @@ export class OutputBatcher {
   constructor(socket: Socket, opts: Readonly<ResolvedOptions>) {
     this.#socket = socket;
     this.#opts = opts;
-    socket.on('drain', () => {
-      this.sendDeadline = 0; // the client is reading: progress
-    });
   }
 
   /** Starts collecting: the Connection is about to answer what the parser holds. */
@@ -56,7 +56,7 @@ export class OutputBatcher {
   write(bytes: Uint8Array): boolean {
     if (this.phase !== 'batching') return this.#socketWrite(bytes);
     this.#takeLatin1();
-    this.#chunks.push(bytes);
+    (this.#chunks ??= []).push(bytes);
     this.#bytes += bytes.length;
     if (this.#bytes >= this.#opts.maxBufferedBytes) this.flush();
     // Batched, not written yet: still report the socket's backpressure, or a handler that
@@ -76,7 +76,7 @@ export class OutputBatcher {
   /** Writes what the current batch collected so far (nothing outside a batch). */
   flush(): void {
     const chunks = this.#chunks;
-    if (chunks.length === 0) {
+    if (chunks === null || chunks.length === 0) {
       if (this.#latin1.length === 0) return;
       const str = this.#latin1;
       this.#latin1 = '';
@@ -124,7 +124,7 @@ export class OutputBatcher {
   /** Moves the pending latin1 string into the chunk list (before a byte chunk is added). */
   #takeLatin1(): void {
     if (this.#latin1.length === 0) return;
-    this.#chunks.push(Buffer.from(this.#latin1, 'latin1'));
+    (this.#chunks ??= []).push(Buffer.from(this.#latin1, 'latin1'));
     this.#latin1 = '';
   }
 
@@ -134,6 +134,10 @@ export class OutputBatcher {
     const ok = typeof data === 'string' ? socket.write(data, 'latin1') : socket.write(data);
     if (!ok && this.sendDeadline === 0 && this.#opts.sendTimeoutMs > 0) {
       this.sendDeadline = this.#opts.clock() + this.#opts.sendTimeoutMs;
+      // Listened for only while a deadline runs: an idle connection keeps no closure for it.
+      socket.once('drain', () => {
+        this.sendDeadline = 0; // the client is reading: progress
+      });
     }
     return ok;
   }

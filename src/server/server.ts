@@ -8,7 +8,7 @@
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
-import { Connection, type ConnectionHost } from './connection.js';
+import { Connection, type ConnectionHost, type UpgradedProtocol } from './connection.js';
 import type { Handler } from './handler.js';
 import { ResponseHeadCache } from './head-cache.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
@@ -24,6 +24,11 @@ export class Server {
   readonly #host: ConnectionHost;
   readonly #listener: net.Server;
   readonly #connections = new Set<Connection>();
+  /**
+   * Sockets handed to another protocol (a WebSocket, issue #15) and their owners, until the
+   * socket closes: their Connection is gone (detach()), so shutdown and metrics find them here.
+   */
+  readonly #upgraded = new Map<Socket, UpgradedProtocol>();
   /** Sockets still sending their PROXY protocol header (not Connections yet). */
   readonly #proxyPending = new Set<Socket>();
   /**
@@ -55,6 +60,7 @@ export class Server {
         return server.#shuttingDown;
       },
       connectionClosed: (conn) => this.#connectionClosed(conn),
+      connectionUpgraded: (conn, owner, socket) => this.#connectionUpgraded(conn, owner, socket),
     };
     const secure = this.#options.tls !== undefined;
     if (secure && this.#options.proxyProtocol) throw new TypeError('proxyProtocol is not supported with tls: terminate TLS at the proxy');
@@ -98,6 +104,7 @@ export class Server {
   connectionStates(): Record<ConnState, number> {
     const out: Record<ConnState, number> = { new: 0, active: 0, idle: 0, closing: 0, closed: 0, upgraded: 0 };
     for (const c of this.#connections) out[c.state]++;
+    out.upgraded += this.#upgraded.size;
     return out;
   }
 
@@ -121,15 +128,17 @@ export class Server {
       else resolve();
     });
     for (const c of this.#connections) c.shutdown();
+    for (const owner of this.#upgraded.values()) owner.shutdown();
     for (const s of this.#proxyPending) s.destroy();
     const drained = new Promise<void>((resolve) => {
-      if (this.#connections.size === 0) resolve();
+      if (this.#isDrained()) resolve();
       else this.#drained = resolve;
     });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         for (const c of this.#connections) c.destroy();
+        for (const s of this.#upgraded.keys()) s.destroy();
         // Handshakes still in progress: listener.close() waits for their sockets too.
         for (const s of this.#tlsSockets) s.destroy();
         resolve();
@@ -170,7 +179,29 @@ export class Server {
 
   #connectionClosed(conn: Connection): void {
     this.#connections.delete(conn);
-    if (this.#connections.size === 0 && this.#drained !== null) {
+    this.#checkDrained();
+  }
+
+  /** detach(): the Connection is done; its socket and new owner are tracked until the socket closes. */
+  #connectionUpgraded(conn: Connection, owner: UpgradedProtocol, socket: Socket): void {
+    this.#connections.delete(conn);
+    this.#upgraded.set(socket, owner);
+    // 'close' comes once: on() spares once()'s wrapper on every upgraded socket.
+    socket.on('close', () => {
+      this.#upgraded.delete(socket);
+      this.#checkDrained();
+    });
+    // Shutting down already (an upgrade answered during close()): the new protocol closes too.
+    if (this.#shuttingDown) queueMicrotask(() => owner.shutdown());
+  }
+
+  #isDrained(): boolean {
+    return this.#connections.size === 0 && this.#upgraded.size === 0;
+  }
+
+  /** Resolves close()'s wait once no connection, upgraded or not, is left. */
+  #checkDrained(): void {
+    if (this.#isDrained() && this.#drained !== null) {
       const resolve = this.#drained;
       this.#drained = null;
       resolve();

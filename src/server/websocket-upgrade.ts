@@ -115,6 +115,13 @@ export function upgradeWebSocket<T = undefined>(
     data: options.data as T,
     remoteAddress: req.remoteAddress,
   });
+  if (handlers.handshake !== undefined) {
+    try {
+      handlers.handshake(ws, head);
+    } catch (err) {
+      (options.onError ?? detached.reportError)(err, 'websocket handshake handler failed');
+    }
+  }
   ws.start(detached.head);
   return ws;
 }

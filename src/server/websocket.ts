@@ -38,7 +38,15 @@
  */
 import type { Socket } from 'node:net';
 import { WebSocketError, WebSocketInvalidDataError } from '../wire/websocket-errors.js';
-import { CLOSE_NO_STATUS, DEFAULT_WS_MAX_FRAMES_PER_MESSAGE, DEFAULT_WS_MAX_MESSAGE_BYTES, WebSocketParser, WS_NEED_DATA } from '../wire/websocket-frame.js';
+import {
+  CLOSE_NO_STATUS,
+  DEFAULT_WS_MAX_FRAMES_PER_MESSAGE,
+  DEFAULT_WS_MAX_MESSAGE_BYTES,
+  WebSocketParser,
+  WS_NEED_DATA,
+  type FrameHeader,
+  type WebSocketEvent,
+} from '../wire/websocket-frame.js';
 import type { PerMessageDeflateParams } from '../wire/websocket-handshake.js';
 import { encodeClose, encodeMessage, encodePing, encodePong } from '../wire/websocket-serializer.js';
 import { isValidUtf8 } from '../wire/websocket-utf8.js';
@@ -70,6 +78,17 @@ export interface WebSocketHandlers<T = unknown> {
   ping?(ws: WebSocket<T>, data: Buffer): void;
   /** A Pong arrived (§5.5.3). */
   pong?(ws: WebSocket<T>, data: Buffer): void;
+  /**
+   * The 101 response head, exactly as written to the socket, before `open` (for inspectors
+   * and logs: the demo's wire inspector shows it).
+   */
+  handshake?(ws: WebSocket<T>, responseHead: string): void;
+  /**
+   * A received frame's header (FIN, RSV1, opcode, MASK, payload length), before the events of
+   * its payload: for inspectors. A non-final continuation frame with an empty payload carries
+   * nothing to deliver and is not reported.
+   */
+  frame?(ws: WebSocket<T>, header: FrameHeader): void;
 }
 
 /** Limits and behaviour of a WebSocket connection; every field is optional. docs/limits.md lists them. */
@@ -137,6 +156,12 @@ export interface WebSocketInit<T> {
   readonly remoteAddress?: string;
 }
 
+/** What the `frame` handler's tracking needs: payload bytes of the current frame not yet seen, and whether a final frame was reported. */
+interface FrameTap {
+  left: number;
+  isFinReported: boolean;
+}
+
 /** One queued output: a frame, or a frame being made (compression), and its size for accounting. */
 interface Queued {
   frame: Buffer | Promise<Buffer>;
@@ -144,6 +169,8 @@ interface Queued {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A reset or EPIPE: 'close' follows and reports 1006. One function for every socket. */
+function ignoreSocketError(): void {}
 /** Close reasons we send (at most 123 bytes, §5.5.1). */
 const REASON_SHUTDOWN = 'server shutting down';
 const REASON_IDLE = 'idle timeout';
@@ -206,6 +233,8 @@ export class WebSocket<T = unknown> implements TopicMember {
   #sawInput = false;
   #silentTicks = 0;
   #subscriptions: Set<string> | null = null;
+  /** Frame reporting for the `frame` handler; null without one (nothing is tracked then). */
+  #frameTap: FrameTap | null = null;
 
   constructor(init: WebSocketInit<T>) {
     const o = init.options ?? {};
@@ -236,6 +265,7 @@ export class WebSocket<T = unknown> implements TopicMember {
     this.#sendPings = o.sendPings ?? true;
     this.#closeTimeoutMs = o.closeTimeoutMs ?? DEFAULT_WS_CLOSE_TIMEOUT_MS;
     this.#threshold = o.deflateThresholdBytes ?? DEFAULT_WS_DEFLATE_THRESHOLD_BYTES;
+    if (init.handlers.frame !== undefined) this.#frameTap = { left: 0, isFinReported: true };
   }
 
   /**
@@ -249,9 +279,7 @@ export class WebSocket<T = unknown> implements TopicMember {
     socket.on('end', () => this.#onEnd());
     socket.on('drain', () => this.#checkDrain());
     socket.on('close', () => this.#onClose());
-    socket.on('error', () => {
-      // A reset or EPIPE: 'close' follows and reports 1006.
-    });
+    socket.on('error', ignoreSocketError);
     this.#armIdle();
     this.#call('open', () => this.#handlers.open?.(this));
     if (head.length > 0 && this.#state !== 'closed') this.#onData(head);
@@ -409,6 +437,7 @@ export class WebSocket<T = unknown> implements TopicMember {
         return;
       }
       if (ev === WS_NEED_DATA) return;
+      if (this.#frameTap !== null) this.#tapFrame(ev);
       switch (ev.type) {
         case 'message-start':
           this.#isText = ev.kind === 'text';
@@ -443,6 +472,29 @@ export class WebSocket<T = unknown> implements TopicMember {
           return;
       }
     }
+  }
+
+  /**
+   * Reports frame headers to the `frame` handler. The parser reports messages, not frames, so
+   * a frame is recognised by its events: a message-start or control event is a frame of its
+   * own; a message-data event once the previous frame's payload is all seen starts a
+   * continuation frame; a message-end whose final frame was not seen had an empty final frame.
+   */
+  #tapFrame(ev: WebSocketEvent): void {
+    const tap = this.#frameTap!;
+    const isControl = ev.type === 'ping' || ev.type === 'pong' || ev.type === 'close';
+    const isNewFrame =
+      isControl || ev.type === 'message-start' || (ev.type === 'message-data' && tap.left === 0) || (ev.type === 'message-end' && !tap.isFinReported);
+    if (isNewFrame) {
+      const header = this.#parser.lastFrame;
+      // A control frame may come between a message's frames (§5.4): it leaves the data frame's count alone.
+      if (!isControl) {
+        tap.left = header.payloadLength;
+        tap.isFinReported = header.fin;
+      }
+      this.#call('frame', () => this.#handlers.frame?.(this, header));
+    }
+    if (ev.type === 'message-data') tap.left -= ev.data.length;
   }
 
   /** Inflates a compressed message off the event loop; input waits (paused) so messages stay in order. */

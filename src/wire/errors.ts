@@ -1,8 +1,9 @@
 /**
  * Typed protocol errors of the wire layer.
  *
- * Owns every error the parser can raise and the status each one maps to
- * (h11's `error_status_hint`, Go's `statusError`). The server turns any
+ * Owns every error the parsers can raise and the status each one maps to
+ * (h11's `error_status_hint`, Go's `statusError`), including the code each
+ * side gives a rule of the shared syntax checks (syntax.ts). The server turns any
  * `ProtocolError` into a response in one place, using `status` and never
  * echoing request bytes back: `message` is for logs, `publicMessage` is safe
  * to send. Must not import anything outside wire/.
@@ -88,6 +89,48 @@ export class ExpectationFailedError extends ProtocolError {
   }
 }
 
+// ---- rules both parsers check (syntax.ts) ----
+
+/** A rule of syntax.ts that input broke; each parser turns it into its own error. */
+export type SyntaxRule =
+  | 'obs-fold'
+  | 'field-name'
+  | 'field-value'
+  | 'content-length'
+  | 'version'
+  | 'version-unsupported'
+  | 'chunk'
+  | 'chunk-extension-too-long'
+  | 'transfer-coding'
+  | 'transfer-coding-unsupported';
+
+/** Makes the error a parser raises for a broken rule (`message` is for logs). */
+export type SyntaxErrorFactory = (rule: SyntaxRule, message: string) => ProtocolError;
+
+/** The request side's code for each rule: all 400 but 'version-unsupported' (505) and 'transfer-coding-unsupported' (501). */
+const REQUEST_SYNTAX_CODES: Readonly<Record<SyntaxRule, string>> = {
+  'obs-fold': 'ERR_OBS_FOLD',
+  'field-name': 'ERR_INVALID_HEADER_NAME',
+  'field-value': 'ERR_INVALID_HEADER_VALUE',
+  'content-length': 'ERR_INVALID_CONTENT_LENGTH',
+  version: 'ERR_INVALID_VERSION',
+  'version-unsupported': 'ERR_VERSION_NOT_SUPPORTED',
+  chunk: 'ERR_INVALID_CHUNK',
+  'chunk-extension-too-long': 'ERR_CHUNK_EXTENSION_TOO_LONG',
+  'transfer-coding': 'ERR_INVALID_TRANSFER_ENCODING',
+  'transfer-coding-unsupported': 'ERR_UNSUPPORTED_TRANSFER_CODING',
+};
+
+/**
+ * The request parser's errors for syntax.ts: 400, 505 for a major version other than 1
+ * (RFC 9110 §15.6.6), 501 for a transfer coding it does not implement (RFC 9112 §6.1).
+ */
+export const requestSyntaxError: SyntaxErrorFactory = (rule, message) => {
+  if (rule === 'version-unsupported') return new VersionNotSupportedError();
+  if (rule === 'transfer-coding-unsupported') return new NotImplementedError(message, REQUEST_SYNTAX_CODES[rule]);
+  return new BadRequestError(message, REQUEST_SYNTAX_CODES[rule]);
+};
+
 // ---- response side (the client's parser, src/wire/response-parser.ts, #17) ----
 
 /**
@@ -104,6 +147,24 @@ export class ResponseError extends ProtocolError {
     return 'Bad Gateway';
   }
 }
+
+/** The response side's code for each rule (all 502). */
+const RESPONSE_SYNTAX_CODES: Readonly<Record<SyntaxRule, string>> = {
+  'obs-fold': 'ERR_RESPONSE_OBS_FOLD',
+  'field-name': 'ERR_RESPONSE_HEADER_NAME',
+  'field-value': 'ERR_RESPONSE_HEADER_VALUE',
+  'content-length': 'ERR_RESPONSE_CONTENT_LENGTH',
+  // A malformed version is a malformed status line, the version its first element (RFC 9112 §4).
+  version: 'ERR_RESPONSE_STATUS_LINE',
+  'version-unsupported': 'ERR_RESPONSE_VERSION',
+  chunk: 'ERR_RESPONSE_CHUNK',
+  'chunk-extension-too-long': 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG',
+  'transfer-coding': 'ERR_RESPONSE_TRANSFER_ENCODING',
+  'transfer-coding-unsupported': 'ERR_RESPONSE_TRANSFER_ENCODING',
+};
+
+/** The response parser's errors for syntax.ts: a ResponseError (502) with the rule's code. */
+export const responseSyntaxError: SyntaxErrorFactory = (rule, message) => new ResponseError(message, RESPONSE_SYNTAX_CODES[rule]);
 
 /**
  * 502 `ERR_CLOSED_BEFORE_RESPONSE`: the server closed the connection before one byte of the

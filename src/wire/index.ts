@@ -34,7 +34,6 @@ export {
   RequestParser,
   NEED_DATA,
   PAUSED,
-  isValidHost,
   type BodyKind,
   type RequestEvent,
   type DataEvent,
@@ -60,5 +59,6 @@ export { statusLine, serializeResponseHead, serializeRequestHead } from './seria
 export { chunkHeader, CHUNK_END, LAST_CHUNK, lastChunk, encodeChunked } from './chunked.js';
 export { HeaderMap, SPECIAL_DATE, SPECIAL_CONNECTION, SPECIAL_CONTENT_LENGTH, SPECIAL_TRANSFER_ENCODING } from './header-map.js';
 export { STATUS_REASONS, reasonPhrase, isBodylessStatus } from './status.js';
+export { isValidHost } from './syntax.js';
 export { splitTarget, targetAuthority, type TargetParts } from './target.js';
 export { isToken, isFieldValue, trimOws } from './chars.js';

@@ -1,8 +1,9 @@
 /**
  * Parser limits: every bound the wire layer enforces, with its default and the reason for it.
  *
- * Owns the `ParserLimits` type and `DEFAULT_PARSER_LIMITS`. The server exposes
- * each one as an option of the same name (docs/limits.md lists them all).
+ * Owns the `ParserLimits` type, `DEFAULT_PARSER_LIMITS` and their resolution
+ * into the frozen object a parser uses. The server exposes each one as an
+ * option of the same name (docs/limits.md lists them all).
  */
 
 /** Limits the request parser enforces while reading a message. */
@@ -56,3 +57,43 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxChunkExtensionBytes: DEFAULT_MAX_CHUNK_EXTENSION_BYTES,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
 });
+
+/**
+ * The limits a request parser enforces: `overrides` over the defaults, frozen, so they cannot
+ * change under a parser (it relies on that: a field section it remembers passed them once and
+ * is not checked again, parser.ts). A frozen object that sets all five is used as it is. Any
+ * other object is copied into a frozen one of the five, made once per object and reused while
+ * the object still holds the same five values: a server passes one options object to every
+ * connection, and an idle connection should not carry a copy of its own.
+ */
+export function resolveParserLimits(overrides?: Partial<ParserLimits>): Readonly<ParserLimits> {
+  if (overrides === undefined) return DEFAULT_PARSER_LIMITS;
+  if (Object.isFrozen(overrides) && isComplete(overrides)) return overrides;
+  const d = DEFAULT_PARSER_LIMITS;
+  const maxRequestLineBytes = overrides.maxRequestLineBytes ?? d.maxRequestLineBytes;
+  const maxHeaderBytes = overrides.maxHeaderBytes ?? d.maxHeaderBytes;
+  const maxHeaderCount = overrides.maxHeaderCount ?? d.maxHeaderCount;
+  const maxChunkExtensionBytes = overrides.maxChunkExtensionBytes ?? d.maxChunkExtensionBytes;
+  const maxBodyBytes = overrides.maxBodyBytes ?? d.maxBodyBytes;
+  const made = RESOLVED.get(overrides);
+  if (
+    made !== undefined && made.maxRequestLineBytes === maxRequestLineBytes && made.maxHeaderBytes === maxHeaderBytes &&
+    made.maxHeaderCount === maxHeaderCount && made.maxChunkExtensionBytes === maxChunkExtensionBytes &&
+    made.maxBodyBytes === maxBodyBytes
+  ) {
+    return made;
+  }
+  const resolved = Object.freeze({ maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxChunkExtensionBytes, maxBodyBytes });
+  RESOLVED.set(overrides, resolved);
+  return resolved;
+}
+
+/** The frozen copy last made of each overrides object (weak: it goes with the object). */
+const RESOLVED = new WeakMap<object, Readonly<ParserLimits>>();
+
+function isComplete(l: Partial<ParserLimits>): l is ParserLimits {
+  return (
+    l.maxRequestLineBytes !== undefined && l.maxHeaderBytes !== undefined && l.maxHeaderCount !== undefined &&
+    l.maxChunkExtensionBytes !== undefined && l.maxBodyBytes !== undefined
+  );
+}

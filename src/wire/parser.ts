@@ -27,22 +27,43 @@
  * are shared constant strings. A client sends the same fields on every
  * request of a connection: a field section that repeats the previous one byte
  * for byte reuses its strings and facts (Host, framing, persistence) instead
- * of being parsed again. Body bytes are handed out as zero-copy views of the
- * input.
+ * of being parsed again (remembered-section.ts). Body bytes are handed out as
+ * zero-copy views of the input.
+ *
+ * The grammar this parser shares with the response parser (field lines,
+ * Connection options, Content-Length, transfer codings, Host, version,
+ * chunk-size lines, bare CR) is in syntax.ts, target forms in target.ts; what
+ * is here is the request's own: the state machine, limits, framing and which
+ * fields it acts on.
  */
-import { FIELD_VALUE, HEX, HOST_IP_LITERAL, HOST_NAME, TARGET, TOKEN } from './chars.js';
+import { TARGET, TOKEN } from './chars.js';
 import {
   BadRequestError,
   ExpectationFailedError,
   HeaderTooLargeError,
-  NotImplementedError,
   PayloadTooLargeError,
   ProtocolError,
   UriTooLongError,
-  VersionNotSupportedError,
+  requestSyntaxError,
 } from './errors.js';
-import { DEFAULT_PARSER_LIMITS, type ParserLimits } from './limits.js';
-import { targetAuthority } from './target.js';
+import { resolveParserLimits, type ParserLimits } from './limits.js';
+import { RememberedSection, type SectionFacts } from './remembered-section.js';
+import {
+  appendTransferCodings,
+  bareCrIndex,
+  checkChunkedCodings,
+  connectionOptions,
+  equalsLower,
+  isPersistent,
+  isValidHostBytes,
+  maxChunkSizeLineBytes,
+  parseChunkSizeLine,
+  parseContentLength,
+  parseVersion,
+  scanFieldLine,
+  type FieldLine,
+} from './syntax.js';
+import { checkTargetForm } from './target.js';
 
 /** Returned by `nextEvent()` when the parser needs more bytes. */
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
@@ -98,31 +119,19 @@ type State = 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'tra
 
 const END_NO_TRAILERS: EndEvent = Object.freeze({ type: 'end', trailers: Object.freeze([]) as readonly string[] });
 const EMPTY = Buffer.alloc(0);
-const NO_FIELDS: readonly string[] = Object.freeze([]);
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
-const HTAB = 0x09;
-/** Hex digits of a chunk size beyond which it cannot fit in 2^53 (RFC 9112 §7.1: guard against overflow). */
-const MAX_CHUNK_SIZE_DIGITS = 13;
-/** Decimal digits of a Content-Length beyond which it cannot fit in 2^53. */
-const MAX_CONTENT_LENGTH_DIGITS = 15;
-/**
- * Longest head whose fields are remembered for the next request (see #parseFields): a
- * browser's is under 1 KiB. What is remembered stays with an idle connection (the field
- * strings are slices of the head's text), so a longer head is parsed every time instead.
- */
-const MAX_REMEMBERED_HEAD_BYTES = 4096;
-/** Sections longer than this are compared as strings (one native slice), shorter ones byte by byte in JS. */
-const NATIVE_COMPARE_BYTES = 64;
 /** Bytes of storage a parser starts with when it must keep a partial message. */
 const INITIAL_STORE_BYTES = 4096;
+/** Where scanFieldLine left the parts of the field line just scanned: read at once. */
+const LINE: FieldLine = { colon: 0, valueStart: 0, valueEnd: 0 };
 
 type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
 
 /** Incremental HTTP/1.1 request parser: bytes in, events out. */
 export class RequestParser {
-  readonly #limits: ParserLimits;
+  readonly #limits: Readonly<ParserLimits>;
   /** Unconsumed input is #buf[#pos, #buf.length). */
   #buf: Buffer = EMPTY;
   #pos = 0;
@@ -141,24 +150,8 @@ export class RequestParser {
   #headBase = 0;
   #headEnd = 0;
   #headText: string | undefined = undefined;
-  /**
-   * The previous request's field lines: a private copy (the request's own array may be changed
-   * by its handler), handed out again, copied, when the next section repeats it.
-   */
-  #prevFields: readonly string[] = NO_FIELDS;
-  /**
-   * The previous request's field section as a latin1 string ('' when none is remembered): a
-   * string costs an idle connection less memory than a Buffer of its own.
-   */
-  #section = '';
-  /** What the last parsed field section said (see #parseFields); reused when the next one repeats it. */
-  #fHost = '';
-  #fHostCount = 0;
-  #fContentLength = -1;
-  #fCodings: string[] | null = null;
-  #fConnClose = false;
-  #fConnKeepAlive = false;
-  #fExpectContinue = false;
+  /** The previous request's field section, reused when the next request repeats it (see #head). */
+  readonly #remembered = new RememberedSection();
   /** Body bytes left in the Content-Length body or the current chunk. */
   #remaining = 0;
   #bodyBytes = 0;
@@ -166,11 +159,12 @@ export class RequestParser {
   #trailerBytes = 0;
 
   /**
-   * @param limits Overrides of DEFAULT_PARSER_LIMITS. An object that sets all five is
-   * used as is, not copied: a server passes one shared object to every connection.
+   * @param limits Overrides of DEFAULT_PARSER_LIMITS, resolved once into a frozen object
+   * (resolveParserLimits: a frozen object that sets all five is shared, not copied). Changing
+   * `limits` afterwards changes nothing for this parser.
    */
   constructor(limits?: Partial<ParserLimits>) {
-    this.#limits = limits === undefined ? DEFAULT_PARSER_LIMITS : isComplete(limits) ? limits : { ...DEFAULT_PARSER_LIMITS, ...limits };
+    this.#limits = resolveParserLimits(limits);
   }
 
   /** The parser's state: 'head' while waiting for a request, 'paused' after one ended, 'error' once dead. */
@@ -323,24 +317,18 @@ export class RequestParser {
       lines[n++] = ls - this.#pos;
       lines[n++] = lineEnd - this.#pos;
       ls = nl + 1;
-      // Right after the request line: when the previous request's field section follows, byte
-      // for byte, then the empty line, the head is complete without locating its lines one by
-      // one. The same bytes passed the limits before; they are checked again in case the limits
-      // object was changed since (a section over them is left to the loop, which says which).
-      // Those bytes hold no CR but the line ends (they were validated); the request line is
-      // checked by #parseHead, and a bare CR in it is reported as such by #parseHeadAt.
-      const section = this.#section;
-      if (
-        n === 2 && section.length > 0 && section.length + 2 <= limits.maxHeaderBytes &&
-        this.#prevFields.length / 2 <= limits.maxHeaderCount
-      ) {
-        const se = ls + section.length;
-        if (
-          se + 4 <= buf.length && buf[se] === CR && buf[se + 1] === LF && buf[se + 2] === CR && buf[se + 3] === LF &&
-          this.#repeatsSection(buf, ls, se)
-        ) {
-          const head = this.#parseHeadAt(buf, lines, n, true, se + 3);
-          this.#pos = se + 4;
+      if (n === 2) {
+        // Right after the request line, the one place a field section is reused: when the
+        // previous request's section follows, byte for byte, then the empty line, the head is
+        // complete without locating its lines one by one. Those bytes passed this parser's
+        // limits before, and the limits are frozen; they hold no CR but the line ends (they
+        // were validated). The request line is checked by #parseHead, and a bare CR in it is
+        // reported as such by #parseHeadAt. A head whose fields had not all arrived when its
+        // request line was read is parsed in full.
+        const end = this.#remembered.repeatEnd(buf, ls);
+        if (end !== -1) {
+          const head = this.#parseHeadAt(buf, lines, n, true, end);
+          this.#pos = end + 1;
           this.#scanRel = 0;
           this.#crScanRel = 0;
           this.#lineCount = 0;
@@ -425,32 +413,25 @@ export class RequestParser {
   }
 
   /**
-   * Parses the field lines (RFC 9112 §5) into rawHeaders, returned, and the facts that drive
-   * framing, left in the #f* fields; remembers the section for the next request.
+   * Parses the field lines (RFC 9112 §5) into `rawHeaders` and returns the facts that drive
+   * framing; remembers the section for the next request.
    */
-  #parseFields(buf: Buffer, base: number, lines: number[], n: number): string[] {
-    const rawHeaders: string[] = [];
+  #parseFields(buf: Buffer, base: number, lines: number[], n: number, rawHeaders: string[]): SectionFacts {
     let host = '';
     let hostCount = 0;
     let contentLength = -1;
     let codings: string[] | null = null;
-    let connClose = false;
-    let connKeepAlive = false;
+    let connection = 0;
     let expectContinue = false;
-    // Forget the remembered section first: if a line below throws, nothing half-parsed is reused.
-    this.#section = '';
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
       const e = base + lines[k + 1];
-      const colon = scanFieldLine(buf, s, e);
-      const name = this.#cut(buf, s, colon);
-      let vs = colon + 1;
-      let ve = e;
-      while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-      checkFieldValue(buf, vs, ve);
+      scanFieldLine(buf, s, e, LINE, requestSyntaxError);
+      const colon = LINE.colon;
+      const vs = LINE.valueStart;
+      const ve = LINE.valueEnd;
       const value = this.#cut(buf, vs, ve);
-      rawHeaders.push(name, value);
+      rawHeaders.push(this.#cut(buf, s, colon), value);
       // The fields that drive parsing are recognized on the bytes: length first, then ASCII case-insensitively.
       switch (colon - s) {
         case 4:
@@ -469,67 +450,28 @@ export class RequestParser {
           }
           break;
         case 10:
-          if (equalsLower(buf, s, 'connection')) {
-            // The usual one-option values skip the list split (and its allocations).
-            if (value === 'keep-alive') connKeepAlive = true;
-            else if (value === 'close') connClose = true;
-            else for (const opt of splitList(value)) {
-              if (opt === 'close') connClose = true;
-              else if (opt === 'keep-alive') connKeepAlive = true;
-            }
-          }
+          if (equalsLower(buf, s, 'connection')) connection |= connectionOptions(value);
           break;
         case 14:
           if (equalsLower(buf, s, 'content-length')) {
             // RFC 9112 §6.3 ¶5 and RFC 9110 §8.6: a second Content-Length, even an equal one, or
             // a value that is not 1*DIGIT, is an unrecoverable framing error.
             if (contentLength !== -1) throw new BadRequestError('duplicate Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
-            contentLength = parseContentLength(value);
+            contentLength = parseContentLength(value, requestSyntaxError);
           }
           break;
         case 17:
-          if (equalsLower(buf, s, 'transfer-encoding')) {
-            codings ??= [];
-            const before = codings.length;
-            for (const c of splitList(value)) {
-              // RFC 9110 §10.1.4: transfer-coding = token *( OWS ";" OWS transfer-parameter ).
-              // "chunked" takes no parameters; a quoted or parameterised coding is refused.
-              if (!isTokenString(c)) throw new BadRequestError('invalid transfer coding', 'ERR_INVALID_TRANSFER_ENCODING');
-              codings.push(c);
-            }
-            if (codings.length === before) throw new BadRequestError('empty Transfer-Encoding', 'ERR_INVALID_TRANSFER_ENCODING');
-          }
+          if (equalsLower(buf, s, 'transfer-encoding')) appendTransferCodings(value, (codings ??= []), requestSyntaxError);
           break;
       }
     }
-    this.#fHost = host;
-    this.#fHostCount = hostCount;
-    this.#fContentLength = contentLength;
-    this.#fCodings = codings;
-    this.#fConnClose = connClose;
-    this.#fConnKeepAlive = connKeepAlive;
-    this.#fExpectContinue = expectContinue;
-    // Clients repeat the same fields on every request of a connection: the section's text
-    // (from the first field line to the end of the last) and its lines are kept, so the next
-    // request can be compared with them instead of parsed (see #head, #repeatsSection).
-    if (n > 2 && this.#headEnd - base <= MAX_REMEMBERED_HEAD_BYTES) {
-      this.#section = (buf as Latin1).latin1Slice(base + lines[2], base + lines[n - 1]);
-      this.#prevFields = rawHeaders.slice();
-    } else {
-      this.#prevFields = NO_FIELDS;
-    }
-    return rawHeaders;
-  }
-
-  /** Whether buf[s, e) repeats the remembered section byte for byte. */
-  #repeatsSection(buf: Buffer, s: number, e: number): boolean {
-    const section = this.#section;
-    const len = e - s;
-    if (len !== section.length || len === 0) return false;
-    // A long section: one native slice, then a memcmp-like string compare beat a JS loop.
-    if (len > NATIVE_COMPARE_BYTES) return (buf as Latin1).latin1Slice(s, e) === section;
-    for (let i = 0; i < len; i++) if (buf[s + i] !== section.charCodeAt(i)) return false;
-    return true;
+    const facts: SectionFacts = { host, hostCount, contentLength, codings, connection, expectContinue };
+    // Clients repeat the same fields on every request of a connection: the section (from the
+    // first field line to the end of the last) is kept, so the next request can be compared
+    // with it instead of parsed (see #head). A head without fields leaves nothing to compare.
+    if (n > 2) this.#remembered.remember(buf, base + lines[2], base + lines[n - 1], this.#headEnd - base, rawHeaders, facts);
+    else this.#remembered.forget();
+    return facts;
   }
 
   /**
@@ -551,27 +493,30 @@ export class RequestParser {
     while (i < re && TARGET[buf[i]] === 1) i++;
     if (i === ts || i === re || buf[i] !== SP) throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
     const target = i - ts === 1 && buf[ts] === 0x2f ? '/' : this.#cut(buf, ts, i);
-    const version = parseVersion(buf, i + 1, re);
+    const version = parseVersion(buf, i + 1, re, requestSyntaxError);
     const authority = checkTargetForm(method, target);
 
     // ---- header section (RFC 9112 §5)
     // The same field lines as the previous request: the same facts, in a new array (the request owns it).
-    const rawHeaders =
-      repeated || (n > 2 && this.#repeatsSection(buf, base + lines[2], base + lines[n - 1]))
-        ? this.#prevFields.slice()
-        : this.#parseFields(buf, base, lines, n);
+    let rawHeaders: string[];
+    let facts: SectionFacts;
+    if (repeated) {
+      const remembered = this.#remembered;
+      rawHeaders = remembered.copyFields();
+      facts = remembered.facts;
+    } else {
+      rawHeaders = [];
+      facts = this.#parseFields(buf, base, lines, n, rawHeaders);
+    }
     // RFC 9112 §3.2.2: with an absolute-form target, the target's authority is the request's
     // host, not the Host field (still required and checked): the request exposes it as its
     // Host field too, so nothing downstream can read the other one (issue #12).
-    const host = authority === undefined ? this.#fHost : exposeAuthority(rawHeaders, authority);
-    const hostCount = this.#fHostCount;
-    const contentLength = this.#fContentLength;
-    const codings = this.#fCodings;
-    const connClose = this.#fConnClose;
-    const connKeepAlive = this.#fConnKeepAlive;
-    const expectContinue = this.#fExpectContinue && version === '1.1';
+    const host = authority === undefined ? facts.host : exposeAuthority(rawHeaders, authority);
+    const contentLength = facts.contentLength;
+    const codings = facts.codings;
+    const expectContinue = facts.expectContinue && version === '1.1';
     // RFC 9112 §3.2: a 1.1 request without Host gets 400.
-    if (version === '1.1' && hostCount === 0) throw new BadRequestError('missing Host', 'ERR_MISSING_HOST');
+    if (version === '1.1' && facts.hostCount === 0) throw new BadRequestError('missing Host', 'ERR_MISSING_HOST');
 
     let bodyKind: BodyKind = 'none';
     if (codings !== null) {
@@ -579,12 +524,9 @@ export class RequestParser {
       if (version === '1.0') throw new BadRequestError('Transfer-Encoding in HTTP/1.0', 'ERR_INVALID_TRANSFER_ENCODING');
       // RFC 9112 §6.3 ¶3: TE with CL is a smuggling shape; we refuse it instead of letting TE win.
       if (contentLength !== -1) throw new BadRequestError('both Content-Length and Transfer-Encoding', 'ERR_CONFLICTING_FRAMING');
-      // RFC 9112 §6.3 ¶4: in a request, chunked must be the final coding, else 400.
-      if (codings[codings.length - 1] !== 'chunked') throw new BadRequestError('chunked is not the final coding', 'ERR_INVALID_TRANSFER_ENCODING');
-      // RFC 9112 §6.1: chunked must not be applied more than once.
-      if (codings.indexOf('chunked') !== codings.length - 1) throw new BadRequestError('chunked applied twice', 'ERR_INVALID_TRANSFER_ENCODING');
-      // RFC 9112 §6.1: a transfer coding we do not implement gets 501.
-      if (codings.length > 1) throw new NotImplementedError('unsupported transfer coding', 'ERR_UNSUPPORTED_TRANSFER_CODING');
+      // RFC 9112 §6.3 ¶4: in a request, chunked must be the final coding, else 400; §6.1: once,
+      // and a transfer coding we do not implement gets 501.
+      checkChunkedCodings(codings, requestSyntaxError);
       bodyKind = 'chunked';
       this.#state = 'chunk-size';
       this.#bodyBytes = 0;
@@ -599,10 +541,8 @@ export class RequestParser {
       // RFC 9112 §6.3 ¶7: a request with neither CL nor TE has no body.
       this.#state = 'end';
     }
-    const keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
+    const keepAlive = isPersistent(version, facts.connection);
     this.#headText = undefined;
-    // Nothing of a head too long to remember stays with the connection (#fHost is a slice of it).
-    if (this.#section.length === 0) this.#fHost = '';
     return {
       type: 'request',
       method,
@@ -640,7 +580,7 @@ export class RequestParser {
           // RFC 9112 §7.1.1: the size line is bounded by the same count whether or not its LF
           // has arrived, so leading zeros cannot pass in one piece and fail when split. Errors go
           // through #orBareCr for the same reason (see #head).
-          const maxLineBytes = MAX_CHUNK_SIZE_DIGITS + 3 + this.#limits.maxChunkExtensionBytes;
+          const maxLineBytes = maxChunkSizeLineBytes(this.#limits.maxChunkExtensionBytes);
           if ((nl === -1 ? buf.length : nl) - s > maxLineBytes) {
             throw this.#orBareCr(new BadRequestError('chunk-size line too long', 'ERR_CHUNK_EXTENSION_TOO_LONG'), s, s + maxLineBytes);
           }
@@ -652,7 +592,7 @@ export class RequestParser {
           if (nl === s || buf[nl - 1] !== CR) throw this.#orBareCr(new BadRequestError('bare LF in chunked body', 'ERR_BARE_LF'), s, nl);
           let size: number;
           try {
-            size = this.#parseChunkSizeLine(buf, s, nl - 1);
+            size = parseChunkSizeLine(buf, s, nl - 1, this.#limits.maxChunkExtensionBytes, requestSyntaxError);
           } catch (err) {
             throw err instanceof ProtocolError ? this.#orBareCr(err, s, nl) : err;
           }
@@ -721,24 +661,23 @@ export class RequestParser {
             const trailers = this.#trailers;
             return trailers.length === 0 ? END_NO_TRAILERS : { type: 'end', trailers };
           }
-          let colon: number;
           try {
-            colon = scanFieldLine(buf, s, e);
-            valueBounds(buf, colon + 1, e);
+            // RFC 9112 §7.1.2: trailer fields have the syntax of header fields: the same scan.
+            scanFieldLine(buf, s, e, LINE, requestSyntaxError);
           } catch (err) {
             throw err instanceof ProtocolError ? this.#orBareCr(err, s, nl) : err;
           }
           this.#pos = nl + 1;
           this.#trailerBytes += nl + 1 - s;
           const b = buf as Latin1;
-          const name = b.latin1Slice(s, colon);
+          const name = b.latin1Slice(s, LINE.colon);
           // RFC 9110 §6.5.1: fields that frame, route, authenticate or modify the request cannot
           // be acted on after the content; a sender must not generate them as trailers. Refused
           // rather than kept or dropped (docs/wire.md, "Trailers"; issue #12).
           if (FORBIDDEN_TRAILER_FIELDS.has(name.toLowerCase())) {
             throw new BadRequestError('field not allowed in trailers', 'ERR_FORBIDDEN_TRAILER');
           }
-          this.#trailers.push(name, b.latin1Slice(BOUNDS[0], BOUNDS[1]));
+          this.#trailers.push(name, b.latin1Slice(LINE.valueStart, LINE.valueEnd));
           break;
         }
         default:
@@ -746,50 +685,9 @@ export class RequestParser {
       }
     }
   }
-
-  /**
-   * chunk-size [ chunk-ext ] (RFC 9112 §7.1, §7.1.1), and nothing else before the CRLF:
-   *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
-   * so whitespace may stand before ";", after it, and around "=", never at the end of the line.
-   * Extensions are validated and ignored; their total length is bounded.
-   */
-  #parseChunkSizeLine(buf: Buffer, s: number, e: number): number {
-    let i = s;
-    let size = 0;
-    while (i < e && buf[i] === 0x30) i++; // leading zeros carry no value
-    const digitsStart = i;
-    while (i < e && HEX[buf[i]] !== 255) {
-      size = size * 16 + HEX[buf[i]];
-      i++;
-    }
-    if (i === s) throw new BadRequestError('invalid chunk size', 'ERR_INVALID_CHUNK');
-    if (i - digitsStart > MAX_CHUNK_SIZE_DIGITS) throw new BadRequestError('chunk size overflow', 'ERR_INVALID_CHUNK');
-    if (e - i > this.#limits.maxChunkExtensionBytes) throw new BadRequestError('chunk extension too long', 'ERR_CHUNK_EXTENSION_TOO_LONG');
-    while (i < e) {
-      // BWS is allowed before ";" only: whitespace that ends the line ("3 ", "3;a=b\t") or
-      // precedes anything else is refused (issue #12), as the grammar above says.
-      i = skipWs(buf, i, e);
-      if (i === e || buf[i] !== 0x3b) throw new BadRequestError('invalid chunk extension', 'ERR_INVALID_CHUNK');
-      i = skipWs(buf, i + 1, e);
-      const ns = i;
-      while (i < e && TOKEN[buf[i]] === 1) i++;
-      if (i === ns) throw new BadRequestError('invalid chunk extension name', 'ERR_INVALID_CHUNK');
-      const afterName = skipWs(buf, i, e);
-      if (afterName < e && buf[afterName] === 0x3d) {
-        i = skipWs(buf, afterName + 1, e);
-        if (i < e && buf[i] === 0x22) i = skipQuotedString(buf, i, e);
-        else {
-          const vs = i;
-          while (i < e && TOKEN[buf[i]] === 1) i++;
-          if (i === vs) throw new BadRequestError('invalid chunk extension value', 'ERR_INVALID_CHUNK');
-        }
-      }
-    }
-    return size;
-  }
 }
 
-// ---- helpers (pure functions on byte ranges) ------------------------------
+// ---- the request's own rules and tables -------------------------------------
 
 /**
  * Fields refused in a trailer section (400 ERR_FORBIDDEN_TRAILER), lower-case. RFC 9110 §6.5.1:
@@ -816,73 +714,6 @@ const FORBIDDEN_TRAILER_FIELDS: ReadonlySet<string> = new Set([
   'authorization', 'proxy-authorization', 'cookie',
 ]);
 
-function isComplete(l: Partial<ParserLimits>): l is ParserLimits {
-  return (
-    l.maxRequestLineBytes !== undefined && l.maxHeaderBytes !== undefined && l.maxHeaderCount !== undefined &&
-    l.maxChunkExtensionBytes !== undefined && l.maxBodyBytes !== undefined
-  );
-}
-
-/** HTTP-version = "HTTP" "/" DIGIT "." DIGIT (RFC 9112 §2.3), exactly. */
-function parseVersion(buf: Buffer, s: number, e: number): '1.0' | '1.1' {
-  if (
-    e - s !== 8 || buf[s] !== 0x48 || buf[s + 1] !== 0x54 || buf[s + 2] !== 0x54 || buf[s + 3] !== 0x50 ||
-    buf[s + 4] !== 0x2f || buf[s + 6] !== 0x2e || !isDigit(buf[s + 5]) || !isDigit(buf[s + 7])
-  ) {
-    throw new BadRequestError('invalid HTTP version', 'ERR_INVALID_VERSION');
-  }
-  // RFC 9110 §6.2: only major version 1 is ours; a higher 1.x minor is handled as 1.1.
-  if (buf[s + 5] !== 0x31) throw new VersionNotSupportedError();
-  return buf[s + 7] === 0x30 ? '1.0' : '1.1';
-}
-
-/**
- * RFC 9112 §3.2: origin-form for most methods, absolute-form for any, asterisk-form
- * only with OPTIONS, authority-form only with CONNECT, which we do not implement
- * (no tunnels): 501 (RFC 9110 §9.3.6). Returns the authority of an absolute-form
- * target, else undefined.
- */
-function checkTargetForm(method: string, target: string): string | undefined {
-  if (method === 'CONNECT') throw new NotImplementedError('CONNECT is not supported', 'ERR_CONNECT_NOT_SUPPORTED');
-  const c = target.charCodeAt(0);
-  if (c === 0x2f) return undefined;
-  if (target === '*') {
-    if (method === 'OPTIONS') return undefined;
-    throw new BadRequestError('asterisk-form needs OPTIONS', 'ERR_INVALID_TARGET');
-  }
-  // absolute-form: scheme ":" hier-part (RFC 3986 §3.1): ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-  const colon = target.indexOf(':');
-  if (colon > 0 && isAlpha(c)) {
-    for (let i = 1; i < colon; i++) {
-      const ch = target.charCodeAt(i);
-      if (!isAlpha(ch) && !isDigit(ch) && ch !== 0x2b && ch !== 0x2d && ch !== 0x2e) {
-        throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
-      }
-    }
-    if (target.startsWith('//', colon + 1)) return absoluteFormAuthority(target, colon);
-  }
-  throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
-}
-
-/**
- * The authority of an absolute-form target whose scheme ends at `colon` (issue #12). An origin
- * server answers for http and https URIs only (RFC 9110 §4.2; schemes are case-insensitive,
- * RFC 3986 §3.1). The authority must be a valid Host value with a host: userinfo is refused
- * (RFC 9110 §4.2.4: a recipient should treat it as an error; it is how phishing URIs hide the
- * real host), so is an empty host (RFC 9110 §4.2.1) and any byte uri-host does not allow.
- */
-function absoluteFormAuthority(target: string, colon: number): string {
-  const scheme = target.slice(0, colon).toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') throw new BadRequestError('unsupported URI scheme', 'ERR_INVALID_TARGET');
-  // "://" follows the scheme (checked by the caller), so this is never undefined here.
-  const authority = targetAuthority(target) ?? '';
-  if (authority.includes('@')) throw new BadRequestError('userinfo in request-target', 'ERR_INVALID_TARGET');
-  if (authority.length === 0 || authority.charCodeAt(0) === 0x3a || !isValidHost(authority)) {
-    throw new BadRequestError('invalid authority in request-target', 'ERR_INVALID_TARGET');
-  }
-  return authority;
-}
-
 /**
  * Makes `authority` the request's Host and returns the host the request exposes: a Host field
  * that names the same authority (host and port compare ASCII case-insensitively, RFC 3986
@@ -901,126 +732,6 @@ function exposeAuthority(rawHeaders: string[], authority: string): string {
   }
   rawHeaders.unshift('Host', authority);
   return authority;
-}
-
-/**
- * Validates `field-name ":"` of a field line and returns the colon's index.
- * RFC 9112 §5.1: no whitespace between name and colon; §5.2: a line starting
- * with SP/HTAB is obs-fold, which we refuse (400) rather than unfold.
- */
-function scanFieldLine(buf: Buffer, s: number, e: number): number {
-  const c0 = buf[s];
-  if (c0 === SP || c0 === HTAB) throw new BadRequestError('obsolete line folding', 'ERR_OBS_FOLD');
-  let i = s;
-  for (; i < e; i++) {
-    // Letters and "-" make up nearly every name: two compares (| 0x20 folds case) before the table.
-    const c = buf[i];
-    if (((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2d) continue;
-    if (TOKEN[c] === 0) break;
-  }
-  if (i === s || i === e || buf[i] !== 0x3a) throw new BadRequestError('invalid header field name', 'ERR_INVALID_HEADER_NAME');
-  return i;
-}
-
-/**
- * Bounds of the field-value between OWS (RFC 9112 §5.1), validated against RFC 9110 §5.5
- * (no CR, LF, NUL, CTL), left in BOUNDS: callers read it at once.
- */
-function valueBounds(b: Buffer, s: number, e: number): void {
-  while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
-  while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
-  checkFieldValue(b, s, e);
-  BOUNDS[0] = s;
-  BOUNDS[1] = e;
-}
-const BOUNDS: [number, number] = [0, 0];
-
-/** field-value characters only (RFC 9110 §5.5): no CR, LF, NUL or other CTL. */
-function checkFieldValue(b: Buffer, s: number, e: number): void {
-  for (let i = s; i < e; i++) {
-    // FIELD_VALUE of chars.ts as two compares (HTAB, or 0x20 and above but DEL): no table load.
-    const c = b[i];
-    if (c < 0x20 ? c !== HTAB : c === 0x7f) throw new BadRequestError('invalid header field value', 'ERR_INVALID_HEADER_VALUE');
-  }
-}
-
-
-/**
- * Index of the first bare CR in buf[s, t): a CR whose next byte is before t and is not LF
- * (RFC 9112 §2.2). A CR at t - 1 is not judged (its LF may still come). -1 when there is none.
- */
-function bareCrIndex(buf: Buffer, s: number, t: number): number {
-  for (let p = buf.indexOf(CR, s); p !== -1 && p + 1 < t; p = buf.indexOf(CR, p + 1)) {
-    if (buf[p + 1] !== LF) return p;
-  }
-  return -1;
-}
-
-/** Content-Length = 1*DIGIT (RFC 9110 §8.6); anything else (sign, space, list) is 400. */
-function parseContentLength(value: string): number {
-  const n = value.length;
-  if (n === 0 || n > MAX_CONTENT_LENGTH_DIGITS) throw new BadRequestError('invalid Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) throw new BadRequestError('invalid Content-Length', 'ERR_INVALID_CONTENT_LENGTH');
-    v = v * 10 + (c - 0x30);
-  }
-  return v;
-}
-
-/**
- * Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2). Empty is allowed
- * (RFC 9112 §3.2: authority without host). A list, spaces or NUL are refused.
- */
-export function isValidHost(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return false;
-  const b = Buffer.from(value, 'latin1');
-  return isValidHostBytes(b, 0, b.length);
-}
-
-/** isValidHost on the bytes buf[s, e), as the parser checks a received Host. */
-function isValidHostBytes(buf: Buffer, s: number, e: number): boolean {
-  let i = s;
-  if (i < e && buf[i] === 0x5b) {
-    const close = buf.indexOf(0x5d, i);
-    if (close === -1 || close >= e || close < s + 2) return false;
-    for (i++; i < close; i++) if (HOST_IP_LITERAL[buf[i]] === 0) return false;
-    i = close + 1;
-  } else {
-    while (i < e && buf[i] !== 0x3a) {
-      if (HOST_NAME[buf[i]] === 0) return false;
-      i++;
-    }
-  }
-  if (i === e) return true;
-  if (buf[i] !== 0x3a) return false;
-  for (i++; i < e; i++) if (!isDigit(buf[i])) return false;
-  return true;
-}
-
-/** Splits a #list field value (RFC 9110 §5.6.1): comma-separated, OWS trimmed, empty elements dropped, lower-cased. */
-function splitList(value: string): string[] {
-  const out: string[] = [];
-  for (const part of value.split(',')) {
-    let a = 0;
-    let b = part.length;
-    while (a < b && (part.charCodeAt(a) === SP || part.charCodeAt(a) === HTAB)) a++;
-    while (b > a && (part.charCodeAt(b - 1) === SP || part.charCodeAt(b - 1) === HTAB)) b--;
-    if (b > a) out.push(part.slice(a, b).toLowerCase());
-  }
-  return out;
-}
-
-/**
- * ASCII case-insensitive match of the field name at buf[s] against `lower`, whose length
- * the caller checked. Names are tokens, so `| 0x20` only folds letters ("-" is 0x2d already).
- */
-function equalsLower(buf: Buffer, s: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    if ((buf[s + i] | 0x20) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /**
@@ -1045,39 +756,4 @@ function knownString(table: string[][], buf: Buffer, s: number, e: number): stri
     return word;
   }
   return undefined;
-}
-
-
-function isTokenString(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || TOKEN[c] === 0) return false;
-  }
-  return s.length > 0;
-}
-
-function skipWs(buf: Buffer, i: number, e: number): number {
-  while (i < e && (buf[i] === SP || buf[i] === HTAB)) i++;
-  return i;
-}
-
-/** quoted-string (RFC 9110 §5.6.4); returns the index after the closing quote. */
-function skipQuotedString(buf: Buffer, i: number, e: number): number {
-  for (i++; i < e; i++) {
-    const c = buf[i];
-    if (c === 0x22) return i + 1;
-    if (c === 0x5c) {
-      i++;
-      if (i >= e || FIELD_VALUE[buf[i]] === 0) break;
-    } else if (FIELD_VALUE[c] === 0) break;
-  }
-  throw new BadRequestError('invalid quoted-string in chunk extension', 'ERR_INVALID_CHUNK');
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isAlpha(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }

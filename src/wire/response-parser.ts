@@ -30,19 +30,35 @@
  * nothing after a framing error can be trusted (RFC 9112 §11.2), so the
  * connection must be closed.
  *
- * Deliberately its own code, not shared with parser.ts: the request parser is
- * being changed in parallel (#17 report lists the helpers to merge, e.g.
- * field-line scanning and the chunk-size line). Body bytes are zero-copy views
- * of the input, as on the request side.
+ * The grammar both sides share (field lines, Connection options, Content-Length,
+ * transfer codings, version, the chunk-size line) is syntax.ts's, with this side's error codes
+ * (errors.ts `responseSyntaxError`); what is here is the response's own: the
+ * status line, the state machine, limits and framing. Body bytes are
+ * zero-copy views of the input, as on the request side.
  */
-import { FIELD_VALUE, HEX, TOKEN } from './chars.js';
+import { FIELD_VALUE, trimOws } from './chars.js';
 import {
   ProtocolError,
   ResponseClosedError,
   ResponseError,
+  responseSyntaxError,
 } from './errors.js';
 import type { DataEvent, EndEvent } from './parser.js';
 import { NEED_DATA, PAUSED } from './parser.js';
+import {
+  appendTransferCodings,
+  checkChunkedCodings,
+  connectionOptions,
+  equalsLower,
+  isPersistent,
+  isDigit,
+  maxChunkSizeLineBytes,
+  parseChunkSizeLine,
+  parseContentLength,
+  parseVersion,
+  scanFieldLine,
+  type FieldLine,
+} from './syntax.js';
 
 export type { DataEvent, EndEvent };
 
@@ -52,7 +68,15 @@ export interface ResponseParserLimits {
   maxStatusLineBytes: number;
   /** Largest header section (each field line with its CRLF); also bounds trailers. Default 32 KiB, as the request side. */
   maxHeaderBytes: number;
-  /** Most field lines in a header section (and in trailers). Default 100, as the request side. */
+  /**
+   * Most field lines in a header section (and in trailers). Default 1000, the request side's:
+   * its reasoning (issue #12, docs/limits.md) holds for the same 32 KiB byte bound, the count
+   * only bounding what parsing costs (about 41 KiB of heap at 1000 fields, against 280 KiB for
+   * 32 KiB of 5-byte lines). No client precedent is stricter: undici and llhttp count no fields
+   * (bytes only, 16 KiB), nor does Go's Transport (MaxResponseHeaderBytes, 10 MiB), and
+   * node:http's client keeps 2000 and drops the rest. 100 (keel's first default) would refuse
+   * responses those clients read, and a client cannot ask the server for fewer fields.
+   */
   maxHeaderCount: number;
   /** Longest chunk extension on one chunk-size line. Default 1 KiB, as the request side (RFC 9112 §7.1.1). */
   maxChunkExtensionBytes: number;
@@ -73,8 +97,8 @@ export interface ResponseParserLimits {
 export const DEFAULT_MAX_STATUS_LINE_BYTES = 8 * 1024;
 /** Header-section limit default for responses (see `ResponseParserLimits.maxHeaderBytes`). */
 export const DEFAULT_MAX_RESPONSE_HEADER_BYTES = 32 * 1024;
-/** Field-line count default for responses. */
-export const DEFAULT_MAX_RESPONSE_HEADER_COUNT = 100;
+/** Field-line count default for responses (see `ResponseParserLimits.maxHeaderCount`). */
+export const DEFAULT_MAX_RESPONSE_HEADER_COUNT = 1000;
 /** Chunk-extension limit default for responses. */
 export const DEFAULT_MAX_RESPONSE_CHUNK_EXTENSION_BYTES = 1024;
 /** Response body limit default: none (streamed). */
@@ -132,11 +156,8 @@ const EMPTY = Buffer.alloc(0);
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
-const HTAB = 0x09;
-/** Hex digits of a chunk size beyond which it cannot fit in 2^53 (RFC 9112 §7.1: guard against overflow). */
-const MAX_CHUNK_SIZE_DIGITS = 13;
-/** Decimal digits of a Content-Length beyond which it cannot fit in 2^53. */
-const MAX_CONTENT_LENGTH_DIGITS = 15;
+/** Where scanFieldLine left the parts of the field line just scanned: read at once. */
+const LINE: FieldLine = { colon: 0, valueStart: 0, valueEnd: 0 };
 
 type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
 
@@ -149,7 +170,7 @@ interface Expected {
 
 /** Incremental HTTP/1.1 response parser: bytes in, events out. */
 export class ResponseParser {
-  readonly #limits: ResponseParserLimits;
+  readonly #limits: Readonly<ResponseParserLimits>;
   #buf: Buffer = EMPTY;
   #pos = 0;
   #state: State = 'idle';
@@ -172,9 +193,12 @@ export class ResponseParser {
   #trailers: string[] = [];
   #trailerBytes = 0;
 
-  /** @param limits Overrides of DEFAULT_RESPONSE_PARSER_LIMITS. */
+  /**
+   * @param limits Overrides of DEFAULT_RESPONSE_PARSER_LIMITS, copied into a frozen object:
+   * changing `limits` afterwards changes nothing for this parser.
+   */
   constructor(limits?: Partial<ResponseParserLimits>) {
-    this.#limits = limits === undefined ? DEFAULT_RESPONSE_PARSER_LIMITS : { ...DEFAULT_RESPONSE_PARSER_LIMITS, ...limits };
+    this.#limits = limits === undefined ? DEFAULT_RESPONSE_PARSER_LIMITS : Object.freeze({ ...DEFAULT_RESPONSE_PARSER_LIMITS, ...limits });
   }
 
   /** 'idle' when no response is expected, 'head' while reading one, body states, 'switched' after a 101, 'error' once dead. */
@@ -340,7 +364,8 @@ export class ResponseParser {
 
   /** status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4), into #status, #reason, #version. */
   #parseStatusLine(buf: Buffer, ss: number, se: number): void {
-    this.#version = parseVersion(buf, ss, se);
+    // The version is the line's first 8 bytes; a shorter line is malformed ('version').
+    this.#version = parseVersion(buf, ss, Math.min(se, ss + 8), responseSyntaxError);
     const cs = ss + 8;
     if (se - cs < 4 || buf[cs] !== SP || !isDigit(buf[cs + 1]) || !isDigit(buf[cs + 2]) || !isDigit(buf[cs + 3])) {
       throw new ResponseError('invalid status line', 'ERR_RESPONSE_STATUS_LINE');
@@ -382,33 +407,25 @@ export class ResponseParser {
     const rawHeaders: string[] = [];
     let contentLength = -1;
     let codings: string[] | null = null;
-    let connClose = false;
-    let connKeepAlive = false;
+    let connection = 0;
     for (let k = 2; k < n; k += 2) {
       const s = base + lines[k];
       const e = base + lines[k + 1];
-      const colon = scanFieldLine(buf, s, e);
-      valueBounds(buf, colon + 1, e);
-      const vs = BOUNDS[0];
-      const ve = BOUNDS[1];
-      const name = b.latin1Slice(s, colon);
-      const value = b.latin1Slice(vs, ve);
-      rawHeaders.push(name, value);
+      scanFieldLine(buf, s, e, LINE, responseSyntaxError);
+      const colon = LINE.colon;
+      const value = b.latin1Slice(LINE.valueStart, LINE.valueEnd);
+      rawHeaders.push(b.latin1Slice(s, colon), value);
       switch (colon - s) {
         case 10:
-          if (equalsLower(buf, s, 'connection')) {
-            for (const opt of splitList(value)) {
-              if (opt === 'close') connClose = true;
-              else if (opt === 'keep-alive') connKeepAlive = true;
-            }
-          }
+          if (equalsLower(buf, s, 'connection')) connection |= connectionOptions(value);
           break;
         case 14:
           if (equalsLower(buf, s, 'content-length')) {
             // RFC 9110 §8.6: repeated identical values ("42, 42" or two lines) may be taken as one;
             // differing ones are an unrecoverable framing error (RFC 9112 §6.3 ¶5).
+            // Each element is OWS-trimmed, an empty one refused (unlike a #list, RFC 9110 §5.6.1).
             for (const item of value.split(',')) {
-              const v = parseContentLength(item);
+              const v = parseContentLength(trimOws(item), responseSyntaxError);
               if (contentLength !== -1 && v !== contentLength) {
                 throw new ResponseError('differing Content-Length values', 'ERR_RESPONSE_CONTENT_LENGTH');
               }
@@ -417,15 +434,7 @@ export class ResponseParser {
           }
           break;
         case 17:
-          if (equalsLower(buf, s, 'transfer-encoding')) {
-            codings ??= [];
-            const before = codings.length;
-            for (const c of splitList(value)) {
-              if (!isTokenString(c)) throw new ResponseError('invalid transfer coding', 'ERR_RESPONSE_TRANSFER_ENCODING');
-              codings.push(c);
-            }
-            if (codings.length === before) throw new ResponseError('empty Transfer-Encoding', 'ERR_RESPONSE_TRANSFER_ENCODING');
-          }
+          if (equalsLower(buf, s, 'transfer-encoding')) appendTransferCodings(value, (codings ??= []), responseSyntaxError);
           break;
       }
     }
@@ -459,7 +468,7 @@ export class ResponseParser {
       return { type: 'informational', status, reason, rawHeaders };
     }
 
-    let keepAlive = version === '1.1' ? !connClose : connKeepAlive && !connClose;
+    let keepAlive = isPersistent(version, connection);
     let bodyKind: ResponseBodyKind;
     if (expected.isConnect && status < 300) {
       // RFC 9110 §9.3.6: a 2xx to CONNECT makes the connection a tunnel; no body, no more HTTP.
@@ -475,10 +484,7 @@ export class ResponseParser {
     } else if (codings !== null) {
       // RFC 9112 §6.1: chunked at most once, and last; we implement no other transfer coding.
       // (§6.3 ¶4 would read a non-chunked final coding until close, but its bytes would still be coded.)
-      if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
-        throw new ResponseError('chunked is not the final transfer coding, once', 'ERR_RESPONSE_TRANSFER_ENCODING');
-      }
-      if (codings.length > 1) throw new ResponseError('unsupported transfer coding', 'ERR_RESPONSE_TRANSFER_ENCODING');
+      checkChunkedCodings(codings, responseSyntaxError);
       bodyKind = 'chunked';
       contentLength = -1;
       this.#bodyBytes = 0;
@@ -542,7 +548,7 @@ export class ResponseParser {
         case 'chunk-size': {
           const nl = buf.indexOf(LF, this.#pos);
           // RFC 9112 §7.1.1: bounded whether or not the LF has arrived (split-independent).
-          if ((nl === -1 ? buf.length : nl) - this.#pos > MAX_CHUNK_SIZE_DIGITS + 3 + limits.maxChunkExtensionBytes) {
+          if ((nl === -1 ? buf.length : nl) - this.#pos > maxChunkSizeLineBytes(limits.maxChunkExtensionBytes)) {
             throw new ResponseError('chunk-size line too long', 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG');
           }
           if (nl === -1) {
@@ -550,7 +556,7 @@ export class ResponseParser {
             return NEED_DATA;
           }
           if (nl === this.#pos || buf[nl - 1] !== CR) throw new ResponseError('bare LF in chunked body', 'ERR_RESPONSE_BARE_LF');
-          const size = parseChunkSizeLine(buf, this.#pos, nl - 1, limits.maxChunkExtensionBytes);
+          const size = parseChunkSizeLine(buf, this.#pos, nl - 1, limits.maxChunkExtensionBytes, responseSyntaxError);
           this.#pos = nl + 1;
           if (size === 0) {
             this.#state = 'trailers';
@@ -612,10 +618,10 @@ export class ResponseParser {
             return trailers.length === 0 ? END_NO_TRAILERS : { type: 'end', trailers };
           }
           this.#trailerBytes += nl + 1 - s;
-          // RFC 9112 §7.1.2: trailer fields have the syntax of header fields.
-          const colon = scanFieldLine(buf, s, e);
-          valueBounds(buf, colon + 1, e);
-          this.#trailers.push((buf as Latin1).latin1Slice(s, colon), (buf as Latin1).latin1Slice(BOUNDS[0], BOUNDS[1]));
+          // RFC 9112 §7.1.2: trailer fields have the syntax of header fields: the same scan.
+          scanFieldLine(buf, s, e, LINE, responseSyntaxError);
+          const b = buf as Latin1;
+          this.#trailers.push(b.latin1Slice(s, LINE.colon), b.latin1Slice(LINE.valueStart, LINE.valueEnd));
           break;
         }
         default:
@@ -633,155 +639,4 @@ function tooLarge(message: string): ResponseError {
 
 function bodyTooLarge(limit: number): ResponseError {
   return new ResponseError(`response body exceeds ${limit} bytes`, 'ERR_RESPONSE_BODY_TOO_LARGE');
-}
-
-/** HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), exactly; major 1 only. */
-function parseVersion(buf: Buffer, s: number, e: number): '1.0' | '1.1' {
-  if (
-    e - s < 8 || buf[s] !== 0x48 || buf[s + 1] !== 0x54 || buf[s + 2] !== 0x54 || buf[s + 3] !== 0x50 ||
-    buf[s + 4] !== 0x2f || buf[s + 6] !== 0x2e || !isDigit(buf[s + 5]) || !isDigit(buf[s + 7])
-  ) {
-    throw new ResponseError('invalid status line', 'ERR_RESPONSE_STATUS_LINE');
-  }
-  if (buf[s + 5] !== 0x31) throw new ResponseError('HTTP major version is not 1', 'ERR_RESPONSE_VERSION');
-  return buf[s + 7] === 0x30 ? '1.0' : '1.1';
-}
-
-/**
- * Validates `field-name ":"` and returns the colon's index. RFC 9112 §5.1: no whitespace
- * before the colon; §5.2: obs-fold (a line starting with SP/HTAB) is refused, not unfolded.
- */
-function scanFieldLine(buf: Buffer, s: number, e: number): number {
-  const c0 = buf[s];
-  if (c0 === SP || c0 === HTAB) throw new ResponseError('obsolete line folding', 'ERR_RESPONSE_OBS_FOLD');
-  let i = s;
-  while (i < e && TOKEN[buf[i]] === 1) i++;
-  if (i === s || i === e || buf[i] !== 0x3a) throw new ResponseError('invalid header field name', 'ERR_RESPONSE_HEADER_NAME');
-  return i;
-}
-
-/**
- * Bounds of the field-value between OWS (RFC 9112 §5.1), validated, left in BOUNDS (read at once):
- * no allocation per field line.
- */
-function valueBounds(b: Buffer, s: number, e: number): void {
-  while (s < e && (b[s] === SP || b[s] === HTAB)) s++;
-  while (e > s && (b[e - 1] === SP || b[e - 1] === HTAB)) e--;
-  checkFieldValue(b, s, e);
-  BOUNDS[0] = s;
-  BOUNDS[1] = e;
-}
-const BOUNDS: [number, number] = [0, 0];
-
-/** field-value bytes only (RFC 9110 §5.5): no CR (a bare CR included), LF, NUL or other CTL. */
-function checkFieldValue(b: Buffer, s: number, e: number): void {
-  for (let i = s; i < e; i++) {
-    const c = b[i];
-    if (c < 0x20 ? c !== HTAB : c === 0x7f) throw new ResponseError('invalid header field value', 'ERR_RESPONSE_HEADER_VALUE');
-  }
-}
-
-/** One Content-Length value: 1*DIGIT with optional OWS around it (a list element). */
-function parseContentLength(item: string): number {
-  let a = 0;
-  let z = item.length;
-  while (a < z && (item.charCodeAt(a) === SP || item.charCodeAt(a) === HTAB)) a++;
-  while (z > a && (item.charCodeAt(z - 1) === SP || item.charCodeAt(z - 1) === HTAB)) z--;
-  if (z === a || z - a > MAX_CONTENT_LENGTH_DIGITS) throw new ResponseError('invalid Content-Length', 'ERR_RESPONSE_CONTENT_LENGTH');
-  let v = 0;
-  for (let i = a; i < z; i++) {
-    const c = item.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) throw new ResponseError('invalid Content-Length', 'ERR_RESPONSE_CONTENT_LENGTH');
-    v = v * 10 + (c - 0x30);
-  }
-  return v;
-}
-
-/** Splits a #list value (RFC 9110 §5.6.1): comma-separated, OWS trimmed, empties dropped, lower-cased. */
-function splitList(value: string): string[] {
-  const out: string[] = [];
-  for (const part of value.split(',')) {
-    let a = 0;
-    let b = part.length;
-    while (a < b && (part.charCodeAt(a) === SP || part.charCodeAt(a) === HTAB)) a++;
-    while (b > a && (part.charCodeAt(b - 1) === SP || part.charCodeAt(b - 1) === HTAB)) b--;
-    if (b > a) out.push(part.slice(a, b).toLowerCase());
-  }
-  return out;
-}
-
-function equalsLower(buf: Buffer, s: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) if ((buf[s + i] | 0x20) !== lower.charCodeAt(i)) return false;
-  return true;
-}
-
-function isTokenString(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || TOKEN[c] === 0) return false;
-  }
-  return s.length > 0;
-}
-
-/**
- * chunk-size [ chunk-ext ] (RFC 9112 §7.1.1):
- *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
- * Extensions are validated and ignored; their length is bounded.
- */
-function parseChunkSizeLine(buf: Buffer, s: number, e: number, maxExtBytes: number): number {
-  let i = s;
-  let size = 0;
-  while (i < e && buf[i] === 0x30) i++; // leading zeros carry no value
-  const digitsStart = i;
-  while (i < e && HEX[buf[i]] !== 255) {
-    size = size * 16 + HEX[buf[i]];
-    i++;
-  }
-  if (i === s) throw new ResponseError('invalid chunk size', 'ERR_RESPONSE_CHUNK');
-  if (i - digitsStart > MAX_CHUNK_SIZE_DIGITS) throw new ResponseError('chunk size overflow', 'ERR_RESPONSE_CHUNK');
-  if (e - i > maxExtBytes) throw new ResponseError('chunk extension too long', 'ERR_RESPONSE_CHUNK_LINE_TOO_LONG');
-  while (i < e) {
-    i = skipWs(buf, i, e);
-    // BWS only precedes a ";": whitespace that ends the line is not in the grammar.
-    if (i === e || buf[i] !== 0x3b) throw new ResponseError('invalid chunk extension', 'ERR_RESPONSE_CHUNK');
-    i = skipWs(buf, i + 1, e);
-    const ns = i;
-    while (i < e && TOKEN[buf[i]] === 1) i++;
-    if (i === ns) throw new ResponseError('invalid chunk extension name', 'ERR_RESPONSE_CHUNK');
-    const afterName = skipWs(buf, i, e);
-    if (afterName < e && buf[afterName] === 0x3d) {
-      i = skipWs(buf, afterName + 1, e);
-      if (i < e && buf[i] === 0x22) i = skipQuotedString(buf, i, e);
-      else {
-        const vs = i;
-        while (i < e && TOKEN[buf[i]] === 1) i++;
-        if (i === vs) throw new ResponseError('invalid chunk extension value', 'ERR_RESPONSE_CHUNK');
-      }
-    } else {
-      i = afterName;
-    }
-  }
-  return size;
-}
-
-function skipWs(buf: Buffer, i: number, e: number): number {
-  while (i < e && (buf[i] === SP || buf[i] === HTAB)) i++;
-  return i;
-}
-
-/** quoted-string (RFC 9110 §5.6.4); returns the index after the closing quote. */
-function skipQuotedString(buf: Buffer, i: number, e: number): number {
-  for (i++; i < e; i++) {
-    const c = buf[i];
-    if (c === 0x22) return i + 1;
-    if (c === 0x5c) {
-      i++;
-      if (i >= e || FIELD_VALUE[buf[i]] === 0) break;
-    } else if (FIELD_VALUE[c] === 0) break;
-  }
-  throw new ResponseError('invalid quoted-string in chunk extension', 'ERR_RESPONSE_CHUNK');
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }

@@ -1,9 +1,13 @@
 /**
- * Request-target helpers (RFC 9112 §3.2): split a target into path and query.
+ * Request-target helpers (RFC 9112 §3.2): which form a target has, and its parts.
  *
- * Owns the one place that knows the four target forms. No decoding here:
- * percent-decoding happens once, in path.ts, where it is checked.
+ * Owns the one place that knows the four target forms: the parser's check of
+ * a target against its method (checkTargetForm), and splitting a target into
+ * path and query. No decoding here: percent-decoding happens once, in
+ * path.ts, where it is checked.
  */
+import { BadRequestError, NotImplementedError } from './errors.js';
+import { isDigit, isValidHost } from './syntax.js';
 
 /** Path (still percent-encoded) and query (without "?") of a request-target. */
 export interface TargetParts {
@@ -48,4 +52,55 @@ export function targetAuthority(target: string): string | undefined {
     if (i !== -1 && i < end) end = i;
   }
   return target.slice(scheme + 3, end);
+}
+
+/**
+ * RFC 9112 §3.2: origin-form for most methods, absolute-form for any, asterisk-form
+ * only with OPTIONS, authority-form only with CONNECT, which we do not implement
+ * (no tunnels): 501 (RFC 9110 §9.3.6). Returns the authority of an absolute-form
+ * target, else undefined. The target's bytes were checked by the parser (chars.ts TARGET).
+ */
+export function checkTargetForm(method: string, target: string): string | undefined {
+  if (method === 'CONNECT') throw new NotImplementedError('CONNECT is not supported', 'ERR_CONNECT_NOT_SUPPORTED');
+  const c = target.charCodeAt(0);
+  if (c === 0x2f) return undefined;
+  if (target === '*') {
+    if (method === 'OPTIONS') return undefined;
+    throw new BadRequestError('asterisk-form needs OPTIONS', 'ERR_INVALID_TARGET');
+  }
+  // absolute-form: scheme ":" hier-part (RFC 3986 §3.1): ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  const colon = target.indexOf(':');
+  if (colon > 0 && isAlpha(c)) {
+    for (let i = 1; i < colon; i++) {
+      const ch = target.charCodeAt(i);
+      if (!isAlpha(ch) && !isDigit(ch) && ch !== 0x2b && ch !== 0x2d && ch !== 0x2e) {
+        throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+      }
+    }
+    if (target.startsWith('//', colon + 1)) return absoluteFormAuthority(target, colon);
+  }
+  throw new BadRequestError('invalid request-target', 'ERR_INVALID_TARGET');
+}
+
+/**
+ * The authority of an absolute-form target whose scheme ends at `colon` (issue #12). An origin
+ * server answers for http and https URIs only (RFC 9110 §4.2; schemes are case-insensitive,
+ * RFC 3986 §3.1). The authority must be a valid Host value with a host: userinfo is refused
+ * (RFC 9110 §4.2.4: a recipient should treat it as an error; it is how phishing URIs hide the
+ * real host), so is an empty host (RFC 9110 §4.2.1) and any byte uri-host does not allow.
+ */
+function absoluteFormAuthority(target: string, colon: number): string {
+  const scheme = target.slice(0, colon).toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw new BadRequestError('unsupported URI scheme', 'ERR_INVALID_TARGET');
+  // "://" follows the scheme (checked by the caller), so this is never undefined here.
+  const authority = targetAuthority(target) ?? '';
+  if (authority.includes('@')) throw new BadRequestError('userinfo in request-target', 'ERR_INVALID_TARGET');
+  if (authority.length === 0 || authority.charCodeAt(0) === 0x3a || !isValidHost(authority)) {
+    throw new BadRequestError('invalid authority in request-target', 'ERR_INVALID_TARGET');
+  }
+  return authority;
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }

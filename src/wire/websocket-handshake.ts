@@ -16,6 +16,7 @@
  * function as a parameter; the server layer passes node:crypto's.
  */
 import { isToken, trimOws } from './chars.js';
+import { splitList } from './syntax.js';
 
 /** The GUID of RFC 6455 §1.3, appended to the key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -76,21 +77,18 @@ function fieldValues(rawHeaders: readonly string[], lower: string): string[] {
 }
 
 /**
- * The elements of a #list over all the values (RFC 9110 §5.6.1): split on
- * commas, OWS trimmed, empty elements dropped. Null when an element is not
- * a token (`Upgrade` elements may carry a `/version`, passed as allowed).
+ * The elements of a #list over all the values (RFC 9110 §5.6.1, the parsers'
+ * splitList: split on commas, OWS trimmed, empty elements dropped, case kept).
+ * Null when an element is not a token (`Upgrade` elements may carry a
+ * `/version`, passed as allowed).
  */
 function tokenList(values: readonly string[], allowSlash = false): string[] | null {
   const out: string[] = [];
-  for (const value of values) {
-    for (const part of value.split(',')) {
-      const item = trimOws(part);
-      if (item === '') continue;
-      const slash = allowSlash ? item.indexOf('/') : -1;
-      const ok = slash < 0 ? isToken(item) : isToken(item.slice(0, slash)) && isToken(item.slice(slash + 1));
-      if (!ok) return null;
-      out.push(item);
-    }
+  for (const value of values) splitList(value, out);
+  for (const item of out) {
+    const slash = allowSlash ? item.indexOf('/') : -1;
+    const ok = slash < 0 ? isToken(item) : isToken(item.slice(0, slash)) && isToken(item.slice(slash + 1));
+    if (!ok) return null;
   }
   return out;
 }

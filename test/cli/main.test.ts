@@ -219,22 +219,22 @@ test('serve --workers 2: the banner is printed once, and a SIGHUP reload prints 
   }
 });
 
-test('demo --trust-proxy: behind a trusted TLS proxy the CSRF cookie is Secure and __Host-; without the flag it is not (#12 item 13)', { timeout: CASE_TIMEOUT_MS }, async (t) => {
+test('demo --trust-proxy: behind a trusted TLS proxy the session cookie (CSRF is bound to it) is Secure and __Host-; without the flag it is not (#12 item 13)', { timeout: CASE_TIMEOUT_MS }, async (t) => {
   const cookieFor = async (args: string[], db: string): Promise<string> => {
     const keel = startKeel(['demo', '--port', '0', '--db', join(dir, db), ...args], t.signal);
     try {
       const [, port] = await keel.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/);
       const res = await fetch(`http://127.0.0.1:${port}/guestbook`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', accept: 'text/html' } });
       await res.arrayBuffer();
-      return res.headers.getSetCookie().find((c) => /csrf/.test(c)) ?? '';
+      return res.headers.getSetCookie().find((c) => /keel_sid/.test(c)) ?? '';
     } finally {
       await keel.stop();
     }
   };
   const trusted = await cookieFor(['--trust-proxy', 'loopback'], 'trusted.db');
-  assert.match(trusted, /^__Host-keel_csrf=/);
+  assert.match(trusted, /^__Host-keel_sid=/);
   assert.match(trusted, /; Secure/i);
   const untrusted = await cookieFor([], 'untrusted.db');
-  assert.match(untrusted, /^keel_csrf=/);
+  assert.match(untrusted, /^keel_sid=/);
   assert.doesNotMatch(untrusted, /; Secure/i);
 });

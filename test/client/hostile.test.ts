@@ -20,7 +20,7 @@ const headRows: Array<{ name: string; input: string; want: string }> = [
   { name: 'space before the colon', input: `${OK}Content-Length : 5\r\n\r\nhello`, want: 'ERR_RESPONSE_HEADER_NAME' },
   { name: 'a transfer coding it cannot decode', input: `${OK}Transfer-Encoding: gzip\r\n\r\nxx`, want: 'ERR_RESPONSE_TRANSFER_ENCODING' },
   { name: 'an oversize head (40 KiB of fields)', input: `${OK}${'X-Pad: ' + 'a'.repeat(1000) + '\r\n'}`.repeat(1) + `X-Big: ${'b'.repeat(40 * 1024)}\r\n\r\n`, want: 'ERR_RESPONSE_HEAD_TOO_LARGE' },
-  { name: 'too many fields', input: `${OK}${'A: 1\r\n'.repeat(101)}\r\n`, want: 'ERR_RESPONSE_HEAD_TOO_LARGE' },
+  { name: 'too many fields (over the default 1000)', input: `${OK}${'A: 1\r\n'.repeat(1001)}\r\n`, want: 'ERR_RESPONSE_HEAD_TOO_LARGE' },
   { name: 'a 1xx flood (1000 x 100 Continue)', input: 'HTTP/1.1 100 Continue\r\n\r\n'.repeat(1000), want: 'ERR_RESPONSE_TOO_MANY_INFORMATIONAL' },
   { name: '101 Switching Protocols nobody asked for', input: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n', want: 'ERR_RESPONSE_UNEXPECTED_SWITCH' },
   { name: 'an HTTP/0.9-style answer (no status line)', input: '<html>hi</html>\r\n', want: 'ERR_RESPONSE_STATUS_LINE' },

@@ -10,6 +10,9 @@ const WANT = [
   'DEFAULT_PG_CONNECT_TIMEOUT_MS',
   'DEFAULT_PG_IDLE_TIMEOUT_MS',
   'DEFAULT_PG_POOL_SIZE',
+  'DEFAULT_SESSION_CLEANUP_INTERVAL_MS',
+  'DEFAULT_SESSION_CLEANUP_ROWS',
+  'DEFAULT_SESSION_TABLE',
   'DEFAULT_SQLITE_FILE',
   'DbDriverMissingError',
   'MIGRATIONS_TABLE',
@@ -17,6 +20,8 @@ const WANT = [
   'isUniqueViolation',
   'migrate',
   'openDatabase',
+  'sessionStoreMigration',
+  'sqlSessionStore',
 ];
 
 test('keel/db: src/db/index.ts exports exactly the public list', () => {

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createDemo, DEMO_CSP, FILES_CSP, printable, type Demo, type DemoOptions } from '../../src/demo/app.js';
 import { NAV } from '../../src/demo/views/layout.js';
 import { HOME_REQUESTS } from '../../src/demo/views/home.js';
-import { CSRF_COOKIE, CSRF_COOKIE_HTTPS, csrfToken, newCsrfNonce } from '../../src/demo/csrf.js';
+import { SESSION_COOKIE, SESSION_COOKIE_HTTPS } from '../../src/demo/csrf.js';
 import { redactedValue } from '../../src/demo/redact.js';
 import { signCookieValue } from '../../src/app/cookies.js';
 import { clientInfo } from '../../src/server/trusted-proxy.js';
@@ -30,8 +30,8 @@ function unescapeHtml(s: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** The visitor's cookie jar for one test: keeps the CSRF cookie between requests. */
-function cookieOf(res: Response, name = CSRF_COOKIE): string | undefined {
+/** The visitor's cookie jar for one test: keeps the session cookie (which the CSRF token is bound to) between requests. */
+function cookieOf(res: Response, name = SESSION_COOKIE): string | undefined {
   const c = res.headers.getSetCookie().find((v) => v.startsWith(`${name}=`));
   return c?.split(';')[0];
 }
@@ -192,10 +192,10 @@ for (const backend of backends) {
     });
 
     describe('guestbook', () => {
-      test('a visit sets an HttpOnly SameSite CSRF cookie and puts a token in the form', () =>
+      test('a visit sets an HttpOnly SameSite session cookie and puts a token in the form', () =>
         withDemo(async (demo) => {
           const res = await demo.app.request('/guestbook');
-          const setCookie = res.headers.getSetCookie().find((v) => v.startsWith(`${CSRF_COOKIE}=`));
+          const setCookie = res.headers.getSetCookie().find((v) => v.startsWith(`${SESSION_COOKIE}=`));
           assert.ok(setCookie);
           assert.match(setCookie, /HttpOnly/i);
           assert.match(setCookie, /SameSite=Lax/i);
@@ -253,7 +253,7 @@ for (const backend of backends) {
         { name: 'no token', input: (t: string, c: string) => ({ body: form({ name: 'a', message: 'b' }), cookie: c }) },
         { name: 'wrong token', input: (t: string, c: string) => ({ body: form({ csrf: `${t.slice(0, -2)}AA`, name: 'a', message: 'b' }), cookie: c }) },
         { name: 'no cookie', input: (t: string) => ({ body: form({ csrf: t, name: 'a', message: 'b' }), cookie: '' }) },
-        { name: "another visitor's cookie", input: (t: string) => ({ body: form({ csrf: t, name: 'a', message: 'b' }), cookie: `${CSRF_COOKIE}=AAAAAAAAAAAAAAAAAAAAAA` }) },
+        { name: "another visitor's cookie", input: (t: string) => ({ body: form({ csrf: t, name: 'a', message: 'b' }), cookie: `${SESSION_COOKIE}=AAAAAAAAAAAAAAAAAAAAAA` }) },
       ];
       for (const { name, input } of forged) {
         test(`a post with ${name} is refused with 403, the text kept, nothing stored`, () =>
@@ -308,7 +308,7 @@ for (const backend of backends) {
       test('a second instance on the same database accepts the first one\'s token and shows its entries', () =>
         withDemo(async (demo, _logs, f) => {
           const { cookie, token } = await visit(demo);
-          const other = await createDemo({ db: await f.openAnother(), log: () => {} });
+          const other = await createDemo({ db: await f.openAnother(), log: () => {}, now: () => FIXED_NOW });
           assert.deepEqual(other.migrated, [], 'the schema was already current');
           const res = await post(other, form({ csrf: token, name: 'Grace', message: 'from instance 2' }), { cookie });
           assert.equal(res.status, 303);
@@ -316,10 +316,10 @@ for (const backend of backends) {
           assert.match(html, /<strong>Grace<\/strong>/);
         }));
 
-      // Issue #12 item 13: the nonce cookie is signed; a value the server did not issue is never kept.
-      test('a planted unsigned nonce cookie is replaced, and the token shown with it is refused (403)', () =>
+      // Issue #12 item 13: the session cookie is signed; a value the server did not issue is never kept.
+      test('a planted unsigned session cookie is replaced, and the token shown with it is refused (403)', () =>
         withDemo(async (demo) => {
-          const planted = `${CSRF_COOKIE}=${'A'.repeat(22)}`;
+          const planted = `${SESSION_COOKIE}=${'A'.repeat(43)}`;
           const res = await demo.app.request('/guestbook', { headers: { cookie: planted } });
           const fresh = cookieOf(res);
           assert.ok(fresh, 'a new cookie is issued');
@@ -331,15 +331,41 @@ for (const backend of backends) {
           assert.equal(withFresh.status, 303, 'the token belongs to the cookie the server issued');
         }));
 
-      test('a nonce cookie signed with another key is replaced, and its pair refused', () =>
+      test('a real session id signed with another key is not believed: replaced, and its token refused', () =>
         withDemo(async (demo) => {
-          const nonce = newCsrfNonce();
-          const forged = `${CSRF_COOKIE}=${signCookieValue(CSRF_COOKIE, nonce, ['attacker-key'])}`;
+          const { cookie, token } = await visit(demo);
+          const id = cookie.split('=')[1]!.split('.')[0]!;
+          const forged = `${SESSION_COOKIE}=${signCookieValue(SESSION_COOKIE, id, ['attacker-key'])}`;
           const res = await demo.app.request('/guestbook', { headers: { cookie: forged } });
           assert.ok(cookieOf(res), 'a new cookie is issued');
+          assert.notEqual(cookieOf(res), cookie);
           await res.arrayBuffer();
-          const sent = await post(demo, form({ csrf: csrfToken(['attacker-key'], nonce), name: 'a', message: 'b' }), { cookie: forged });
+          const sent = await post(demo, form({ csrf: token, name: 'a', message: 'b' }), { cookie: forged });
           assert.equal(sent.status, 403);
+        }));
+
+      test("another visitor's token is refused with one's own session (tokens are bound to a session)", () =>
+        withDemo(async (demo) => {
+          const mine = await visit(demo);
+          const theirs = await visit(demo);
+          assert.equal((await post(demo, form({ csrf: theirs.token, name: 'a', message: 'b' }), { cookie: mine.cookie })).status, 403);
+          assert.equal((await post(demo, form({ csrf: mine.token, name: 'a', message: 'b' }), { cookie: mine.cookie })).status, 303);
+        }));
+
+      test('the session remembers the name of a visitor who signed, and prefills the form with it; others get an empty field', () =>
+        withDemo(async (demo, _logs, f) => {
+          const { cookie, token } = await visit(demo);
+          const res = await post(demo, form({ csrf: token, name: 'Ada <L>', message: 'hello' }), { cookie });
+          assert.equal(res.status, 303);
+          const again = await visit(demo, cookie);
+          assert.match(again.html, /name="name"[^>]*value="Ada &lt;L&gt;"/, 'prefilled, escaped');
+          assert.match(again.html, /<textarea name="message"[^>]*><\/textarea>/, 'the message is not kept');
+          const stranger = await visit(demo);
+          assert.match(stranger.html, /name="name"[^>]*value=""/);
+          // The session lives in the database, not in the process: another instance remembers too.
+          const other = await createDemo({ db: await f.openAnother(), log: () => {}, now: () => FIXED_NOW });
+          const html = await (await other.app.request('/guestbook', { headers: { cookie } })).text();
+          assert.match(html, /name="name"[^>]*value="Ada &lt;L&gt;"/);
         }));
 
       const fetchSites = [
@@ -359,8 +385,8 @@ for (const backend of backends) {
       }
 
       const schemes: Array<{ name: string; input: { url: string; headers?: Record<string, string>; options?: Partial<DemoOptions> }; want: { cookie: string; secure: boolean } }> = [
-        { name: 'plain http', input: { url: 'http://demo.test/guestbook' }, want: { cookie: CSRF_COOKIE, secure: false } },
-        { name: 'a TLS connection', input: { url: 'https://demo.test/guestbook' }, want: { cookie: CSRF_COOKIE_HTTPS, secure: true } },
+        { name: 'plain http', input: { url: 'http://demo.test/guestbook' }, want: { cookie: SESSION_COOKIE, secure: false } },
+        { name: 'a TLS connection', input: { url: 'https://demo.test/guestbook' }, want: { cookie: SESSION_COOKIE_HTTPS, secure: true } },
         {
           name: 'https through a trusted proxy',
           input: {
@@ -368,7 +394,7 @@ for (const backend of backends) {
             headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' },
             options: { clientProtocol: (req) => clientInfo(req, { trustedProxies: ['loopback'] }).protocol },
           },
-          want: { cookie: CSRF_COOKIE_HTTPS, secure: true },
+          want: { cookie: SESSION_COOKIE_HTTPS, secure: true },
         },
         {
           name: 'X-Forwarded-Proto from a peer that is not a trusted proxy',
@@ -377,12 +403,12 @@ for (const backend of backends) {
             headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' },
             options: { clientProtocol: (req) => clientInfo(req, { trustedProxies: ['10.0.0.0/8'] }).protocol },
           },
-          want: { cookie: CSRF_COOKIE, secure: false },
+          want: { cookie: SESSION_COOKIE, secure: false },
         },
         {
           name: 'X-Forwarded-Proto without clientProtocol (no proxy configured)',
           input: { url: 'http://demo.test/guestbook', headers: { 'x-forwarded-proto': 'https' } },
-          want: { cookie: CSRF_COOKIE, secure: false },
+          want: { cookie: SESSION_COOKIE, secure: false },
         },
       ];
       for (const { name, input, want } of schemes) {
@@ -415,7 +441,7 @@ for (const backend of backends) {
               const res = await client.request({ path: '/guestbook', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' } });
               await res.body.dump();
               const setCookie = res.rawHeaders.find((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie');
-              assert.match(setCookie ?? '', /^__Host-keel_csrf=[^;]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+              assert.match(setCookie ?? '', /^__Host-keel_sid=[^;]+; Max-Age=604800; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
             } finally {
               await client.close();
               await server.close();
@@ -435,7 +461,7 @@ for (const backend of backends) {
               { name: 'another key only', input: ['key-two'], want: 403 },
             ];
             for (const { name, input, want } of rows) {
-              const other = await createDemo({ db: await f.openAnother(), log: () => {}, keys: input });
+              const other = await createDemo({ db: await f.openAnother(), log: () => {}, now: () => FIXED_NOW, keys: input });
               assert.equal((await post(other, body, { cookie })).status, want, name);
             }
           },

@@ -1,55 +1,28 @@
-// CSRF nonces and tokens: signed with the app's cookie signing (src/app/cookies.ts), checked in
-// constant time, bound to one nonce and one set of keys (issue #12 item 13).
+// The demo's session and CSRF settings (issue #16 item 4; the cookie rules of issue #12 item 13).
+// Tokens themselves are tested in test/app/csrf.test.ts, the whole flow in test/demo/app.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CSRF_COOKIE,
-  CSRF_COOKIE_HTTPS,
-  csrfCookieName,
-  csrfToken,
+  SESSION_COOKIE,
+  SESSION_COOKIE_HTTPS,
+  DEMO_SESSION_IDLE_TIMEOUT_MS,
+  DEMO_SESSION_ABSOLUTE_TIMEOUT_MS,
+  DEMO_SESSION_MIGRATION,
+  sessionCookieName,
   isCrossSiteRequest,
-  isCsrfNonce,
-  isValidCsrfToken,
-  newCsrfNonce,
 } from '../../src/demo/csrf.js';
 
-const KEYS = ['test-secret'];
-
-describe('csrf', () => {
-  test('nonces are random and well-formed', () => {
-    const a = newCsrfNonce();
-    const b = newCsrfNonce();
-    assert.notEqual(a, b);
-    assert.equal(isCsrfNonce(a), true);
+describe('demo csrf', () => {
+  test('the session cookie is __Host- prefixed over https only', () => {
+    assert.equal(sessionCookieName(false), SESSION_COOKIE);
+    assert.equal(sessionCookieName(true), SESSION_COOKIE_HTTPS);
+    assert.equal(SESSION_COOKIE_HTTPS, '__Host-keel_sid');
   });
 
-  test('the cookie is __Host- prefixed over https only', () => {
-    assert.equal(csrfCookieName(false), CSRF_COOKIE);
-    assert.equal(csrfCookieName(true), CSRF_COOKIE_HTTPS);
-    assert.equal(CSRF_COOKIE_HTTPS, '__Host-keel_csrf');
+  test('the absolute timeout bounds the idle one; the table is keel_sessions', () => {
+    assert.ok(DEMO_SESSION_IDLE_TIMEOUT_MS <= DEMO_SESSION_ABSOLUTE_TIMEOUT_MS);
+    assert.equal(DEMO_SESSION_MIGRATION.id, 'keel-sessions-001-keel_sessions');
   });
-
-  const nonce = newCsrfNonce();
-  const token = csrfToken(KEYS, nonce);
-  test('a token does not contain its nonce', () => assert.equal(token.includes(nonce), false));
-
-  const rows = [
-    { name: 'the token of this nonce', input: { keys: KEYS, nonce, token }, want: true },
-    { name: 'verified by a later key (rotation)', input: { keys: ['new-secret', ...KEYS], nonce, token }, want: true },
-    { name: 'another nonce', input: { keys: KEYS, nonce: newCsrfNonce(), token }, want: false },
-    { name: 'another key', input: { keys: ['other'], nonce, token }, want: false },
-    { name: 'no token', input: { keys: KEYS, nonce, token: undefined }, want: false },
-    { name: 'empty token', input: { keys: KEYS, nonce, token: '' }, want: false },
-    { name: 'no nonce', input: { keys: KEYS, nonce: undefined, token }, want: false },
-    { name: 'malformed nonce', input: { keys: KEYS, nonce: 'x', token: csrfToken(KEYS, 'x') }, want: false },
-    { name: 'truncated token', input: { keys: KEYS, nonce, token: token.slice(0, -1) }, want: false },
-    { name: 'one character changed', input: { keys: KEYS, nonce, token: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}` }, want: false },
-    { name: 'token with a dot moving the split', input: { keys: KEYS, nonce, token: `x.${token}` }, want: false },
-    { name: 'non-ASCII token of the right length', input: { keys: KEYS, nonce, token: 'é'.repeat(token.length) }, want: false },
-  ];
-  for (const { name, input, want } of rows) {
-    test(name, () => assert.equal(isValidCsrfToken(input.keys, input.nonce, input.token), want));
-  }
 
   const sites = [
     { name: 'absent (an older browser, or not a browser)', input: undefined, want: false },

@@ -29,21 +29,32 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, async () => {
+type Context = Awaited<ReturnType<typeof import('playwright-core').chromium.launchPersistentContext>>;
+
+/** `keel demo` on a fresh database and Chromium on a fresh profile (no cache, no cookies from earlier runs), both closed after `fn`. */
+async function withDemoInChromium(name: string, fn: (context: Context, base: string, demo: Started) => Promise<void>): Promise<void> {
   const { chromium } = await import('playwright-core');
-  const dir = tempDir('browser');
+  const dir = tempDir(name);
   let demo: Started | undefined;
-  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+  let context: Context | undefined;
   try {
     demo = await startProgram('src/cli/main.ts', ['demo', '--port', '0', '--db', join(dir, 'keel.db')]);
-    const base = `http://127.0.0.1:${demo.port}`;
-    // A fresh profile directory per run: no cache, no cookies from earlier runs.
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 900, height: 900 },
     });
+    await fn(context, `http://127.0.0.1:${demo.port}`, demo);
+  } finally {
+    await context?.close();
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('chromium: the page and its picture, the guestbook, a reload, the live clock', { skip }, () =>
+  withDemoInChromium('browser', async (context, base, demo) => {
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(ACTION_TIMEOUT_MS);
 
@@ -94,12 +105,55 @@ test('chromium: the page and its picture, the guestbook, a reload, the live cloc
     const sent = (await page.locator('#request-head').textContent()) ?? '';
     assert.match(sent, /^GET \/inspect HTTP\/1\.1\\r\\n/);
     assert.match(sent, /User-Agent: [^\n]*Chrom/);
-  } finally {
-    await context?.close();
-    await demo?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
+
+test('chromium: WebSocket: an entry posted in one page appears in another without reload; the inspector shows the handshake and the frames', { skip }, () =>
+  withDemoInChromium('browser-ws', async (context, base, demo) => {
+    // The CSP must let the pages' scripts open their sockets (connect-src 'self'): any violation fails the test.
+    const problems: string[] = [];
+    const watch = (p: import('playwright-core').Page): void => {
+      p.setDefaultTimeout(ACTION_TIMEOUT_MS);
+      p.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      p.on('pageerror', (err) => problems.push(String(err)));
+    };
+    const reader = context.pages()[0] ?? (await context.newPage());
+    const writer = await context.newPage();
+    watch(reader);
+    watch(writer);
+
+    // 1. The reader's guestbook page opens its feed; the writer posts; the reader shows the entry, no reload.
+    await reader.goto(`${base}/guestbook`);
+    await reader.waitForSelector('#live-status[data-live="open"]');
+    const marker = `live-${process.pid}-${demo.port}`;
+    await writer.goto(`${base}/guestbook`);
+    await writer.fill('input[name="name"]', 'Writer <b>');
+    await writer.fill('textarea[name="message"]', `Hello from ${marker}`);
+    await Promise.all([writer.waitForURL(/\/guestbook\?added=1$/), writer.click('button[type="submit"]')]);
+    await reader.waitForFunction((m) => document.querySelector('.entry .message')?.textContent === `Hello from ${m}`, marker);
+    assert.equal(await reader.locator('.entry strong').first().textContent(), 'Writer <b>');
+    assert.equal(await reader.locator('h2').textContent(), '1 entry');
+    assert.equal(reader.url(), `${base}/guestbook`, 'the reader did not navigate');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await reader.screenshot({ path: join(ARTIFACTS, 'guestbook-live.png'), fullPage: true });
+
+    // 2. The inspector: the 101, then the frames of the greeting the page sends and of its echo.
+    await reader.goto(`${base}/inspect/ws`);
+    const rows = reader.locator('#ws-frames tr');
+    await rows.nth(1).waitFor();
+    const cells = async (i: number): Promise<string[]> => rows.nth(i).locator('td').allTextContents();
+    assert.deepEqual(await cells(0), ['browser \u2192 keel', '1', '0', '1 (text)', '1', '12', 'Hello, keel!']);
+    assert.deepEqual(await cells(1), ['keel \u2192 browser', '1', '0', '1 (text)', '0', '12', 'Hello, keel!']);
+    assert.match((await reader.locator('#ws-response').textContent()) ?? '', /^HTTP\/1\.1 101 Switching Protocols\\r\\n/);
+    assert.match((await reader.locator('#ws-request').textContent()) ?? '', /^GET \/inspect\/ws\/echo HTTP\/1\.1\\r\\n/);
+    await reader.fill('#ws-text', 'hi');
+    await reader.click('#ws-send-binary');
+    await rows.nth(3).waitFor();
+    assert.deepEqual(await cells(2), ['browser \u2192 keel', '1', '0', '2 (binary)', '1', '2', 'hex 6869']);
+    await reader.screenshot({ path: join(ARTIFACTS, 'inspect-ws.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  }));
 
 /** The pages checked at each width: path, expected status, and whether it is one of the site's pages (nav). */
 const PAGES: ReadonlyArray<{ path: string; status: number; hasNav: boolean }> = [
@@ -113,6 +167,7 @@ const PAGES: ReadonlyArray<{ path: string; status: number; hasNav: boolean }> = 
   { path: '/cgi-bin/env.py', status: 200, hasNav: true },
   { path: '/cgi-bin/form.sh?q=a+query', status: 200, hasNav: true },
   { path: '/inspect', status: 200, hasNav: true },
+  { path: '/inspect/ws', status: 200, hasNav: true },
   { path: '/no/such/page', status: 404, hasNav: true },
   { path: '/files/missing.txt', status: 404, hasNav: true },
   { path: '/cgi-bin/missing.py', status: 404, hasNav: true },

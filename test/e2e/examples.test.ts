@@ -1,5 +1,5 @@
 // The tutorial's examples/, each started as a real process on a free port and checked over real sockets
-// (step 6, the clients, runs against step 3's server).
+// (step 6, the clients, runs against step 3's server; step 7's WebSocket servers are driven by the `ws` client).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { parseResponse } from '../helpers/http.js';
 import { tempDir } from '../helpers/tmp.js';
 // keel's own fetch (#17 item 5): these requests are ordinary ones, so the project's client sends them.
 import { fetch } from '../../src/client/index.js';
+import { WebSocket as WsClient } from 'ws';
 
 const JPEG = readFileSync(new URL('../../src/demo/public/test.jpg', import.meta.url));
 
@@ -306,6 +307,58 @@ describe('examples/06-http-client', () => {
     assert.match(r.stderr, /raw client: .*ECONNREFUSED/);
   });
 });
+
+// Step 7: the same echo on the raw socket and on keel's app.ws(), checked alike with a client nobody here wrote.
+for (const file of ['examples/07-websocket/raw-server.ts', 'examples/07-websocket/server.ts']) {
+  describe(file, () => {
+    let server: Started;
+    before(async () => {
+      server = await startProgram(file, ['--port', '0']);
+    });
+    after(async () => {
+      await server.stop();
+    });
+
+    /** Sends each message on one connection and collects the echoes, then closes with 1000 and returns the code the client saw. */
+    async function echo(messages: Array<string | Buffer>): Promise<{ got: Array<[string, boolean]>; code: number }> {
+      const c = new WsClient(`ws://127.0.0.1:${server.port}/`, { perMessageDeflate: false });
+      const got: Array<[string, boolean]> = [];
+      try {
+        await once(c, 'open');
+        for (const m of messages) {
+          const reply = once(c, 'message') as Promise<[Buffer, boolean]>;
+          c.send(m);
+          const [data, isBinary] = await reply;
+          got.push([isBinary ? data.toString('hex') : data.toString(), isBinary]);
+        }
+        const closed = once(c, 'close') as Promise<[number]>;
+        c.close(1000);
+        const [code] = await closed;
+        return { got, code };
+      } finally {
+        c.terminate();
+      }
+    }
+
+    const big = 'x'.repeat(70_000); // a 64-bit length (§5.2)
+    const rows = [
+      { name: 'text with a 7-bit length', input: ['hello'], want: [['hello', false]] },
+      { name: 'binary with a 16-bit length', input: [Buffer.alloc(300, 7)], want: [['07'.repeat(300), true]] },
+      { name: 'text with a 64-bit length, then a short one', input: [big, 'é'], want: [[big, false], ['é', false]] },
+    ];
+    for (const { name, input, want } of rows) {
+      test(`echoes ${name}; the close handshake ends with 1000`, async () => {
+        assert.deepEqual(await echo(input), { got: want, code: 1000 });
+      });
+    }
+
+    test('a plain GET is refused with 426 and Upgrade: websocket', async () => {
+      const res = parseResponse((await exchange(server.port, ['GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'])).bytes);
+      assert.equal(res.status, 426);
+      assert.equal(res.headers['upgrade'], 'websocket');
+    });
+  });
+}
 
 test('every example imports keel by its package name, never from src/ (they use the public API only)', () => {
   const offenders: string[] = [];

@@ -119,7 +119,7 @@ test('an Expect other than 100-continue: 417 before any handler runs (RFC 9110 Â
     const all = (await c.readToEnd()).toString('latin1');
     assert.equal(
       all,
-      `HTTP/1.1 417 Expectation Failed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 19\r\nConnection: close\r\n${D}\r\nExpectation Failed\n`,
+      `HTTP/1.1 417 Expectation Failed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\nConnection: close\r\n${D}\r\n417 Expectation Failed\n`,
     );
     assert.equal(calls, 0);
   });
@@ -133,7 +133,7 @@ test('Expect: 100-continue with a Content-Length over maxBodyBytes: 413 from the
     const all = (await c.readToEnd()).toString('latin1');
     assert.equal(
       all,
-      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 18\r\nConnection: close\r\n${D}\r\nContent Too Large\n`,
+      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 22\r\nConnection: close\r\n${D}\r\n413 Content Too Large\n`,
     );
     assert.equal(calls, 0);
   });

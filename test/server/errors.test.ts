@@ -8,13 +8,13 @@ import { deferred, FIXED_DATE, FIXED_NOW_MS, RawClient, until, withServer, TEST_
 
 const clock = (): number => FIXED_NOW_MS;
 const D = FIXED_DATE;
-const INTERNAL_500 = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 22\r\n\r\nInternal Server Error\n`;
+const INTERNAL_500 = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 26\r\n\r\n500 Internal Server Error\n`;
 /** A marker put in hostile requests: it must never come back. */
 const MARK = '<script>MARK</script>';
 
 /** The exact bytes of a protocol error answered before any handler ran. */
 function protocolError(status: number, reason: string): string {
-  const body = `${reason}\n`;
+  const body = `${status} ${reason}\n`;
   return (
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
     `Content-Length: ${body.length}\r\nConnection: close\r\n${D}\r\n${body}`
@@ -196,7 +196,7 @@ test('a chunked body over maxBodyBytes: the reading handler fails with 413 mid-s
     const res = await c.readResponse();
     assert.equal(
       res.raw.toString('latin1'),
-      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 18\r\nConnection: close\r\n\r\nContent Too Large\n`,
+      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 22\r\nConnection: close\r\n\r\n413 Content Too Large\n`,
     );
     assert.equal((await c.readToEnd()).length, 0);
     assert.equal((readErrors[0] as { code?: string }).code, 'ERR_BODY_TOO_LARGE');
@@ -341,7 +341,7 @@ test('a ProtocolError thrown by a handler becomes its status with Connection: cl
     const rest = await c.readToEnd();
     assert.equal(
       rest.toString('latin1'),
-      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 18\r\nConnection: close\r\n\r\nContent Too Large\n`,
+      `HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 22\r\nConnection: close\r\n\r\n413 Content Too Large\n`,
     );
     assert.equal(errors.length, 0, 'a protocol error is the client\'s, not a handler failure');
   });

@@ -190,7 +190,7 @@ test('headersTimeoutMs: a slowloris client dripping its head gets 408, then clos
       const all = (await c.readToEnd()).toString('latin1');
       assert.match(
         all,
-        /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\nDate: [^\r\n]+ GMT\r\n\r\nRequest Timeout\n$/,
+        /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Length: 20\r\nConnection: close\r\nDate: [^\r\n]+ GMT\r\n\r\n408 Request Timeout\n$/,
       );
       assert.ok(i < drip.length, 'the timeout fired before the head was complete');
     } finally {
@@ -210,8 +210,8 @@ test('headersTimeoutMs with an injected clock: exact 408 bytes', { timeout: TEST
     const all = (await c.readToEnd()).toString('latin1');
     assert.equal(
       all,
-      'HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n' +
-        'Date: Thu, 01 Jan 2026 00:00:01 GMT\r\n\r\nRequest Timeout\n',
+      'HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\nConnection: close\r\n' +
+        'Date: Thu, 01 Jan 2026 00:00:01 GMT\r\n\r\n408 Request Timeout\n',
     );
   });
 });
@@ -255,7 +255,7 @@ test('bodyTimeoutMs: a stalled body gives the reading handler a 408 and the conn
     const res = await c.readResponse();
     assert.match(
       res.raw.toString('latin1'),
-      /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: text\/plain; charset=utf-8\r\nDate: [^\r]+\r\nContent-Length: 16\r\nConnection: close\r\n\r\nRequest Timeout\n$/,
+      /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: text\/plain; charset=utf-8\r\nDate: [^\r]+\r\nContent-Length: 20\r\nConnection: close\r\n\r\n408 Request Timeout\n$/,
     );
     assert.equal((await c.readToEnd()).length, 0);
     assert.equal(readErrors.length, 1);
@@ -279,7 +279,7 @@ test('lingering close: a 400 is received in full while the client keeps sending 
   await withServer((_req, res) => res.end(), { clock, lingerMs: 2000, timerResolutionMs: 20 }, async ({ connect }) => {
     const c = await connect();
     const garbage = Buffer.alloc(64 * 1024, 'x');
-    const want = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n${D}\r\nBad Request\n`;
+    const want = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n${D}\r\n400 Bad Request\n`;
     // The client does not read while it sends: the 400 waits in its kernel buffer. A server
     // that closed at once, with our garbage unread, would send a reset that destroys it.
     c.socket.pause();

@@ -420,7 +420,7 @@ test('errors found while building the head are a clean 500: nothing was on the w
       const res = await c.readResponse();
       assert.equal(
         res.raw.toString('latin1'),
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 22\r\n\r\nInternal Server Error\n`,
+        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 26\r\n\r\n500 Internal Server Error\n`,
         name,
       );
       assert.equal(errors.length, 1, name);
@@ -472,7 +472,7 @@ test('header injection: CR/LF in a value gives 500, nothing injected, and the se
       const res = await c.readResponse();
       assert.equal(
         res.raw.toString('latin1'),
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 22\r\n\r\nInternal Server Error\n`,
+        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 26\r\n\r\n500 Internal Server Error\n`,
         name,
       );
       assert.equal(errors.length, 1, name);

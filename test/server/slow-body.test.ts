@@ -9,7 +9,7 @@ import { FIXED_NOW_MS, RawClient, until, withServer, TEST_TIMEOUT_MS } from './h
 
 /** Timeouts a test is not about: far longer than any test runs. */
 const LONG_MS = 60_000;
-const REQUEST_TIMEOUT_408 = /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: text\/plain; charset=utf-8\r\n(Date: [^\r]+\r\n)?Content-Length: 16\r\nConnection: close\r\n(Date: [^\r]+\r\n)?\r\nRequest Timeout\n$/;
+const REQUEST_TIMEOUT_408 = /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: text\/plain; charset=utf-8\r\n(Date: [^\r]+\r\n)?Content-Length: 20\r\nConnection: close\r\n(Date: [^\r]+\r\n)?\r\n408 Request Timeout\n$/;
 
 /** A clock the test moves by hand. */
 function manualClock(): { clock: () => number; advance: (ms: number) => void } {

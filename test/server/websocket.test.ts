@@ -726,3 +726,102 @@ test('a ping flood from a client that never reads does not grow the server\'s bu
     }
   });
 });
+
+test('frame handler: every received frame header (FIN, RSV1, opcode, MASK, length), fragments and controls included; handshake handler gets the 101 as written', async () => {
+  const frames: Array<[boolean, number, boolean, number]> = [];
+  let responseHead = '';
+  const handlers: WebSocketHandlers = {
+    handshake: (_ws, head) => void (responseHead = head),
+    frame: (_ws, h) => void frames.push([h.fin, h.opcode, h.masked, h.payloadLength]),
+    message: (ws, data, isBinary) => void ws.send(data, { binary: isBinary }),
+  };
+  await withWsServer(handlers, {}, async ({ url }) => {
+    const c = await connect(url);
+    try {
+      const got = nextMessage(c);
+      const pong = once(c, 'pong');
+      c.send('frag', { fin: false });
+      c.ping('between');
+      c.send('ment', { fin: false });
+      c.send('', { fin: false }); // an empty non-final continuation: not reported (documented)
+      c.send('', { fin: true }); // an empty final one: reported at message end
+      await Promise.all([pong, got]);
+      const got2 = nextMessage(c);
+      c.send(Buffer.alloc(300));
+      await got2;
+      assert.deepEqual(frames, [
+        [false, 1, true, 4],
+        [true, 9, true, 7],
+        [false, 0, true, 4],
+        [true, 0, true, 0],
+        [true, 2, true, 300],
+      ]);
+      assert.match(responseHead, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      assert.match(responseHead, /\r\nSec-WebSocket-Accept: [A-Za-z0-9+/]{27}=\r\n/);
+      assert.ok(responseHead.endsWith('\r\n\r\n'));
+    } finally {
+      await closeClient(c);
+    }
+  });
+});
+
+test('the hand-off lets go of the HTTP connection: only the WebSocket listens on the socket; the server still counts and closes it', async () => {
+  // A socket of our own, served by keel (serveSocket), so the test can see its listeners.
+  const server = new Server((req, res) => void upgradeWebSocket(req, res, ECHO));
+  const accepted: net.Socket[] = [];
+  const front = net.createServer({ allowHalfOpen: true }, (s) => {
+    accepted.push(s);
+    server.serveSocket(s);
+  });
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  const port = (front.address() as net.AddressInfo).port;
+  const c = await connect(`ws://127.0.0.1:${port}/`);
+  try {
+    const echoed = nextMessage(c);
+    c.send('still here');
+    assert.equal((await echoed)[0].toString(), 'still here');
+    const [socket] = accepted;
+    // Before: the Connection's 'data'/'error'/'close' listeners and the output batcher's 'drain' kept
+    // the Connection (parser, batcher) alive as long as the WebSocket.
+    const counts = ['data', 'end', 'error', 'drain'].map((e) => [e, socket!.listenerCount(e)]);
+    // 'end': the WebSocket's and node:net's own (onReadableStreamEnd), which the hand-off no longer removes.
+    assert.deepEqual(counts, [['data', 1], ['end', 2], ['error', 1], ['drain', 1]]);
+    assert.equal(server.connectionStates().upgraded, 1);
+    const clientClosed = once(c, 'close');
+    const serverClose = server.close(5000);
+    assert.equal(((await clientClosed) as [number])[0], 1001);
+    await serverClose;
+    assert.equal(server.connectionStates().upgraded, 0);
+  } finally {
+    await closeClient(c);
+    await server.close();
+    front.close();
+  }
+});
+
+test('an upgrade answered while the server is closing gets the 1001 close too', async () => {
+  let release!: () => void;
+  const decided = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const inHandler = new Promise<void>((resolve) => (reached = resolve));
+  const server = new Server(async (req, res) => {
+    reached();
+    await decided; // an async check (auth...) still running when close() starts
+    upgradeWebSocket(req, res, ECHO);
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const c = new WsClient(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+  try {
+    const closedAt = once(c, 'close');
+    await inHandler;
+    const serverClose = server.close(5000);
+    release();
+    const [code, reason] = (await closedAt) as [number, Buffer];
+    assert.deepEqual([code, reason.toString()], [1001, 'server shutting down']);
+    await serverClose;
+  } finally {
+    await closeClient(c);
+    await server.close();
+  }
+});

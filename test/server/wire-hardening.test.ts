@@ -25,12 +25,12 @@ const NO_TIMEOUTS = { clock, headersTimeoutMs: 600_000, bodyTimeoutMs: 600_000, 
 
 /** The exact bytes of a protocol error answered before any handler ran (src/server/connection.ts). */
 function protocolError(status: number, reason: string): string {
-  const body = `${reason}\n`;
+  const body = `${status} ${reason}\n`;
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n${D}\r\n${body}`;
 }
 const BAD_REQUEST = protocolError(400, 'Bad Request');
 /** The 400 a handler gets when it lets its body read's ProtocolError propagate (docs/errors.md). */
-const BAD_REQUEST_FROM_HANDLER = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n`;
+const BAD_REQUEST_FROM_HANDLER = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n${D}Content-Length: 16\r\nConnection: close\r\n\r\n400 Bad Request\n`;
 
 /** Ways to put the same bytes on the wire: one write, one write per byte, two writes. */
 const DELIVERIES: Array<{ name: string; pieces: (s: string) => string[] }> = [

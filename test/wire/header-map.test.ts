@@ -2,6 +2,8 @@
 // (RFC 9110 §5.1, §5.5; issue #2).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   HeaderMap,
   SPECIAL_CONNECTION,
@@ -141,4 +143,42 @@ test('hasFields compares with a copyFields snapshot: names, values and order', (
   assert.equal(reordered.hasFields(snap), false);
   assert.equal(new HeaderMap().set('A', '1').set('B', '2').hasFields(snap), true);
   assert.equal(new HeaderMap().hasFields([]), true);
+});
+
+describe('HeaderMap: what it remembers of names and values (#14 item 3)', () => {
+  test('a name seen before is still validated against each new value, and OWS trimmed every time', () => {
+    for (let i = 0; i < 3; i++) {
+      const h = new HeaderMap().set('Content-Type', 'text/plain').set('Content-Type', ' text/plain ');
+      assert.equal(h.get('content-type'), 'text/plain');
+      assert.throws(() => h.set('Content-Type', 'text/plain\r\nX: 1'), TypeError);
+      assert.throws(() => h.append('Content-Type', 'a\0'), TypeError);
+      assert.equal(h.get('content-type'), 'text/plain');
+    }
+  });
+
+  test('names of any length and any number of them: each still validated and lower-cased', () => {
+    const long = `X-${'Ab'.repeat(100)}`;
+    for (let i = 0; i < 600; i++) {
+      const name = i % 2 === 0 ? `X-Name-${i}` : long;
+      const h = new HeaderMap().set(name, `v${i}`);
+      assert.deepEqual([...h.entries()], [[name, `v${i}`]]);
+      h.forEachRaw((_, lower) => assert.equal(lower, name.toLowerCase()));
+      assert.throws(() => h.set(`${name} `, 'v'), TypeError);
+    }
+  });
+
+  test('5000 distinct long names leave well under 1 MiB behind (the earlier cache kept the first 512 names, whatever their length)', () => {
+    // gc() is not exposed to tests by default; the flag can still be set at run time.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const pad = (prefix: string, n: number): string => Buffer.from(prefix + 'x'.repeat(n - prefix.length), 'latin1').toString('latin1');
+    for (let i = 0; i < 100; i++) new HeaderMap().set(pad('Warm-', 8000), 'v');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 5000; i++) new HeaderMap().set(pad(`N${i}-`, 8000), pad(`v${i}-`, 64));
+    gc();
+    gc();
+    const keptKiB = (process.memoryUsage().heapUsed - before) / 1024;
+    assert.ok(keptKiB < 1024, `kept ${keptKiB.toFixed(0)} KiB`);
+  });
 });

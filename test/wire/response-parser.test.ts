@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ProtocolError } from '../../src/wire/errors.js';
 import { NEED_DATA, PAUSED } from '../../src/wire/parser.js';
-import { ResponseParser, type ResponseParserLimits, type ResponseHeadEvent } from '../../src/wire/response-parser.js';
+import { DEFAULT_MAX_RESPONSE_HEADER_COUNT, ResponseParser, type ResponseParserLimits, type ResponseHeadEvent } from '../../src/wire/response-parser.js';
+import { DEFAULT_MAX_HEADER_COUNT } from '../../src/wire/limits.js';
 import { OutgoingResponse, type ResponseSink } from '../../src/server/response.js';
 import { bytes, bytewise, splitAt, splitAtAll, whole } from './harness.js';
 
@@ -313,6 +314,15 @@ describe('ResponseParser table', () => {
 });
 
 describe('ResponseParser API', () => {
+  test('the default field count is the request side\'s 1000: 1000 fields pass, 1001 are refused (#14)', () => {
+    const head = (fields: number): Buffer => bytes(`${OK}${'A: 1\r\n'.repeat(fields - 1)}Content-Length: 0\r\n\r\n`);
+    assert.equal(DEFAULT_MAX_RESPONSE_HEADER_COUNT, DEFAULT_MAX_HEADER_COUNT);
+    const ok = parseResponses(whole(head(1000)), ['GET']);
+    assert.equal(ok.error, null);
+    assert.equal(ok.responses[0].rawHeaders.length, 2000);
+    assert.equal(parseResponses(whole(head(1001)), ['GET']).error, 'ERR_RESPONSE_HEAD_TOO_LARGE');
+  });
+
   test('PAUSED when no response is expected; expectResponse() resumes', () => {
     const p = new ResponseParser();
     assert.equal(p.nextEvent(), PAUSED);

@@ -9,6 +9,7 @@ import type { Database } from '../../db/database.js';
 import type { Request } from '../../server/handler.js';
 import type { CsrfKeys } from '../csrf.js';
 import type { Guestbook } from '../models/guestbook.js';
+import type { LiveSocket } from '../live.js';
 import type { DemoPaths } from '../paths.js';
 
 /** The demo's dependencies, passed to every controller. */
@@ -32,4 +33,10 @@ export interface DemoDeps {
   maxClockStreams: number;
   /** Stoppers of the open live-clock streams: shutdown ends them so the server can drain. */
   streams: Set<() => void>;
+  /** Open demo WebSockets of this process (guestbook feeds and inspector echoes), for the limit. */
+  liveSockets: Set<LiveSocket>;
+  /** Open guestbook feeds of this process: a new entry is sent to each. */
+  guestbookFeeds: Set<LiveSocket>;
+  /** Most demo WebSockets open at once. */
+  maxLiveSockets: number;
 }

@@ -1,55 +1,41 @@
 /**
  * Guestbook controller: the routes that connect the form, the model and the views.
  *
- * Owns `GET /guestbook` (a page of entries and the form) and `POST /guestbook`
- * (check the CSRF token, validate, store, redirect: Post/Redirect/Get, so a
+ * Owns `GET /guestbook` (a page of entries and the form, its name prefilled from
+ * the visitor's session) and `POST /guestbook` (check the CSRF token against the
+ * session, validate, store, remember the name, redirect: Post/Redirect/Get, so a
  * reload never posts twice). Bad input re-renders the form with its errors and
  * the visitor's text kept (422; 403 for a bad CSRF token); it is never a 500.
+ * Also `GET /guestbook/live`, a WebSocket feed (issue #15): every entry added
+ * is sent as JSON to every open guestbook page of this process, which shows it
+ * without a reload (public/guestbook-live.js). The feed only sends; what a
+ * client sends is ignored.
  * Must not trust any field: the model validates, the view escapes.
  */
 import type { App, Context, FormFields } from '../../app/index.js';
-import {
-  CSRF_COOKIE_MAX_AGE_SECONDS,
-  CSRF_FIELD,
-  csrfCookieName,
-  csrfToken,
-  isCrossSiteRequest,
-  isCsrfNonce,
-  isValidCsrfToken,
-  newCsrfNonce,
-} from '../csrf.js';
-import { MAX_PAGE, validateEntry } from '../models/guestbook.js';
+import { CSRF_FIELD, csrfToken, isCrossSiteRequest, isValidCsrfToken } from '../csrf.js';
+import { checkLiveUpgrade } from '../live.js';
+import { MAX_PAGE, validateEntry, type Entry } from '../models/guestbook.js';
 import { guestbookView, type FormState } from '../views/guestbook.js';
 import type { DemoDeps } from './deps.js';
+
+/** Path of the guestbook's WebSocket feed. */
+export const GUESTBOOK_FEED_PATH = '/guestbook/live';
+/** Largest message the feed reads from a client: it expects none, so a small one is plenty. */
+export const GUESTBOOK_FEED_MAX_MESSAGE_BYTES = 1024;
+
+/** What the feed sends for a new entry. */
+export interface EntryEvent {
+  type: 'entry';
+  entry: Entry;
+}
 
 /** Largest guestbook form body: the two fields at their limits fit with room to spare. */
 export const GUESTBOOK_MAX_FORM_BYTES = 16 * 1024;
 /** Most fields in a guestbook form body (it has three). */
 export const GUESTBOOK_MAX_FORM_FIELDS = 10;
-
-/** The visitor's nonce from the signed cookie, or undefined when absent, unsigned or signed with another key. */
-function cookieNonce(ctx: Context, deps: DemoDeps): string | undefined {
-  const nonce = ctx.signedCookie(csrfCookieName(deps.isHttps(ctx.req)));
-  return isCsrfNonce(nonce) ? nonce : undefined;
-}
-
-/** The visitor's CSRF nonce, issuing a new signed cookie when there is no valid one. */
-function ensureNonce(ctx: Context, deps: DemoDeps): string {
-  const existing = cookieNonce(ctx, deps);
-  if (existing !== undefined) return existing;
-  const nonce = newCsrfNonce();
-  const isHttps = deps.isHttps(ctx.req);
-  ctx.setCookie(csrfCookieName(isHttps), nonce, {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'Lax',
-    path: '/',
-    // Secure whenever the client is on https, also behind a TLS-terminating proxy (#12 item 13).
-    secure: isHttps,
-    maxAgeSeconds: CSRF_COOKIE_MAX_AGE_SECONDS,
-  });
-  return nonce;
-}
+/** The session key remembering the visitor's name for the next form. */
+export const GUESTBOOK_NAME_KEY = 'guestbook_name';
 
 /** One string from a form field: the first when repeated, '' when absent. */
 function field(fields: FormFields, name: string): string {
@@ -63,8 +49,21 @@ function pageNumber(raw: string | null): number {
   return Math.min(Math.max(1, Number(raw)), MAX_PAGE);
 }
 
-/** Registers `GET /guestbook` and `POST /guestbook`. */
+/** Registers `GET /guestbook`, `POST /guestbook` and the feed `GET /guestbook/live` (WebSocket). */
 export function guestbookRoutes(app: App, deps: DemoDeps): void {
+  app.ws(GUESTBOOK_FEED_PATH, {
+    upgrade: (ctx) => checkLiveUpgrade(ctx, deps),
+    options: { maxMessageBytes: GUESTBOOK_FEED_MAX_MESSAGE_BYTES },
+    open(ws) {
+      deps.liveSockets.add(ws);
+      deps.guestbookFeeds.add(ws);
+    },
+    close(ws) {
+      deps.liveSockets.delete(ws);
+      deps.guestbookFeeds.delete(ws);
+    },
+  });
+
   const render = async (ctx: Context, form: FormState, status: number, page = 1, notice?: string) => {
     ctx.header('Cache-Control', 'no-store');
     const entries = await deps.guestbook.page(page);
@@ -72,9 +71,10 @@ export function guestbookRoutes(app: App, deps: DemoDeps): void {
   };
 
   app.get('/guestbook', async (ctx) => {
-    const nonce = ensureNonce(ctx, deps);
     const notice = ctx.query.get('added') === '1' ? 'Thank you! Your entry is in the guestbook.' : undefined;
-    const form: FormState = { values: { name: '', message: '' }, errors: {}, csrfToken: csrfToken(deps.keys, nonce) };
+    const remembered = await ctx.session.get<unknown>(GUESTBOOK_NAME_KEY);
+    const name = typeof remembered === 'string' ? remembered : '';
+    const form: FormState = { values: { name, message: '' }, errors: {}, csrfToken: await csrfToken(ctx) };
     await render(ctx, form, 200, pageNumber(ctx.query.get('page')), notice);
   });
 
@@ -82,10 +82,9 @@ export function guestbookRoutes(app: App, deps: DemoDeps): void {
     // 415 for another Content-Type, 413 over the limits: mapped to error pages by the App.
     const fields = await ctx.readForm({ maxFormBytes: GUESTBOOK_MAX_FORM_BYTES, maxFormFields: GUESTBOOK_MAX_FORM_FIELDS });
     // Fetch Metadata first (a browser's word that another site sent this), then the token.
-    const isTokenValid =
-      !isCrossSiteRequest(ctx.req.header('sec-fetch-site')) && isValidCsrfToken(deps.keys, cookieNonce(ctx, deps), field(fields, CSRF_FIELD));
-    const nonce = ensureNonce(ctx, deps);
-    const token = csrfToken(deps.keys, nonce);
+    const isTokenValid = !isCrossSiteRequest(ctx.req.header('sec-fetch-site')) && (await isValidCsrfToken(ctx, field(fields, CSRF_FIELD)));
+    // A fresh token for a re-rendered form (this starts a session when the post came without one).
+    const token = await csrfToken(ctx);
     const input = { name: field(fields, 'name'), message: field(fields, 'message') };
     if (!isTokenValid) {
       // Keep what was typed: an expired cookie should cost one more click, not the message.
@@ -104,7 +103,13 @@ export function guestbookRoutes(app: App, deps: DemoDeps): void {
       return;
     }
     const entry = await deps.guestbook.add(result.value, deps.now());
+    // Remembered for the next form; saved with the session after this handler returns.
+    await ctx.session.set(GUESTBOOK_NAME_KEY, result.value.name);
     deps.log(`guestbook: entry ${entry.id} added`);
+    // Every open guestbook page of this process shows it now. Other workers' pages see it on
+    // their next reload: the sockets are per process (docs/demo.md).
+    const event = JSON.stringify({ type: 'entry', entry } satisfies EntryEvent);
+    for (const feed of deps.guestbookFeeds) feed.send(event);
     // 303 See Other: the browser follows with a GET (RFC 9110 §15.4.4).
     ctx.redirect('/guestbook?added=1', 303);
   });

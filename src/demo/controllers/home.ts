@@ -1,5 +1,5 @@
 /**
- * Home controller: the tutorial page and its assets (test.jpg, style.css, clock.js).
+ * Home controller: the tutorial page and its assets (test.jpg, style.css, the scripts).
  *
  * Owns the routes `/`, the public files and `/favicon.ico`. The image is served by keel's
  * static handler (ETag, Last-Modified, Range) from src/demo/public/.
@@ -10,7 +10,7 @@ import { homeView } from '../views/home.js';
 import type { DemoDeps } from './deps.js';
 
 /** The files of src/demo/public/ the pages use. */
-export const PUBLIC_FILES = ['/test.jpg', '/style.css', '/clock.js', '/favicon.svg'] as const;
+export const PUBLIC_FILES = ['/test.jpg', '/style.css', '/clock.js', '/favicon.svg', '/guestbook-live.js', '/inspect-ws.js'] as const;
 
 /** Registers `/` and the public files. */
 export function homeRoutes(app: App, deps: DemoDeps): void {

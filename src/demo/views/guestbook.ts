@@ -14,7 +14,7 @@ import { page } from './layout.js';
 export interface FormState {
   values: { name: string; message: string };
   errors: Partial<Record<'name' | 'message' | 'form', string>>;
-  /** The CSRF token for this visitor's nonce. */
+  /** The CSRF token bound to the visitor's session. */
   csrfToken: string;
 }
 
@@ -57,6 +57,9 @@ ${err('message')}
 <button type="submit">Sign the guestbook</button>
 </form>
 <h2>${entries.total} ${entries.total === 1 ? 'entry' : 'entries'}</h2>
+<p id="live-status" class="live-status" data-page="${entries.page}" data-count="${entries.total}">New entries appear here as they are posted, without a reload, once the
+page's WebSocket is open (<code>/guestbook/live</code>; with <code>--workers</code>, only entries stored by the
+same worker process do).</p>
 <ol class="entries">
 ${entries.entries.map(
   (e) => html`<li class="entry" id="entry-${e.id}"><p class="meta"><strong>${e.name}</strong> wrote on
@@ -65,6 +68,6 @@ ${entries.entries.map(
 )}
 </ol>
 ${pager(entries)}`,
-    { title: 'Guestbook', current: '/guestbook' },
+    { title: 'Guestbook', current: '/guestbook', scripts: ['/guestbook-live.js'] },
   );
 }
