@@ -4,9 +4,11 @@
  * whole process group, and running wrk pinned to the other CPU.
  *
  * Owns the server table (name -> entry file) and the helpers validate.mjs and
- * run.mjs share. Must only bind and target 127.0.0.1, must bound every wait
- * (start-up, wrk) and must leave no process behind: every child runs in its
- * own process group, tracked until it exits, and killed when this process exits.
+ * run.mjs share; bench/batteries/ starts its servers (startNodeServer) and runs
+ * wrk (runWrk, with request fields and a script) through them too. Must only
+ * bind and target 127.0.0.1, must bound every wait (start-up, wrk) and must
+ * leave no process behind: every child runs in its own process group, tracked
+ * until it exits, and killed when this process exits.
  *
  * wrk is driven as bench/run.mjs drives it (same flags, same bench/pipeline.lua
  * for pipelining, same summary fields); bench/run.mjs keeps its own copy of
@@ -149,16 +151,27 @@ function probe(port, reqPath) {
 export async function startTfbServer(name, database, { cpus, nodeArgs = [] } = {}) {
   const entry = SERVERS[name];
   if (!entry) throw new Error(`unknown server ${name}; known: ${Object.keys(SERVERS).join(', ')}`);
-  const port = await freePort();
-  const env = { ...process.env, PORT: String(port), HOST };
+  const env = { ...process.env };
   delete env.DB;
   delete env.DATABASE_URL;
   if (database.url) env.DATABASE_URL = database.url;
   else env.DB = database.file;
-  const argv = [process.execPath, ...nodeArgs, path.join(TFB_DIR, entry.file)];
+  return startNodeServer(name, path.join(TFB_DIR, entry.file), { env, cpus, nodeArgs, probePath: '/plaintext' });
+}
+
+/**
+ * Starts the Node script `file` on a free port (PORT and HOST in its environment,
+ * over `env`), pinned with taskset to `cpus` (unpinned when undefined), in its own
+ * process group and tracked so that it never outlives this process; resolves with
+ * `{ child, port, stderr() }` once a GET of `probePath` gets a response head.
+ */
+export async function startNodeServer(name, file, { env = process.env, cpus, nodeArgs = [], probePath = '/' } = {}) {
+  const port = await freePort();
+  const childEnv = { ...env, PORT: String(port), HOST };
+  const argv = [process.execPath, ...nodeArgs, file];
   const child = cpus === undefined
-    ? spawn(argv[0], argv.slice(1), { cwd: ROOT, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn('taskset', ['-c', cpus, ...argv], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn(argv[0], argv.slice(1), { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('taskset', ['-c', cpus, ...argv], { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
@@ -168,7 +181,7 @@ export async function startTfbServer(name, database, { cpus, nodeArgs = [] } = {
   for (;;) {
     if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before answering: ${stderr.trim().slice(-600)}`);
     try {
-      await probe(port, '/plaintext');
+      await probe(port, probePath);
       return { child, port, stderr: () => stderr };
     } catch (e) {
       if (Date.now() > deadline) {
@@ -191,10 +204,16 @@ export async function stopServer(child) {
   killGroup(child, 'SIGKILL');
 }
 
-/** The wrk command line (without taskset) for one run. */
-export function wrkArgs({ port, reqPath, duration, connections, pipelineDepth }) {
+/**
+ * The wrk command line (without taskset) for one run. `headers` are extra request
+ * fields ("Name: value", one -H each); `script` is a wrk Lua script, for a run that
+ * is not pipelined (bench/batteries sends its preflights with one).
+ */
+export function wrkArgs({ port, reqPath, duration, connections, pipelineDepth, headers = [], script }) {
   const args = ['wrk', `-t${WRK_THREADS}`, `-c${connections}`, `-d${Math.max(1, Math.round(durationMs(duration) / 1000))}s`, '--latency'];
+  for (const h of headers) args.push('-H', h);
   if (pipelineDepth) args.push('-s', path.join(BENCH_DIR, 'pipeline.lua'));
+  else if (script) args.push('-s', script);
   args.push(`http://${HOST}:${port}${reqPath}`);
   if (pipelineDepth) args.push('--', String(pipelineDepth));
   return args;
@@ -249,16 +268,24 @@ const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: '
  * than req/s on a shared machine (bench/cpu-cost.sh measures it the same way).
  */
 export function cpuTimeMs(pid) {
-  let ticks = 0;
+  const { userMs, systemMs } = cpuTimesMs(pid);
+  return userMs + systemMs;
+}
+
+/** User and system CPU time (ms) used so far by `pid` and its descendants, apart (all their threads). */
+export function cpuTimesMs(pid) {
+  let user = 0;
+  let system = 0;
   for (const p of processTree(pid)) {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      user += Number(f[11]);
+      system += Number(f[12]);
     } catch { /* exited meanwhile */ }
   }
-  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+  return { userMs: (user * 1000) / CLOCK_TICKS_PER_S, systemMs: (system * 1000) / CLOCK_TICKS_PER_S };
 }
 
 /** First line of a command's output, or `fallback` when it fails. */
