@@ -7,7 +7,6 @@
  * wire/, server/ or app/. Never puts the connection URL (it may hold a
  * password) in an error message.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
 import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
 import { loadDriver } from './driver.js';
@@ -134,7 +133,13 @@ class PostgresTransaction extends PgStatements implements Queryable {
 
 class PostgresDatabase extends PgStatements implements Database {
   readonly #pool: Pool;
-  readonly #scope = new AsyncLocalStorage<PostgresDatabase>();
+  /**
+   * True only while a transaction callback runs synchronously (up to its first await):
+   * a database call then comes from inside that callback. No AsyncLocalStorage (on
+   * Node 20 it turns on promise hooks for the whole process, for good; issue #18), so a
+   * call after an await is not caught (docs/database.md).
+   */
+  #isInTransactionCallback = false;
   #isClosed = false;
 
   constructor(pool: Pool) {
@@ -146,7 +151,7 @@ class PostgresDatabase extends PgStatements implements Database {
     if (this.#isClosed) throw new Error('database is closed');
     // Same rule as SQLite, so code that works on one engine works on the other:
     // a statement on the database inside transaction() would run outside it.
-    if (this.#scope.getStore() === this) throw new Error('inside transaction(), use the tx handle, not the database');
+    if (this.#isInTransactionCallback) throw new Error('inside transaction(), use the tx handle, not the database');
     return this.#pool;
   }
 
@@ -157,7 +162,14 @@ class PostgresDatabase extends PgStatements implements Database {
     try {
       await client.query('BEGIN');
       try {
-        const result = await this.#scope.run(this, () => fn(tx));
+        let pending: Promise<T>;
+        this.#isInTransactionCallback = true;
+        try {
+          pending = fn(tx);
+        } finally {
+          this.#isInTransactionCallback = false;
+        }
+        const result = await pending;
         await client.query('COMMIT');
         return result;
       } catch (err) {

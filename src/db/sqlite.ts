@@ -16,8 +16,16 @@
  * waiting for the first one's write lock would block the very event loop the
  * first one needs to finish (a deadlock until busy_timeout). Other processes
  * are kept apart by SQLite's own file locks (BEGIN IMMEDIATE + busy_timeout).
+ *
+ * Misuse inside a transaction (a statement on the database instead of the tx
+ * handle, or a nested transaction()) would queue behind the transaction that
+ * waits for it. It is caught without async context (no AsyncLocalStorage: on
+ * Node 20 that turns on promise hooks for the whole process, for good; issue
+ * #18): while the callback's synchronous part runs (up to its first await), no
+ * other request's code can run, so a database call then is the callback's own
+ * and throws. After an await it cannot be told from another request's
+ * statement, which must queue; docs/database.md says so.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -149,8 +157,11 @@ class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly #db: BetterSqlite3.Database;
   readonly #statements: Statements;
-  /** Which database's transaction the current async context runs in: catches a deadlock by misuse. */
-  readonly #scope = new AsyncLocalStorage<SqliteDatabase>();
+  /**
+   * True only while a transaction callback runs synchronously (up to its first await):
+   * a database call then comes from inside that callback (see the header).
+   */
+  #isInTransactionCallback = false;
   readonly #lock: FifoLock;
   readonly #lockKey: string | undefined;
   #isClosed = false;
@@ -168,14 +179,22 @@ class SqliteDatabase implements Database {
     this.#lock = lock;
   }
 
-  /** Runs a top-level statement now, or after the running transaction when there is one. */
-  async #top<T>(op: () => T): Promise<T> {
+  /**
+   * Whether a top-level statement must wait for the running transaction; throws when it
+   * must not run at all. Statements that need not wait run at once, with no closure and
+   * one promise (the result's).
+   */
+  #mustQueue(): boolean {
     if (this.#isClosed) throw new Error('database is closed');
-    if (this.#scope.getStore() === this) {
+    if (this.#isInTransactionCallback) {
       // Waiting here would wait for our own transaction: fail loudly instead of hanging.
       throw new Error('inside transaction(), use the tx handle, not the database');
     }
-    if (!this.#lock.isLocked) return op();
+    return this.#lock.isLocked;
+  }
+
+  /** Runs a top-level statement after the running transaction. */
+  async #queued<T>(op: () => T): Promise<T> {
     await this.#lock.acquire();
     try {
       if (this.#isClosed) throw new Error('database is closed');
@@ -186,21 +205,42 @@ class SqliteDatabase implements Database {
   }
 
   all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.#top(() => this.#statements.all<T>(sql, params));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.all<T>(sql, params));
+      return Promise.resolve(this.#statements.all<T>(sql, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.#top(() => this.#statements.get<T>(sql, params));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.get<T>(sql, params));
+      return Promise.resolve(this.#statements.get<T>(sql, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    return this.#top(() => this.#statements.run(sql, params));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.run(sql, params));
+      return Promise.resolve(this.#statements.run(sql, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   exec(sql: string): Promise<void> {
-    return this.#top(() => this.#statements.exec(sql));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.exec(sql));
+      this.#statements.exec(sql);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.#isClosed) throw new Error('database is closed');
-    if (this.#scope.getStore() === this) throw new Error('nested transaction() is not supported; use the tx handle');
+    if (this.#isInTransactionCallback) throw new Error('nested transaction() is not supported; use the tx handle');
     await this.#lock.acquire();
     const tx = new SqliteTransaction(this.#statements);
     try {
@@ -209,7 +249,14 @@ class SqliteDatabase implements Database {
       // then deadlock upgrading to a write (SQLite docs, "BEGIN IMMEDIATE").
       this.#db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await this.#scope.run(this, () => fn(tx));
+        let pending: Promise<T>;
+        this.#isInTransactionCallback = true;
+        try {
+          pending = fn(tx);
+        } finally {
+          this.#isInTransactionCallback = false;
+        }
+        const result = await pending;
         this.#db.exec('COMMIT');
         return result;
       } catch (err) {
