@@ -232,6 +232,36 @@ for (const backend of backends) {
       assert.equal(out, '0 0\n');
     });
 
+    // Issue #18 item 3: statements are prepared once per connection, by name.
+    test('a statement is prepared by name and reused', { skip: backend.dialect !== 'postgres' && 'PostgreSQL only' }, () =>
+      withFresh(backend, async (f) => {
+        await makeItems(f);
+        const names = await f.db.transaction(async (tx) => {
+          for (const qty of [1, 2, 3]) await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', [`n${qty}`, qty]);
+          return tx.all<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO items%'");
+        });
+        assert.equal(names.length, 1, 'one prepared statement for three inserts');
+        assert.match(names[0]!.name, /^keel_\d+$/);
+        assert.equal(names[0]!.statement, 'INSERT INTO items (name, qty) VALUES ($1, $2)');
+        assert.deepEqual(await f.db.get('SELECT COUNT(*) AS n FROM items'), { n: 3 });
+      }));
+
+    test('a named SELECT * still works after ALTER TABLE changes its columns', () =>
+      withFresh(backend, async (f) => {
+        await makeItems(f);
+        // One connection, so the second SELECT meets the statement prepared by the first.
+        const db = f.url === undefined ? f.db : await openDatabase({ url: f.url, poolSize: 1 });
+        try {
+          await db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+          assert.deepEqual(await db.all('SELECT * FROM items WHERE qty = ?', [1]), [{ id: 1, name: 'a', qty: 1, at: null }]);
+          await db.exec('ALTER TABLE items ADD COLUMN note TEXT');
+          assert.deepEqual(await db.all('SELECT * FROM items WHERE qty = ?', [1]), [{ id: 1, name: 'a', qty: 1, at: null, note: null }]);
+          assert.deepEqual(await db.all('SELECT * FROM items WHERE qty = ?', [1]), [{ id: 1, name: 'a', qty: 1, at: null, note: null }], 'and again, renamed');
+        } finally {
+          if (db !== f.db) await db.close();
+        }
+      }));
+
     test('a tx handle used after its transaction ends fails', () =>
       withFresh(backend, async (f) => {
         let saved: { get: (s: string) => Promise<unknown> } | undefined;
