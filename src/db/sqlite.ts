@@ -43,9 +43,22 @@ export interface SqliteOptions {
 /** Prepared statements kept per connection; past this the oldest is dropped. Enough for an app's fixed SQL. */
 export const SQLITE_STATEMENT_CACHE_SIZE = 200;
 
-/** Converts our bind values to what better-sqlite3 accepts (it rejects booleans). */
-function bindable(params: readonly SqlValue[]): unknown[] {
-  return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v));
+/** One value as better-sqlite3 accepts it (it rejects booleans and Uint8Arrays that are not Buffers). */
+function bindValue(v: SqlValue): unknown {
+  return typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
+}
+
+/**
+ * Our bind values as better-sqlite3 accepts them, passed as one array (it binds an
+ * array's elements as the anonymous parameters). The common case, where no value needs
+ * converting, passes `params` itself: no copy per statement.
+ */
+function bindable(params: readonly SqlValue[]): readonly unknown[] {
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Buffer.isBuffer(v))) return params.map(bindValue);
+  }
+  return params;
 }
 
 /** A FIFO async mutex: one holder, waiters served in arrival order. */
@@ -73,49 +86,56 @@ class FifoLock {
 /** One lock per database file open in this process (key: real path). */
 const fileLocks = new Map<string, FifoLock>();
 
+/** A cached statement and whether it returns rows (read once: `reader` is a native accessor). */
+interface CachedStatement {
+  stmt: BetterSqlite3.Statement;
+  isReader: boolean;
+}
+
 /** Statements on one better-sqlite3 connection, shared by the database and its transactions. */
 class Statements {
   readonly #db: BetterSqlite3.Database;
-  readonly #cache = new Map<string, BetterSqlite3.Statement>();
+  readonly #cache = new Map<string, CachedStatement>();
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
   }
 
-  #prepare(sql: string): BetterSqlite3.Statement {
-    let stmt = this.#cache.get(sql);
-    if (stmt === undefined) {
-      stmt = this.#db.prepare(sql);
+  #prepare(sql: string): CachedStatement {
+    let cached = this.#cache.get(sql);
+    if (cached === undefined) {
+      const stmt = this.#db.prepare(sql);
+      cached = { stmt, isReader: stmt.reader };
       if (this.#cache.size >= SQLITE_STATEMENT_CACHE_SIZE) {
         const oldest = this.#cache.keys().next().value as string;
         this.#cache.delete(oldest);
       }
-      this.#cache.set(sql, stmt);
+      this.#cache.set(sql, cached);
     }
-    return stmt;
+    return cached;
   }
 
   all<T>(sql: string, params: readonly SqlValue[]): T[] {
-    const stmt = this.#prepare(sql);
+    const { stmt, isReader } = this.#prepare(sql);
     // A statement without result columns (plain INSERT) returns no rows rather than throwing.
-    if (!stmt.reader) {
-      stmt.run(...bindable(params));
+    if (!isReader) {
+      stmt.run(bindable(params));
       return [];
     }
-    return stmt.all(...bindable(params)) as T[];
+    return stmt.all(bindable(params)) as T[];
   }
 
   get<T>(sql: string, params: readonly SqlValue[]): T | undefined {
-    const stmt = this.#prepare(sql);
-    if (!stmt.reader) {
-      stmt.run(...bindable(params));
+    const { stmt, isReader } = this.#prepare(sql);
+    if (!isReader) {
+      stmt.run(bindable(params));
       return undefined;
     }
-    return stmt.get(...bindable(params)) as T | undefined;
+    return stmt.get(bindable(params)) as T | undefined;
   }
 
   run(sql: string, params: readonly SqlValue[]): RunResult {
-    const info = this.#prepare(sql).run(...bindable(params));
+    const info = this.#prepare(sql).stmt.run(bindable(params));
     return { changes: info.changes };
   }
 
