@@ -11,6 +11,7 @@
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
 import { loadDriver } from './driver.js';
+import { TransactionGuard } from './transaction-guard.js';
 
 /** Options of `openPostgres()`; database.ts fills the defaults. */
 export interface PostgresOptions {
@@ -206,13 +207,8 @@ class PostgresDatabase extends PgStatements implements Database {
   readonly #pool: Pool;
   /** The pool's statement cache, shared with its transactions (names are per connection, texts per pool). */
   readonly #statementsForTx: PgStatementCache;
-  /**
-   * True only while a transaction callback runs synchronously (up to its first await):
-   * a database call then comes from inside that callback. No AsyncLocalStorage (on
-   * Node 20 it turns on promise hooks for the whole process, for good; issue #18), so a
-   * call after an await is not caught (docs/database.md).
-   */
-  #isInTransactionCallback = false;
+  /** Catches a database call from inside a transaction callback (transaction-guard.ts). */
+  readonly #guard = new TransactionGuard();
   #isClosed = false;
 
   constructor(pool: Pool) {
@@ -230,7 +226,7 @@ class PostgresDatabase extends PgStatements implements Database {
     if (this.#isClosed) throw new Error('database is closed');
     // Same rule as SQLite, so code that works on one engine works on the other:
     // a statement on the database inside transaction() would run outside it.
-    if (this.#isInTransactionCallback) throw new Error('inside transaction(), use the tx handle, not the database');
+    if (this.#guard.isInCallback) throw new Error('inside transaction(), use the tx handle, not the database');
     return this.#pool;
   }
 
@@ -241,14 +237,7 @@ class PostgresDatabase extends PgStatements implements Database {
     try {
       await client.query('BEGIN');
       try {
-        let pending: Promise<T>;
-        this.#isInTransactionCallback = true;
-        try {
-          pending = fn(tx);
-        } finally {
-          this.#isInTransactionCallback = false;
-        }
-        const result = await pending;
+        const result = await this.#guard.call(fn, tx);
         await client.query('COMMIT');
         return result;
       } catch (err) {

@@ -19,18 +19,15 @@
  *
  * Misuse inside a transaction (a statement on the database instead of the tx
  * handle, or a nested transaction()) would queue behind the transaction that
- * waits for it. It is caught without async context (no AsyncLocalStorage: on
- * Node 20 that turns on promise hooks for the whole process, for good; issue
- * #18): while the callback's synchronous part runs (up to its first await), no
- * other request's code can run, so a database call then is the callback's own
- * and throws. After an await it cannot be told from another request's
- * statement, which must queue; docs/database.md says so.
+ * waits for it; transaction-guard.ts catches what can be caught without async
+ * context (issue #18).
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
 import { loadDriver } from './driver.js';
+import { TransactionGuard } from './transaction-guard.js';
 
 /** Options of `openSqlite()`; database.ts fills the defaults. */
 export interface SqliteOptions {
@@ -177,11 +174,8 @@ class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly #db: BetterSqlite3.Database;
   readonly #statements: Statements;
-  /**
-   * True only while a transaction callback runs synchronously (up to its first await):
-   * a database call then comes from inside that callback (see the header).
-   */
-  #isInTransactionCallback = false;
+  /** Catches a database call from inside a transaction callback (transaction-guard.ts). */
+  readonly #guard = new TransactionGuard();
   readonly #lock: FifoLock;
   readonly #lockKey: string | undefined;
   #isClosed = false;
@@ -206,7 +200,7 @@ class SqliteDatabase implements Database {
    */
   #mustQueue(): boolean {
     if (this.#isClosed) throw new Error('database is closed');
-    if (this.#isInTransactionCallback) {
+    if (this.#guard.isInCallback) {
       // Waiting here would wait for our own transaction: fail loudly instead of hanging.
       throw new Error('inside transaction(), use the tx handle, not the database');
     }
@@ -260,7 +254,7 @@ class SqliteDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.#isClosed) throw new Error('database is closed');
-    if (this.#isInTransactionCallback) throw new Error('nested transaction() is not supported; use the tx handle');
+    if (this.#guard.isInCallback) throw new Error('nested transaction() is not supported; use the tx handle');
     await this.#lock.acquire();
     const tx = new SqliteTransaction(this.#statements);
     try {
@@ -269,14 +263,7 @@ class SqliteDatabase implements Database {
       // then deadlock upgrading to a write (SQLite docs, "BEGIN IMMEDIATE").
       this.#db.exec('BEGIN IMMEDIATE');
       try {
-        let pending: Promise<T>;
-        this.#isInTransactionCallback = true;
-        try {
-          pending = fn(tx);
-        } finally {
-          this.#isInTransactionCallback = false;
-        }
-        const result = await pending;
+        const result = await this.#guard.call(fn, tx);
         this.#db.exec('COMMIT');
         return result;
       } catch (err) {
