@@ -11,7 +11,7 @@
  * registration, never per request.
  */
 import type { Handler, Request, ResponseWriter } from '../server/handler.js';
-import { compose, type Middleware, type Next } from './compose.js';
+import { composeChain, isPending, NOOP_NEXT, type Middleware, type Next } from './compose.js';
 import { commitResponse, Context, type ContextConfig } from './context.js';
 import { HttpError, sendError } from './http-error.js';
 import { normalizePath } from '../wire/path.js';
@@ -53,8 +53,6 @@ export interface AppOptions {
   onError?: (err: unknown, ctx: Context<any, any>) => void;
 }
 
-const NOOP_NEXT: Next = () => Promise.resolve();
-
 function defaultOnError(err: unknown): void {
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status !== 'number' || status >= 500) console.error('keel app error:', err);
@@ -65,10 +63,6 @@ function appPrefix(prefix: string): string {
   // Written in the router's terms (decoded, like route paths), so not run through normalizePath.
   if (prefix[0] !== '/') throw new TypeError(`prefix must start with "/": ${prefix}`);
   return canonicalPrefix(prefix);
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
 type Handlers<P extends string, S extends object> = Array<RouteHandler<PathParams<P>, S>>;
@@ -91,7 +85,9 @@ export class App<S extends object = Record<string, unknown>> {
   #router: Router<Compiled>;
   #middleware: Array<Middleware<Context<any, S>>> = [];
   /** The composed middleware chain ending in the router; rebuilt lazily after use(). */
-  #chain: ((ctx: Context<any, S>) => unknown) | undefined;
+  #chain: ((ctx: Context<any, S>, last: (ctx: Context<any, S>) => unknown) => unknown) | undefined;
+  /** Routing as the chain's last step; made once so a request allocates no closure for it. */
+  readonly #dispatchLast = (ctx: Context<any, S>): unknown => this.#dispatch(ctx);
   #config: ContextConfig;
   #dev: boolean;
   #onError: (err: unknown, ctx: Context<any, any>) => void;
@@ -123,8 +119,12 @@ export class App<S extends object = Record<string, unknown>> {
   /** Adds a route for any method list or custom method (e.g. `PROPFIND`). */
   on<P extends string>(method: string | readonly string[], path: P, ...handlers: Handlers<P, S>): this {
     if (handlers.length === 0) throw new TypeError('a route needs at least one handler');
-    const fn: Compiled =
-      handlers.length === 1 ? (handlers[0] as Compiled) : (compose(handlers as Array<Middleware<Context<any, S>>>) as Compiled);
+    let fn = handlers[0] as Compiled;
+    if (handlers.length > 1) {
+      const chain = composeChain(handlers as Array<Middleware<Context<any, S>>>);
+      // The router's `next` (NOOP_NEXT) ends the chain: a last handler's next() runs nothing.
+      fn = (ctx, next) => chain(ctx, next);
+    }
     for (const m of typeof method === 'string' ? [method] : method) this.#router.add(m, path, fn);
     return this;
   }
@@ -195,7 +195,7 @@ export class App<S extends object = Record<string, unknown>> {
         restore();
         throw err;
       }
-      if (isThenable(r)) return Promise.resolve(r).finally(restore);
+      if (isPending(r)) return Promise.resolve(r).finally(restore);
       restore();
       return r;
     };
@@ -215,8 +215,8 @@ export class App<S extends object = Record<string, unknown>> {
   /** Runs middleware then routing for a context; returns a promise only if something was async. */
   #run(ctx: Context<any, S>): unknown {
     if (this.#middleware.length === 0) return this.#dispatch(ctx);
-    this.#chain ??= compose<Context<any, S>>([...this.#middleware, (c) => this.#dispatch(c)]);
-    return this.#chain(ctx);
+    this.#chain ??= composeChain<Context<any, S>>(this.#middleware);
+    return this.#chain(ctx, this.#dispatchLast);
   }
 
   /** Routing: the matched handler, or the automatic OPTIONS, 405 or 404. */
@@ -261,7 +261,7 @@ export class App<S extends object = Record<string, unknown>> {
       this.#fail(ctx, err);
       return;
     }
-    if (isThenable(r)) {
+    if (isPending(r)) {
       return Promise.resolve(r).then(
         () => this.#commit(ctx),
         (err: unknown) => this.#fail(ctx, err),

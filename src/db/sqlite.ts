@@ -16,13 +16,18 @@
  * waiting for the first one's write lock would block the very event loop the
  * first one needs to finish (a deadlock until busy_timeout). Other processes
  * are kept apart by SQLite's own file locks (BEGIN IMMEDIATE + busy_timeout).
+ *
+ * Misuse inside a transaction (a statement on the database instead of the tx
+ * handle, or a nested transaction()) would queue behind the transaction that
+ * waits for it; transaction-guard.ts catches what can be caught without async
+ * context (issue #18).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Queryable, Row, RunResult, SqlValue } from './types.js';
 import { loadDriver } from './driver.js';
+import { TransactionGuard } from './transaction-guard.js';
 
 /** Options of `openSqlite()`; database.ts fills the defaults. */
 export interface SqliteOptions {
@@ -35,9 +40,22 @@ export interface SqliteOptions {
 /** Prepared statements kept per connection; past this the oldest is dropped. Enough for an app's fixed SQL. */
 export const SQLITE_STATEMENT_CACHE_SIZE = 200;
 
-/** Converts our bind values to what better-sqlite3 accepts (it rejects booleans). */
-function bindable(params: readonly SqlValue[]): unknown[] {
-  return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v));
+/** One value as better-sqlite3 accepts it (it rejects booleans and Uint8Arrays that are not Buffers). */
+function bindValue(v: SqlValue): unknown {
+  return typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
+}
+
+/**
+ * Our bind values as better-sqlite3 accepts them, passed as one array (it binds an
+ * array's elements as the anonymous parameters). The common case, where no value needs
+ * converting, passes `params` itself: no copy per statement.
+ */
+function bindable(params: readonly SqlValue[]): readonly unknown[] {
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Buffer.isBuffer(v))) return params.map(bindValue);
+  }
+  return params;
 }
 
 /** A FIFO async mutex: one holder, waiters served in arrival order. */
@@ -65,49 +83,56 @@ class FifoLock {
 /** One lock per database file open in this process (key: real path). */
 const fileLocks = new Map<string, FifoLock>();
 
+/** A cached statement and whether it returns rows (read once: `reader` is a native accessor). */
+interface CachedStatement {
+  stmt: BetterSqlite3.Statement;
+  isReader: boolean;
+}
+
 /** Statements on one better-sqlite3 connection, shared by the database and its transactions. */
 class Statements {
   readonly #db: BetterSqlite3.Database;
-  readonly #cache = new Map<string, BetterSqlite3.Statement>();
+  readonly #cache = new Map<string, CachedStatement>();
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
   }
 
-  #prepare(sql: string): BetterSqlite3.Statement {
-    let stmt = this.#cache.get(sql);
-    if (stmt === undefined) {
-      stmt = this.#db.prepare(sql);
+  #prepare(sql: string): CachedStatement {
+    let cached = this.#cache.get(sql);
+    if (cached === undefined) {
+      const stmt = this.#db.prepare(sql);
+      cached = { stmt, isReader: stmt.reader };
       if (this.#cache.size >= SQLITE_STATEMENT_CACHE_SIZE) {
         const oldest = this.#cache.keys().next().value as string;
         this.#cache.delete(oldest);
       }
-      this.#cache.set(sql, stmt);
+      this.#cache.set(sql, cached);
     }
-    return stmt;
+    return cached;
   }
 
   all<T>(sql: string, params: readonly SqlValue[]): T[] {
-    const stmt = this.#prepare(sql);
+    const { stmt, isReader } = this.#prepare(sql);
     // A statement without result columns (plain INSERT) returns no rows rather than throwing.
-    if (!stmt.reader) {
-      stmt.run(...bindable(params));
+    if (!isReader) {
+      stmt.run(bindable(params));
       return [];
     }
-    return stmt.all(...bindable(params)) as T[];
+    return stmt.all(bindable(params)) as T[];
   }
 
   get<T>(sql: string, params: readonly SqlValue[]): T | undefined {
-    const stmt = this.#prepare(sql);
-    if (!stmt.reader) {
-      stmt.run(...bindable(params));
+    const { stmt, isReader } = this.#prepare(sql);
+    if (!isReader) {
+      stmt.run(bindable(params));
       return undefined;
     }
-    return stmt.get(...bindable(params)) as T | undefined;
+    return stmt.get(bindable(params)) as T | undefined;
   }
 
   run(sql: string, params: readonly SqlValue[]): RunResult {
-    const info = this.#prepare(sql).run(...bindable(params));
+    const info = this.#prepare(sql).stmt.run(bindable(params));
     return { changes: info.changes };
   }
 
@@ -149,8 +174,8 @@ class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly #db: BetterSqlite3.Database;
   readonly #statements: Statements;
-  /** Which database's transaction the current async context runs in: catches a deadlock by misuse. */
-  readonly #scope = new AsyncLocalStorage<SqliteDatabase>();
+  /** Catches a database call from inside a transaction callback (transaction-guard.ts). */
+  readonly #guard = new TransactionGuard();
   readonly #lock: FifoLock;
   readonly #lockKey: string | undefined;
   #isClosed = false;
@@ -168,14 +193,22 @@ class SqliteDatabase implements Database {
     this.#lock = lock;
   }
 
-  /** Runs a top-level statement now, or after the running transaction when there is one. */
-  async #top<T>(op: () => T): Promise<T> {
+  /**
+   * Whether a top-level statement must wait for the running transaction; throws when it
+   * must not run at all. Statements that need not wait run at once, with no closure and
+   * one promise (the result's).
+   */
+  #mustQueue(): boolean {
     if (this.#isClosed) throw new Error('database is closed');
-    if (this.#scope.getStore() === this) {
+    if (this.#guard.isInCallback) {
       // Waiting here would wait for our own transaction: fail loudly instead of hanging.
       throw new Error('inside transaction(), use the tx handle, not the database');
     }
-    if (!this.#lock.isLocked) return op();
+    return this.#lock.isLocked;
+  }
+
+  /** Runs a top-level statement after the running transaction. */
+  async #queued<T>(op: () => T): Promise<T> {
     await this.#lock.acquire();
     try {
       if (this.#isClosed) throw new Error('database is closed');
@@ -186,21 +219,42 @@ class SqliteDatabase implements Database {
   }
 
   all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.#top(() => this.#statements.all<T>(sql, params));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.all<T>(sql, params));
+      return Promise.resolve(this.#statements.all<T>(sql, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.#top(() => this.#statements.get<T>(sql, params));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.get<T>(sql, params));
+      return Promise.resolve(this.#statements.get<T>(sql, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    return this.#top(() => this.#statements.run(sql, params));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.run(sql, params));
+      return Promise.resolve(this.#statements.run(sql, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   exec(sql: string): Promise<void> {
-    return this.#top(() => this.#statements.exec(sql));
+    try {
+      if (this.#mustQueue()) return this.#queued(() => this.#statements.exec(sql));
+      this.#statements.exec(sql);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.#isClosed) throw new Error('database is closed');
-    if (this.#scope.getStore() === this) throw new Error('nested transaction() is not supported; use the tx handle');
+    if (this.#guard.isInCallback) throw new Error('nested transaction() is not supported; use the tx handle');
     await this.#lock.acquire();
     const tx = new SqliteTransaction(this.#statements);
     try {
@@ -209,7 +263,7 @@ class SqliteDatabase implements Database {
       // then deadlock upgrading to a write (SQLite docs, "BEGIN IMMEDIATE").
       this.#db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await this.#scope.run(this, () => fn(tx));
+        const result = await this.#guard.call(fn, tx);
         this.#db.exec('COMMIT');
         return result;
       } catch (err) {

@@ -309,3 +309,22 @@ test('app.handler is a plain Handler usable directly', async () => {
   const response = await res.response;
   assert.equal(await response.text(), 'user 9');
 });
+
+// Issue #18 item 1: a synchronous middleware (returning next()) and a synchronous handler
+// answer in the same tick: app.handler returns no promise and the response has ended.
+test('a synchronous chain with middleware answers synchronously', async () => {
+  const app = new App(quiet);
+  app.use((ctx, next) => {
+    ctx.header('server', 'keel');
+    return next();
+  });
+  app.get('/p', (ctx) => ctx.text('sync'));
+  const { MemoryRequest, MemoryResponse } = await import('../../src/app/inject.js');
+  const res = new MemoryResponse();
+  const r = app.handler(new MemoryRequest({ method: 'GET', target: '/p', headers: [['host', 'x']] }), res);
+  assert.equal(r, undefined, 'no promise for a synchronous chain');
+  assert.equal(res.finished, true, 'the response ended before handler returned');
+  const response = await res.response;
+  assert.equal(response.headers.get('server'), 'keel');
+  assert.equal(await response.text(), 'sync');
+});

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compose, NextCalledTwiceError, type Middleware } from '../../src/app/compose.js';
+import { createHook } from 'node:async_hooks';
+import { compose, composeChain, NextCalledTwiceError, type Middleware } from '../../src/app/compose.js';
 
 type Ctx = { log: string[] };
 
@@ -104,4 +105,83 @@ describe('an empty chain', () => {
       await assert.rejects(compose<Ctx>([])({ log: [] }, input), /boom/);
     });
   }
+});
+
+/** How many promises `fn` creates while it runs synchronously (async_hooks PROMISE inits). */
+function promisesMadeBy(fn: () => void): number {
+  let count = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') count += 1;
+    },
+  }).enable();
+  try {
+    fn();
+  } finally {
+    hook.disable();
+  }
+  return count;
+}
+
+// Issue #18 item 1: a chain whose middleware returns next() synchronously and whose end is
+// synchronous runs to the end in the same tick, making no promise, so the App sends the
+// response without a microtask hop per request.
+describe('composeChain: synchronous chains stay synchronous', () => {
+  const passOn: Middleware<Ctx> = (c, next) => {
+    c.log.push('mw');
+    return next();
+  };
+  const cases: Array<{ name: string; input: Array<Middleware<Ctx>>; want: { pending: boolean; log: string[] } }> = [
+    { name: 'middleware returning next() then a sync end', input: [passOn, passOn], want: { pending: false, log: ['mw', 'mw', 'end'] } },
+    { name: 'middleware calling next() and returning nothing', input: [(c, next) => { c.log.push('mw'); void next(); }], want: { pending: false, log: ['mw', 'end'] } },
+    { name: 'a middleware that does not call next', input: [(c) => { c.log.push('stop'); }], want: { pending: false, log: ['stop'] } },
+    { name: 'an async middleware', input: [async (c, next) => { c.log.push('mw'); await next(); }], want: { pending: true, log: ['mw', 'end'] } },
+    { name: 'a sync middleware before an async one', input: [passOn, async (c, next) => { c.log.push('async'); await next(); }], want: { pending: true, log: ['mw', 'async', 'end'] } },
+  ];
+  for (const { name, input, want } of cases) {
+    test(name, async () => {
+      const ctx: Ctx = { log: [] };
+      const r = composeChain(input)(ctx, (c) => { c.log.push('end'); });
+      assert.equal(r !== undefined, want.pending, 'pending result');
+      assert.deepEqual(ctx.log, want.log, 'ran synchronously up to the first await');
+      await r;
+    });
+  }
+
+  test('makes no promise when nothing is async', () => {
+    const run = composeChain<Ctx>([passOn, passOn, passOn]);
+    const ctx: Ctx = { log: [] };
+    assert.equal(promisesMadeBy(() => run(ctx, () => undefined)), 0);
+    assert.equal(ctx.log.length, 3);
+  });
+
+  test('next() twice still rejects when the chain was synchronous', async () => {
+    let second: Promise<void> | undefined;
+    const r = composeChain<Ctx>([(_c, next) => { void next(); second = next(); }])({ log: [] });
+    assert.equal(r, undefined);
+    await assert.rejects(second!, (err: unknown) => err instanceof NextCalledTwiceError);
+  });
+
+  test('a sync throw downstream is the rejection of next(), catchable upstream', async () => {
+    const ctx: Ctx = { log: [] };
+    const r = composeChain<Ctx>([
+      (c, next) => next().catch((err: Error) => { c.log.push(`caught ${err.message}`); }),
+      () => { throw new Error('sync'); },
+    ])(ctx);
+    assert.notEqual(r, undefined);
+    await r;
+    assert.deepEqual(ctx.log, ['caught sync']);
+  });
+
+  test('a sync throw of the first function is thrown', () => {
+    assert.throws(() => composeChain<Ctx>([() => { throw new Error('first'); }])({ log: [] }), /first/);
+  });
+
+  test('compose() keeps returning a promise for a synchronous chain', async () => {
+    const ctx: Ctx = { log: [] };
+    const p = compose<Ctx>([passOn])(ctx);
+    assert.ok(p instanceof Promise);
+    assert.equal(await p, undefined);
+    assert.deepEqual(ctx.log, ['mw']);
+  });
 });

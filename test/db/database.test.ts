@@ -1,7 +1,9 @@
 // The Database contract, run unchanged against SQLite and (when KEEL_TEST_PG_URL is set) PostgreSQL.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPostgresUrl, isUniqueViolation, openDatabase } from '../../src/db/database.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { isPostgresUrl, isUniqueViolation, openDatabase, type Database } from '../../src/db/database.js';
 import { backends, blobType, idColumn, type Fresh, withFresh } from './backends.js';
 
 describe('isPostgresUrl', () => {
@@ -162,6 +164,102 @@ for (const backend of backends) {
           }),
           /use the tx handle/,
         );
+      }));
+
+    // Issue #18 item 2: the misuse check needs no async context. What it catches: a call on
+    // the database, or a nested transaction(), made while the callback runs synchronously
+    // (before its first await), whatever the statement method.
+    const misuses: Array<{ name: string; input: (db: Database) => Promise<unknown>; want: RegExp }> = [
+      { name: 'db.get', input: (db) => db.get('SELECT 1 AS one'), want: /use the tx handle/ },
+      { name: 'db.all', input: (db) => db.all('SELECT 1 AS one'), want: /use the tx handle/ },
+      { name: 'db.run', input: (db) => db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['x', 1]), want: /use the tx handle/ },
+      { name: 'db.exec', input: (db) => db.exec('SELECT 1'), want: /use the tx handle/ },
+      { name: 'a nested transaction()', input: (db) => db.transaction(async () => undefined), want: /nested transaction|use the tx handle/ },
+    ];
+    for (const { name, input, want } of misuses) {
+      test(`${name} inside a transaction's callback fails fast and rolls back`, () =>
+        withFresh(backend, async (f) => {
+          await makeItems(f);
+          await assert.rejects(
+            f.db.transaction(async (tx) => {
+              await input(f.db);
+              await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['never', 1]);
+            }),
+            want,
+          );
+          assert.deepEqual(await f.db.get('SELECT COUNT(*) AS n FROM items'), { n: 0 });
+        }));
+    }
+
+    test('a non-async callback using the database fails fast too', () =>
+      withFresh(backend, async (f) => {
+        await assert.rejects(
+          f.db.transaction(() => f.db.get('SELECT 1 AS one')),
+          /use the tx handle/,
+        );
+      }));
+
+    test('the check ends with the callback: after a sync throw, the database works', () =>
+      withFresh(backend, async (f) => {
+        await assert.rejects(
+          f.db.transaction(() => {
+            throw new Error('sync');
+          }),
+          /sync/,
+        );
+        assert.deepEqual(await f.db.get('SELECT 1 AS one'), { one: 1 });
+      }));
+
+    test('a transaction leaves promise hooks off (no AsyncLocalStorage)', async () => {
+      // In a fresh process: executionAsyncId() after an await is 0 while async_hooks'
+      // promise hooks are off; AsyncLocalStorage.run() turns them on for good (Node 20).
+      const script = `
+        const { openDatabase } = await import(${JSON.stringify(new URL('../../src/db/database.ts', import.meta.url).href)});
+        const probe = async () => { await null; return executionAsyncId(); };
+        const before = await probe();
+        const db = await openDatabase(process.argv[1] ? { url: process.argv[1] } : { file: ':memory:' });
+        await db.transaction(async (tx) => { await tx.get('SELECT 1 AS one'); });
+        const after = await probe();
+        await db.close();
+        console.log(before + ' ' + after);`;
+      const args = ['--import', 'tsx', '--input-type=module', '-e', `import { executionAsyncId } from 'node:async_hooks';${script}`];
+      if (backend.dialect === 'postgres') args.push(process.env.KEEL_TEST_PG_URL ?? '');
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0);
+      assert.equal(out, '0 0\n');
+    });
+
+    // Issue #18 item 3: statements are prepared once per connection, by name.
+    test('a statement is prepared by name and reused', { skip: backend.dialect !== 'postgres' && 'PostgreSQL only' }, () =>
+      withFresh(backend, async (f) => {
+        await makeItems(f);
+        const names = await f.db.transaction(async (tx) => {
+          for (const qty of [1, 2, 3]) await tx.run('INSERT INTO items (name, qty) VALUES (?, ?)', [`n${qty}`, qty]);
+          return tx.all<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO items%'");
+        });
+        assert.equal(names.length, 1, 'one prepared statement for three inserts');
+        assert.match(names[0]!.name, /^keel_\d+$/);
+        assert.equal(names[0]!.statement, 'INSERT INTO items (name, qty) VALUES ($1, $2)');
+        assert.deepEqual(await f.db.get('SELECT COUNT(*) AS n FROM items'), { n: 3 });
+      }));
+
+    test('a named SELECT * still works after ALTER TABLE changes its columns', () =>
+      withFresh(backend, async (f) => {
+        await makeItems(f);
+        // One connection, so the second SELECT meets the statement prepared by the first.
+        const db = f.url === undefined ? f.db : await openDatabase({ url: f.url, poolSize: 1 });
+        try {
+          await db.run('INSERT INTO items (name, qty) VALUES (?, ?)', ['a', 1]);
+          assert.deepEqual(await db.all('SELECT * FROM items WHERE qty = ?', [1]), [{ id: 1, name: 'a', qty: 1, at: null }]);
+          await db.exec('ALTER TABLE items ADD COLUMN note TEXT');
+          assert.deepEqual(await db.all('SELECT * FROM items WHERE qty = ?', [1]), [{ id: 1, name: 'a', qty: 1, at: null, note: null }]);
+          assert.deepEqual(await db.all('SELECT * FROM items WHERE qty = ?', [1]), [{ id: 1, name: 'a', qty: 1, at: null, note: null }], 'and again, renamed');
+        } finally {
+          if (db !== f.db) await db.close();
+        }
       }));
 
     test('a tx handle used after its transaction ends fails', () =>

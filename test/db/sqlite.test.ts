@@ -74,3 +74,33 @@ test('a write from another process waits for the lock instead of failing', async
     await db.close();
   });
 });
+
+// Issue #18 item 4: values bind without a copy unless one needs converting; a value that
+// does, in any position, still converts (booleans to 0/1, a Uint8Array view to its bytes).
+test('bind values: converted wherever they are, passed as is otherwise', async () => {
+  await withTempDir('db-bind', async (dir) => {
+    const db = await openDatabase({ file: join(dir, 'bind.db') });
+    try {
+      const view = new Uint8Array([9, 0, 1, 2, 255, 9]).subarray(1, 5);
+      const rows: Array<{ name: string; input: unknown[]; want: unknown }> = [
+        { name: 'no values', input: [], want: { a: null, b: null, c: null } },
+        { name: 'numbers, strings, null, bigint', input: [1, 'x', null], want: { a: 1, b: 'x', c: null } },
+        { name: 'a boolean last', input: [2, 'y', false], want: { a: 2, b: 'y', c: 0 } },
+        { name: 'a boolean first', input: [true, 'z', 3n], want: { a: 1, b: 'z', c: 3 } },
+        { name: 'a Uint8Array view in the middle', input: [4, view, true], want: { a: 4, b: Buffer.from([0, 1, 2, 255]), c: 1 } },
+        { name: 'a Buffer', input: [5, Buffer.from('hi'), null], want: { a: 5, b: Buffer.from('hi'), c: null } },
+      ];
+      for (const { name, input, want } of rows) {
+        const sql = input.length === 0 ? 'SELECT NULL AS a, NULL AS b, NULL AS c' : 'SELECT ? AS a, ? AS b, ? AS c';
+        assert.deepEqual(await db.get(sql, input as never), want, name);
+        assert.deepEqual(await db.all(sql, input as never), [want], name);
+      }
+      // The caller's array is never changed by the conversion.
+      const params = [true, view];
+      await db.get('SELECT ? AS a, ? AS b', params);
+      assert.deepEqual(params, [true, view]);
+    } finally {
+      await db.close();
+    }
+  });
+});
