@@ -45,6 +45,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './peers/args.mjs';
+import { browserGet } from './requests.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -63,26 +64,8 @@ const PIPELINE_DEPTH = 16;
 
 const SMALL_GET = 'GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n'; // what wrk sends
 
-/** A Chrome 131 navigation request (about 700 bytes), the realistic case. */
-const BROWSER_GET = [
-  'GET /articles/http-servers-from-scratch?ref=home HTTP/1.1',
-  'Host: www.example.com',
-  'Connection: keep-alive',
-  'sec-ch-ua: "Chromium";v="131", "Not_A Brand";v="24"',
-  'sec-ch-ua-mobile: ?0',
-  'sec-ch-ua-platform: "Linux"',
-  'Upgrade-Insecure-Requests: 1',
-  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-  'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8',
-  'Sec-Fetch-Site: same-origin',
-  'Sec-Fetch-Mode: navigate',
-  'Sec-Fetch-Dest: document',
-  'Referer: https://www.example.com/',
-  'Accept-Encoding: gzip, deflate, br, zstd',
-  'Accept-Language: en-US,en;q=0.9',
-  'Cookie: sid=8f14e45fceea167a5a36dedd4bea2543; theme=dark',
-  '', '',
-].join('\r\n');
+/** A Chrome 131 navigation request (about 700 bytes), the realistic case (bench/requests.mjs). */
+const BROWSER_GET = browserGet();
 
 const POST_BODY = '{"name":"keel","message":"Hello, World!"}';
 const SMALL_POST = `POST /api/guestbook HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\nContent-Length: ${POST_BODY.length}\r\n\r\n${POST_BODY}`;

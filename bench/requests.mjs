@@ -2,8 +2,7 @@
  * Requests the benchmarks send, shared so each is written once.
  *
  * Owns the wire text of the realistic browser request. It must not send, start or measure
- * anything: the scripts that import it do. (bench/parser.mjs still has its own copy of the
- * same request, with Host www.example.com: it can import this one.)
+ * anything: the scripts that import it do (bench/parser.mjs, bench/idle-memory.mjs).
  */
 
 /** A Chrome 131 navigation request (about 700 bytes), the realistic case; `host` fills the Host field. */

@@ -15,7 +15,7 @@
  */
 import { NEED_DATA, PAUSED, ResponseError, encodeChunked } from '../../src/wire/index.js';
 import { ResponseParser, type ResponseBodyKind, type ResponseParserLimits } from '../../src/wire/response-parser.js';
-import { HTTP_FRAGMENTS, httpNoise, randomCuts, randomRequest, Rng, SHAPE, SHAPE_BAD_PROBABILITY, type Slot } from '../wire/generators.js';
+import { httpNoise, mutateBytes, randomCuts, randomRequest, Rng, SHAPE, SHAPE_BAD_PROBABILITY, type ByteMutation, type Slot } from '../wire/generators.js';
 import { bytewise, splitAtAll, whole } from '../wire/harness.js';
 
 /** Inputs of at most this many bytes are sometimes also fed byte by byte. */
@@ -377,29 +377,22 @@ const corpora = new Map<number, Buffer[]>();
 
 function mutateOnce(rng: Rng, b: Buffer, corpus: readonly Buffer[]): Buffer {
   const at = rng.int(b.length + 1);
+  const mutate = (kind: ByteMutation): Buffer => mutateBytes(kind, rng, b, at, corpus, SPECIAL_BYTES);
   switch (rng.int(10)) {
-    case 0: {
-      if (b.length === 0) return b;
-      const c = Buffer.from(b);
-      c[rng.int(c.length)] ^= 1 << rng.int(8);
-      return c;
-    }
+    case 0:
+      return mutate('flip-bit');
     case 1:
-      return Buffer.concat([b.subarray(0, at), Buffer.from([rng.int(256)]), b.subarray(at)]);
+      return mutate('insert-byte');
     case 2:
-      return Buffer.concat([b.subarray(0, at), Buffer.from([rng.pick(SPECIAL_BYTES)]), b.subarray(at)]);
+      return mutate('insert-special');
     case 3:
-      return Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + rng.range(1, 8)))]);
-    case 4: {
-      const len = rng.range(1, 32);
-      return Buffer.concat([b.subarray(0, at), b.subarray(Math.max(0, at - len), at), b.subarray(at)]);
-    }
-    case 5: {
-      const other = rng.pick(corpus);
-      return Buffer.concat([b.subarray(0, at), other.subarray(rng.int(other.length + 1))]);
-    }
+      return mutate('delete-range');
+    case 4:
+      return mutate('repeat-range');
+    case 5:
+      return mutate('splice-corpus');
     case 6:
-      return Buffer.concat([b.subarray(0, at), Buffer.from(rng.pick(HTTP_FRAGMENTS), 'latin1'), b.subarray(at)]);
+      return mutate('insert-fragment');
     case 7:
     case 8: {
       // A number (Content-Length value, chunk size, status code) replaced by a boundary value.
@@ -411,14 +404,8 @@ function mutateOnce(rng: Rng, b: Buffer, corpus: readonly Buffer[]): Buffer {
       const [a, e] = rng.pick(runs);
       return Buffer.from(s.slice(0, a) + rng.pick(NUMBERS) + s.slice(e), 'latin1');
     }
-    default: {
-      // One whole line twice (a second Content-Length, status line, chunk...).
-      const lines = b.toString('latin1').split('\r\n');
-      if (lines.length < 2) return b;
-      const k = rng.int(lines.length - 1);
-      lines.splice(k, 0, lines[k]);
-      return Buffer.from(lines.join('\r\n'), 'latin1');
-    }
+    default:
+      return mutate('duplicate-line');
   }
 }
 

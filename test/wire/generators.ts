@@ -263,3 +263,46 @@ export function shapedInput(rng: Rng): Buffer {
   for (let i = 0; i < b; i++) s += pickSlot(rng, SHAPE.body);
   return Buffer.from(s, 'latin1');
 }
+
+/** The protocol-blind byte mutations both HTTP fuzzers apply (scripts/fuzz.ts, test/client/response-fuzz-cases.ts). */
+export type ByteMutation = 'flip-bit' | 'insert-byte' | 'insert-special' | 'delete-range' | 'repeat-range' | 'splice-corpus' | 'insert-fragment' | 'duplicate-line';
+
+/**
+ * Applies one byte mutation at offset `at` (0..b.length, drawn by the caller before it picks `kind`,
+ * so each fuzzer keeps its seed's sequence); `specials` are the bytes its parser treats specially
+ * (CR, LF, NUL, separators).
+ */
+export function mutateBytes(kind: ByteMutation, rng: Rng, b: Buffer, at: number, corpus: readonly Buffer[], specials: readonly number[]): Buffer {
+  switch (kind) {
+    case 'flip-bit': {
+      if (b.length === 0) return b;
+      const c = Buffer.from(b);
+      c[rng.int(c.length)] ^= 1 << rng.int(8);
+      return c;
+    }
+    case 'insert-byte':
+      return Buffer.concat([b.subarray(0, at), Buffer.from([rng.int(256)]), b.subarray(at)]);
+    case 'insert-special':
+      return Buffer.concat([b.subarray(0, at), Buffer.from([rng.pick(specials)]), b.subarray(at)]);
+    case 'delete-range':
+      return Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + rng.range(1, 8)))]);
+    case 'repeat-range': {
+      const len = rng.range(1, 32);
+      return Buffer.concat([b.subarray(0, at), b.subarray(Math.max(0, at - len), at), b.subarray(at)]);
+    }
+    case 'splice-corpus': {
+      const other = rng.pick(corpus);
+      return Buffer.concat([b.subarray(0, at), other.subarray(rng.int(other.length + 1))]);
+    }
+    case 'insert-fragment':
+      return Buffer.concat([b.subarray(0, at), Buffer.from(rng.pick(HTTP_FRAGMENTS), 'latin1'), b.subarray(at)]);
+    case 'duplicate-line': {
+      // One whole line twice (a second Host, Content-Length, status line, chunk...).
+      const lines = b.toString('latin1').split('\r\n');
+      if (lines.length < 2) return b;
+      const k = rng.int(lines.length - 1);
+      lines.splice(k, 0, lines[k]);
+      return Buffer.from(lines.join('\r\n'), 'latin1');
+    }
+  }
+}
